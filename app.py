@@ -1,0 +1,52 @@
+"""create_app(config) -> Flask: wiring only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from engine.clock import SystemClock
+from scheduler import start_in_process
+from services.db import make_engine, make_sessionmaker
+from web import register
+
+
+def _settings(instance: Path) -> dict[str, Any]:
+    """Settings from the environment, with the embedded defaults."""
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+        secret = key_file.read_text().strip()
+    return {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'otklik.db'}"),
+        "OTKLIK_SCHEDULER": os.environ.get("OTKLIK_SCHEDULER", "0") == "1",
+        "OTKLIK_SCHEDULER_SECONDS": float(os.environ.get("OTKLIK_SCHEDULER_SECONDS", "1")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("OTKLIK_SECURE_COOKIES", "0") == "1",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "CLOCK": SystemClock(),
+    }
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings, database, blueprints, CLI and (optionally) the in-process scheduler."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
+    app.config.update(_settings(Path(app.instance_path)))
+    app.config.update(config or {})
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["otklik.engine"] = engine
+    app.extensions["otklik.sessions"] = make_sessionmaker(engine)
+    register(app)
+    if app.config["OTKLIK_SCHEDULER"]:
+        start_in_process(app)
+    return app

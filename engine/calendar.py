@@ -1,0 +1,417 @@
+"""Working-time arithmetic for deadlines: body schedules, the production calendar and administrators' override days."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from .production_calendar import (
+    NON_WORKING,
+    SHORTENED,
+    WORKING,
+    CalendarDataMissing,
+    CalendarError,
+    ProductionCalendar,
+    ProductionDay,
+    YearData,
+    format_day,
+    parse_xmlcalendar,
+    shipped_year_files,
+    shipped_years,
+)
+
+__all__ = [
+    "KINDS",
+    "NON_WORKING",
+    "SCOPES",
+    "SHORTENED",
+    "WORKING",
+    "CalendarDataMissing",
+    "CalendarError",
+    "DayInfo",
+    "InvalidDuration",
+    "OverrideDay",
+    "ProductionCalendar",
+    "ProductionDay",
+    "Schedule",
+    "WorkHours",
+    "WorkingCalendar",
+    "YearData",
+    "parse_xmlcalendar",
+    "shipped_year_files",
+    "shipped_years",
+]
+
+KINDS = (NON_WORKING, WORKING, SHORTENED)
+SCOPES = ("region", "body")
+_WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri")
+_WEEKDAY_NAMES = ("понедельник", "вторник", "среда", "четверг", "пятница")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_SHORTENING = timedelta(hours=1)  # Labour Code art. 95: a pre-holiday working day is one hour shorter
+_MAX_WORKING_HOURS = 10_000
+_MAX_WORKING_TIME = timedelta(hours=_MAX_WORKING_HOURS)
+_MAX_WORKING_DAYS = 366
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_KIND_NAMES = {NON_WORKING: "нерабочий", WORKING: "рабочий", SHORTENED: "сокращённый"}
+_SOURCE_NAMES = {"production": "производственный календарь", "region": "решение региона", "body": "решение органа"}
+_DEFAULT_TITLES = {NON_WORKING: "Нерабочий день", WORKING: "Рабочий день", SHORTENED: "Сокращённый рабочий день"}
+
+
+class InvalidDuration(CalendarError):
+    """A negative or absurdly long working-time duration."""
+
+
+def _shift(moment: time, delta: timedelta) -> time:
+    """Move a wall-clock time within one day."""
+    return (datetime.combine(date.min, moment) + delta).time()
+
+
+def _hours_problem(start: time, end: time, lunch_start: time | None, lunch_end: time | None) -> str | None:
+    """Describe in Russian what is wrong with a day's hours, None when they are valid."""
+    if end <= start:
+        return f"окончание работы ({end:%H:%M}) должно быть позже начала ({start:%H:%M})"
+    if datetime.combine(date.min, end) - datetime.combine(date.min, start) <= _SHORTENING:
+        return "рабочий день должен быть длиннее часа: в предпраздничный день он сокращается на час"
+    if (lunch_start is None) != (lunch_end is None):
+        return "укажите и начало, и окончание обеда (или не указывайте обед совсем)"
+    if lunch_start is not None and lunch_end is not None and not start < lunch_start < lunch_end < end:
+        return (
+            f"обед ({lunch_start:%H:%M}–{lunch_end:%H:%M}) должен быть внутри рабочего дня "
+            f"({start:%H:%M}–{end:%H:%M}) и заканчиваться позже, чем начинается"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class WorkHours:
+    """One weekday's working hours with an optional lunch break."""
+
+    start: time
+    end: time
+    lunch_start: time | None = None
+    lunch_end: time | None = None
+
+    def __post_init__(self) -> None:
+        problem = _hours_problem(self.start, self.end, self.lunch_start, self.lunch_end)
+        if problem:
+            raise CalendarError(f"Неверное рабочее время: {problem}.")
+
+    def intervals(self, start: time, end: time) -> list[tuple[time, time]]:
+        """Return the working intervals of the window start-end with this lunch break cut out."""
+        if self.lunch_start is None or self.lunch_end is None or self.lunch_end <= start or end <= self.lunch_start:
+            return [(start, end)]
+        parts = [(start, self.lunch_start), (self.lunch_end, end)]
+        return [(a, b) for a, b in parts if a < b]
+
+
+def _parse_time(value: object, where: str) -> time:
+    """Parse an administrator's HH:MM time."""
+    match = _TIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise CalendarError(f"{where}: неверное время «{value}», нужен формат ЧЧ:ММ, например 09:00.")
+    return time(int(match[1]), int(match[2]))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A body's weekly working hours, Monday to Friday (weekends follow the production calendar)."""
+
+    weekdays: tuple[WorkHours, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.weekdays) != len(_WEEKDAY_KEYS):
+            raise CalendarError("Расписание должно задавать рабочее время на каждый день с понедельника по пятницу.")
+
+    @classmethod
+    def oblast_default(cls) -> Schedule:
+        """Leningrad Oblast: Mon-Thu 09:00-18:00, Fri 09:00-17:00, lunch 13:00-13:48 (40 hours a week)."""
+        lunch = (time(13), time(13, 48))
+        long_day, friday = WorkHours(time(9), time(18), *lunch), WorkHours(time(9), time(17), *lunch)
+        return cls((long_day,) * 4 + (friday,))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Schedule:
+        """Build a schedule from its JSON form, {"mon": {"start": "09:00", "end": "18:00", "lunch_start": ...}, ...}."""
+        if not isinstance(data, Mapping):
+            raise CalendarError("Расписание должно быть словарём с ключами mon, tue, wed, thu, fri.")
+        unknown = sorted(set(data) - set(_WEEKDAY_KEYS))
+        if unknown:
+            raise CalendarError(
+                f"Неизвестные дни в расписании: {', '.join(map(str, unknown))} (допустимы mon, tue, wed, thu, fri)."
+            )
+        return cls(tuple(_hours_from_dict(data.get(key), name) for key, name in zip(_WEEKDAY_KEYS, _WEEKDAY_NAMES)))
+
+    def to_dict(self) -> dict[str, dict[str, str | None]]:
+        """Return the JSON form read by from_dict."""
+        return {
+            key: {
+                "start": f"{hours.start:%H:%M}",
+                "end": f"{hours.end:%H:%M}",
+                "lunch_start": None if hours.lunch_start is None else f"{hours.lunch_start:%H:%M}",
+                "lunch_end": None if hours.lunch_end is None else f"{hours.lunch_end:%H:%M}",
+            }
+            for key, hours in zip(_WEEKDAY_KEYS, self.weekdays)
+        }
+
+
+def _hours_from_dict(value: object, name: str) -> WorkHours:
+    """Build one weekday's hours from its JSON form, naming the weekday in errors."""
+    where = name.capitalize()
+    if not isinstance(value, Mapping):
+        raise CalendarError(f"{where}: не задано рабочее время (нужны start и end).")
+    unknown = sorted(set(value) - {"start", "end", "lunch_start", "lunch_end"})
+    if unknown:
+        raise CalendarError(f"{where}: неизвестные поля {', '.join(map(str, unknown))}.")
+    start, end = _parse_time(value.get("start"), where), _parse_time(value.get("end"), where)
+    lunch = [
+        None if value.get(key) is None else _parse_time(value.get(key), where) for key in ("lunch_start", "lunch_end")
+    ]
+    problem = _hours_problem(start, end, *lunch)
+    if problem:
+        raise CalendarError(f"{where}: {problem}.")
+    return WorkHours(start, end, *lunch)
+
+
+@dataclass(frozen=True)
+class OverrideDay:
+    """An administrator's override of one day for the whole region or for one body."""
+
+    day: date
+    kind: str  # NON_WORKING, WORKING (optionally with own hours) or SHORTENED
+    start: time | None = None
+    end: time | None = None
+    reason: str = ""
+    scope: str = "region"  # "region" or "body"; a body's override beats the region's
+
+    def __post_init__(self) -> None:
+        when = format_day(self.day)
+        if self.kind not in KINDS:
+            raise CalendarError(f"Неизвестный вид дня «{self.kind}» для {when}: допустимы {', '.join(KINDS)}.")
+        if self.scope not in SCOPES:
+            raise CalendarError(f"Неизвестная область действия «{self.scope}» для {when}: допустимы region, body.")
+        if (self.start is None) != (self.end is None):
+            raise CalendarError(f"Для {when} укажите и начало, и окончание работы (или не указывайте часы).")
+        if self.start is not None and self.kind != WORKING:
+            raise CalendarError(f"Свои часы работы можно задать только рабочему дню, а {when} — «{self.kind}».")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise CalendarError(f"Для {when} окончание работы должно быть позже начала.")
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """A day that is not ordinary, as shown on the year overview."""
+
+    day: date
+    kind: str  # NON_WORKING, WORKING or SHORTENED
+    start: time | None  # working hours, None on a non-working day
+    end: time | None
+    title: str
+    source: str  # "production", "region" or "body"
+
+    def describe(self) -> str:
+        """One line in Russian for the command line, e.g. «30.04.2026 сокращённый 09:00–17:00 …»."""
+        hours = "" if self.start is None or self.end is None else f" {self.start:%H:%M}–{self.end:%H:%M}"
+        return f"{format_day(self.day)} {_KIND_NAMES[self.kind]}{hours} — {self.title} ({_SOURCE_NAMES[self.source]})"
+
+
+class _YearTable(NamedTuple):
+    """One year's working intervals in epoch microseconds, with cumulative working time."""
+
+    starts: list[int]
+    ends: list[int]
+    done_before: list[int]  # working time of the year before each interval starts
+    done_after: list[int]  # working time of the year when each interval ends
+    day_index: list[int]  # index in day_ends of each interval's working day
+    day_ends: list[int]  # end of each working day of the year
+    total: int
+
+
+def _us(moment: datetime) -> int:
+    """Return exact epoch microseconds of an aware datetime."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _offset(table: _YearTable, moment: int) -> int:
+    """Return the working time of the year elapsed before a moment."""
+    k = bisect_right(table.starts, moment) - 1
+    if k < 0:
+        return 0
+    if moment >= table.ends[k]:
+        return table.done_after[k]
+    return table.done_before[k] + moment - table.starts[k]
+
+
+def _format_duration(delta: timedelta) -> str:
+    """Format a duration as hours and minutes in Russian."""
+    minutes = int(abs(delta) // timedelta(minutes=1))
+    return f"{'минус ' if delta < timedelta(0) else ''}{minutes // 60} ч {minutes % 60:02d} мин"
+
+
+class WorkingCalendar:
+    """Working time of one body: its schedule, the production calendar and override days; immutable."""
+
+    def __init__(
+        self,
+        production: ProductionCalendar,
+        schedule: Schedule | None = None,
+        overrides: Iterable[OverrideDay] = (),
+        tz: str = "Europe/Moscow",
+    ) -> None:
+        self._production = production
+        self._schedule = schedule or Schedule.oblast_default()
+        self._tz = ZoneInfo(tz)
+        # Region first, so that a body's override replaces the region's; within one scope the later one wins.
+        ordered = sorted(overrides, key=lambda override: SCOPES.index(override.scope))
+        self._overrides = {override.day: override for override in ordered}
+        self._tables: dict[int, _YearTable] = {}
+
+    def _local(self, moment: datetime) -> datetime:
+        """Check that a moment is aware and convert it to the calendar's time zone."""
+        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+            raise CalendarError(
+                f"Время «{moment}» указано без часового пояса; нужно время с часовым поясом, например +03:00."
+            )
+        return moment.astimezone(self._tz)
+
+    def _moment(self, us: int) -> datetime:
+        """Turn epoch microseconds into a datetime in the calendar's time zone."""
+        return (_EPOCH + timedelta(microseconds=us)).astimezone(self._tz)
+
+    def _plan(self, day: date) -> tuple[DayInfo | None, list[tuple[time, time]]]:
+        """Resolve a day (body override > regional override > production calendar) into its info and intervals."""
+        entry = self._production.day(day)  # first, so that a year without data is an error even with overrides
+        stand_in = day if day.weekday() < 5 else self._production.stands_in_for(day)
+        # A working weekend day runs on the hours of the weekday it stands in for, else on Monday's.
+        hours = self._schedule.weekdays[0 if stand_in is None else stand_in.weekday()]
+        start, end = hours.start, hours.end
+        override = self._overrides.get(day)
+        if override is not None:
+            kind, title, source = override.kind, override.reason or _DEFAULT_TITLES[override.kind], override.scope
+            if override.start is not None and override.end is not None:
+                start, end = override.start, override.end
+        elif entry is not None:
+            kind, title, source = entry.kind, self._production.title(day), "production"
+        else:
+            return None, hours.intervals(start, end) if self._production.is_working_day(day) else []
+        if kind == NON_WORKING:
+            return DayInfo(day, kind, None, None, title, source), []
+        if kind == SHORTENED:
+            end = _shift(end, -_SHORTENING)
+        intervals = hours.intervals(start, end)
+        first, last = (intervals[0][0], intervals[-1][1]) if intervals else (None, None)
+        return DayInfo(day, kind, first, last, title, source), intervals
+
+    def _table(self, year: int) -> _YearTable:
+        """Return the year's interval table, building it on first use."""
+        table = self._tables.get(year)
+        if table is None:
+            table = self._tables[year] = self._build(year)
+        return table
+
+    def _build(self, year: int) -> _YearTable:
+        """Lay out every working interval of a year as epoch microseconds."""
+        starts: list[int] = []
+        ends: list[int] = []
+        done_before: list[int] = []
+        done_after: list[int] = []
+        day_index: list[int] = []
+        day_ends: list[int] = []
+        done = 0
+        day = date(year, 1, 1)
+        while day.year == year:
+            intervals = self._plan(day)[1]
+            for start, end in intervals:
+                starts.append(_us(datetime.combine(day, start, self._tz)))
+                ends.append(_us(datetime.combine(day, end, self._tz)))
+                done_before.append(done)
+                done += ends[-1] - starts[-1]
+                done_after.append(done)
+                day_index.append(len(day_ends))
+            if intervals:
+                day_ends.append(ends[-1])
+            day += timedelta(days=1)
+        return _YearTable(starts, ends, done_before, done_after, day_index, day_ends, done)
+
+    def _next_interval(self, moment: datetime) -> tuple[int, _YearTable, int, int]:
+        """Find the interval holding a moment, or the next one: (year, table, index, moment in microseconds)."""
+        local = self._local(moment)
+        year, us = local.year, _us(local)
+        table = self._table(year)
+        k = bisect_right(table.ends, us)
+        while k == len(table.ends):
+            year, k = year + 1, 0
+            table = self._table(year)
+        return year, table, k, us
+
+    def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
+        """Return the moment when delta of working time has passed since start (zero returns start itself)."""
+        if delta < timedelta(0) or delta > _MAX_WORKING_TIME:
+            raise InvalidDuration(
+                f"Срок в рабочем времени должен быть от 0 до {_MAX_WORKING_HOURS} ч, "
+                f"а получено {_format_duration(delta)}. Проверьте параметры срока."
+            )
+        local = self._local(start)
+        if not delta:
+            return local
+        year = local.year
+        table = self._table(year)
+        target = _offset(table, _us(local)) + delta // _MICROSECOND
+        while target > table.total:
+            target -= table.total
+            year += 1
+            table = self._table(year)
+        # bisect_left keeps a target that falls exactly on an interval's end at that end (13:00, not 13:48).
+        j = bisect_left(table.done_after, target)
+        return self._moment(table.ends[j] - (table.done_after[j] - target))
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Return the end of the days-th working day after the day of start's next working moment (0: that day)."""
+        if not 0 <= days <= _MAX_WORKING_DAYS:
+            raise InvalidDuration(
+                f"Срок в рабочих днях должен быть от 0 до {_MAX_WORKING_DAYS}, а получено {days}. "
+                "Проверьте параметры срока."
+            )
+        year, table, k, _ = self._next_interval(start)
+        index = table.day_index[k] + days
+        while index >= len(table.day_ends):
+            index -= len(table.day_ends)
+            year += 1
+            table = self._table(year)
+        return self._moment(table.day_ends[index])
+
+    def working_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Return the working time from a to b, negative when b is earlier."""
+        first, second = self._local(a), self._local(b)
+        if first > second:
+            return -self.working_time_between(second, first)
+        years = range(first.year, second.year)
+        done = _offset(self._table(second.year), _us(second)) - _offset(self._table(first.year), _us(first))
+        return timedelta(microseconds=done + sum(self._table(year).total for year in years))
+
+    def is_working_time(self, moment: datetime) -> bool:
+        """Return whether a moment lies inside a working interval (an interval's end is not working time)."""
+        local = self._local(moment)
+        table, us = self._table(local.year), _us(local)
+        k = bisect_right(table.ends, us)
+        return k < len(table.ends) and table.starts[k] <= us
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """Return the moment itself if it is working time, else the start of the next working interval."""
+        _, table, k, us = self._next_interval(moment)
+        return self._moment(max(us, table.starts[k]))
+
+    def day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Return the working intervals of a day as aware datetimes."""
+        intervals = self._plan(day)[1]
+        return [(datetime.combine(day, a, self._tz), datetime.combine(day, b, self._tz)) for a, b in intervals]
+
+    def year_overview(self, year: int) -> list[DayInfo]:
+        """List every day of a year that is not ordinary: production entries and override days."""
+        days = set(self._production.year_data(year).days) | {day for day in self._overrides if day.year == year}
+        return [info for day in sorted(days) if (info := self._plan(day)[0]) is not None]

@@ -1,0 +1,195 @@
+"""Task forms: JSON Schema files with uiSchema hints, coerced and validated on the server."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "array")
+SUPPORTED_FORMATS = ("uri", "date-time")
+
+
+class FormError(ValueError):
+    """A form file outside the supported subset; the message is in Russian."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form as the renderer sees it."""
+
+    name: str
+    type: str
+    title: str
+    required: bool
+    help: str = ""
+    widget: str = ""
+    format: str = ""
+    choices: Sequence[tuple[str, str]] = ()
+    max_length: int | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class FormSchema:
+    """A parsed form: its JSON Schema, the dynamic option lists it needs and its fields in order."""
+
+    name: str
+    schema: Mapping[str, Any]
+    ui: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, name: str, text: str, ui_text: str | None = None) -> FormSchema:
+        """Parse a form file and refuse anything the renderer does not support."""
+        try:
+            schema = json.loads(text)
+            ui = json.loads(ui_text) if ui_text else schema.pop("ui", {})
+        except json.JSONDecodeError as exc:
+            raise FormError(f"Форма {name}: файл не является JSON ({exc})") from exc
+        if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+            raise FormError(f"Форма {name}: нужна схема type=object со свойствами properties")
+        for key, prop in schema["properties"].items():
+            kind = prop.get("type")
+            if kind not in SUPPORTED_TYPES:
+                raise FormError(f"Форма {name}, поле {key}: тип «{kind}» не поддерживается")
+            if prop.get("format") and prop["format"] not in SUPPORTED_FORMATS:
+                raise FormError(f"Форма {name}, поле {key}: формат «{prop['format']}» не поддерживается")
+            if kind == "array" and prop.get("items", {}).get("type") != "string":
+                raise FormError(f"Форма {name}, поле {key}: поддерживаются только списки строк")
+        Draft202012Validator.check_schema(schema)
+        return cls(name, schema, ui)
+
+    @property
+    def option_lists(self) -> set[str]:
+        """Names of the reference lists (x-options) the form's choices come from."""
+        return {p["x-options"] for p in self._properties().values() if "x-options" in p}
+
+    def with_options(self, options: Mapping[str, Sequence[tuple[str, str]]]) -> FormSchema:
+        """A copy whose x-options fields list the given (value, title) choices."""
+        schema = copy.deepcopy(dict(self.schema))
+        for prop in schema["properties"].values():
+            source = prop.get("x-options")
+            if source is None:
+                continue
+            target = prop["items"] if prop.get("type") == "array" else prop
+            target["enum"] = [value for value, _ in options.get(source, ())]
+            target["x-titles"] = {value: title for value, title in options.get(source, ())}
+        return FormSchema(self.name, schema, self.ui)
+
+    def fields(self) -> list[Field]:
+        """The fields in display order."""
+        props = self._properties()
+        order = [k for k in self.ui.get("ui:order", []) if k in props] + [k for k in props
+                                                                         if k not in self.ui.get("ui:order", [])]
+        required = set(self.schema.get("required", []))
+        out = []
+        for key in order:
+            prop, hints = props[key], self.ui.get(key, {})
+            target = prop.get("items", {}) if prop["type"] == "array" else prop
+            titles = target.get("x-titles") or prop.get("x-enumTitles") or {}
+            choices = [(str(v), str(titles.get(v, v))) for v in target.get("enum", [])]
+            out.append(Field(key, prop["type"], prop.get("title", key), key in required,
+                             hints.get("ui:help", prop.get("description", "")), hints.get("ui:widget", ""),
+                             prop.get("format", ""), choices, prop.get("maxLength"), prop.get("default")))
+        return out
+
+    def _properties(self) -> dict[str, Any]:
+        return dict(self.schema["properties"])
+
+    def json_schema(self) -> dict[str, Any]:
+        """The schema as published over the API."""
+        return copy.deepcopy(dict(self.schema))
+
+    def validate(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Coerce submitted values and check them: (data with every field present, errors by field)."""
+        errors: dict[str, str] = {}
+        data: dict[str, Any] = {}
+        for key, prop in self._properties().items():
+            try:
+                value = _coerce(prop, raw.get(key))
+            except ValueError as exc:
+                errors[key] = str(exc)
+                continue
+            if value is not None:
+                data[key] = value
+        unknown = set(raw) - set(self._properties()) - {"csrf_token", "version"}
+        for key in sorted(unknown):
+            errors[key] = "Такого поля нет в форме"
+        validator = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        for error in validator.iter_errors(data):
+            key = _field_of(error)
+            errors.setdefault(key, _message(error, self._properties().get(key, {})))
+        return {key: data.get(key) for key in self._properties()}, errors
+
+
+def _coerce(prop: Mapping[str, Any], value: Any) -> Any:
+    """Turn an HTML form string (or a JSON value) into the schema's type; empty means absent."""
+    kind = prop["type"]
+    if kind == "array":
+        items = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        return [str(v) for v in items if str(v).strip()] or None
+    if kind == "boolean":
+        if isinstance(value, bool) or value is None:
+            return value
+        return str(value).lower() in ("1", "true", "on", "yes", "да")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if kind == "integer":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValueError("Введите целое число") from None
+    if kind == "number":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError("Введите число") from None
+    if not isinstance(value, str):
+        raise ValueError("Ожидается текст")
+    value = value.strip()
+    if prop.get("format") == "date-time":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Введите дату и время, например 24.11.2026 14:05") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=MOSCOW)
+        return moment.isoformat()
+    return value
+
+
+def _field_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        return str(error.message.split("'")[1])
+    return str(error.path[0]) if error.path else "__all__"
+
+
+def _message(error: ValidationError, prop: Mapping[str, Any]) -> str:
+    """A Russian message for a JSON Schema error."""
+    kind = error.validator
+    if kind == "required":
+        return "Заполните это поле"
+    if kind == "enum":
+        return "Выберите значение из списка"
+    if kind == "maxLength":
+        return f"Не длиннее {error.validator_value} символов"
+    if kind == "minLength":
+        return "Заполните это поле" if error.validator_value == 1 else f"Не короче {error.validator_value} символов"
+    if kind == "format":
+        return "Укажите ссылку, начинающуюся с http:// или https://" if prop.get("format") == "uri" \
+            else "Неверный формат даты и времени"
+    if kind == "pattern":
+        return str(prop.get("x-patternMessage", "Значение в неверном формате"))
+    if kind in ("minimum", "maximum"):
+        return f"Допустимо от {prop.get('minimum', '…')} до {prop.get('maximum', '…')}"
+    if kind == "type":
+        return "Неверный тип значения"
+    return "Неверное значение"

@@ -1,0 +1,316 @@
+"""Start a case's workflow, complete its tasks, wake its timers; to and from JSON; snapshots for projections."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.calendar import CalendarError, WorkingCalendar
+from engine.clock import Clock, clock_scope
+from engine.expressions import ExpressionError, evaluate
+from engine.parser import ProcessBundle
+from engine.timers import ParameterError, deadline_functions, describe_timer
+
+FORMAT = "otklik-1"
+
+
+class StepRefused(Exception):
+    """The diagram does not allow this step now (e.g. a loop bound is reached); the message is in Russian."""
+
+
+class EngineFailure(Exception):
+    """The workflow could not advance; the message is in Russian and nothing should be saved."""
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """What the engine needs from the outside world for one step."""
+
+    clock: Clock
+    calendar_for: Callable[[str | None], WorkingCalendar]
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A user task waiting for a person."""
+
+    id: str
+    step: str
+    name: str
+    role: str
+    form: str
+    deadline: str | None
+    body: str | None
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer that is armed and has not fired."""
+
+    id: str
+    kind: str
+    parameter: str | None
+    step: str | None
+    attached_task_id: str | None
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something a service task of the diagram asked the product to do (record a breach, notify)."""
+
+    action: str
+    params: Mapping[str, Any]
+    data: Mapping[str, Any]
+
+
+@dataclass
+class Snapshot:
+    """The state after a step, and everything the projections are rebuilt from."""
+
+    state: str
+    completed: bool
+    open_tasks: list[OpenTask]
+    timers: list[PendingTimer]
+    data: dict[str, Any]
+    completed_steps: list[str]
+    completed_tasks: list[tuple[str, str]]
+    end_events: list[str]
+    effects: list[Effect] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """Per-step state the expression functions and actions reach through a context variable."""
+
+    workflow: BpmnWorkflow | None
+    effects: list[Effect]
+
+
+_run: contextvars.ContextVar[_Run] = contextvars.ContextVar("otklik_run")
+ACTIONS = ("record_breach", "notify")
+
+
+class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """Evaluates diagram expressions with the whitelisted evaluator; refuses scripts; runs named actions."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__({})
+        self.functions = {**functions, "count": _count}
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        return evaluate(expression, {**context, **self.functions})
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        raise ExpressionError("Сценарии на Python в диаграммах запрещены")
+
+    def call_service(self, context: dict[str, Any], operation_name: str = "", operation_params: Any = None,
+                     **_: Any) -> str:
+        if operation_name not in ACTIONS:
+            raise ExpressionError(f"Действие «{operation_name}» неизвестно")
+        params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
+        _run.get().effects.append(Effect(operation_name, params, dict(context)))
+        return "null"
+
+
+class _ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """SpiffWorkflow 3.2's call_service error path refers to an undefined name; report errors plainly."""
+
+    def call_service(self, task: Task, **kwargs: Any) -> str:
+        return str(self.environment.call_service(task.data, **kwargs))
+
+
+def _count(step: str) -> int:
+    """How many times the step with this BPMN id has been completed in the current case."""
+    workflow = _run.get().workflow
+    if workflow is None:
+        return 0
+    return sum(1 for t in _all_tasks(workflow) if t.task_spec.bpmn_id == step and t.state == TaskState.COMPLETED)
+
+
+class _StrippedWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Keeps the spec out of the stored state; it is restored from the cached process version."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        bundle: ProcessBundle = dct.pop("bundle")
+        workflow = self.target_class(bundle.spec, bundle.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _StrippedWorkflowConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """The workflow as compact UTF-8 JSON without its spec."""
+    dct = SERIALIZER.to_dict(workflow)
+    dct["format"] = FORMAT
+    return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_state(bundle: ProcessBundle, state: str) -> BpmnWorkflow:
+    """Rebuild a workflow from its stored JSON and its process version."""
+    dct = json.loads(state)
+    if dct.pop("format", None) != FORMAT:
+        raise EngineFailure("Сохранённое состояние процесса имеет неизвестный формат")
+    dct["bundle"] = bundle
+    return SERIALIZER.from_dict(dct)
+
+
+class Runner:
+    """Runs one process version for the service layer; every call takes and returns plain JSON state."""
+
+    def __init__(self, bundle: ProcessBundle, context: EngineContext) -> None:
+        self.bundle = bundle
+        self.context = context
+        functions = deadline_functions(now=context.clock.now, calendar_for=context.calendar_for,
+                                       parameters=bundle.parameters)
+        self.script_engine = _ScriptEngine(environment=_SafeEnvironment(functions))
+
+    def start(self, data: Mapping[str, Any]) -> Snapshot:
+        """Start a new case workflow with initial data and run it to the first waits."""
+        workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(data)
+        return self._step(workflow, lambda: None)
+
+    def complete(self, state: str, task_id: str, form: Mapping[str, Any]) -> Snapshot:
+        """Complete a READY user task with validated form data."""
+        workflow = self._load(state)
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (WorkflowException, ValueError, KeyError):
+            raise StepRefused("Задача не найдена в процессе") from None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise StepRefused("Эта задача уже выполнена или ещё не началась")
+
+        def act() -> None:
+            task.set_data(**form)
+            task.run()
+
+        return self._step(workflow, act)
+
+    def wake(self, state: str) -> Snapshot:
+        """Fire the timers that are due by the context's clock and run on."""
+        workflow = self._load(state)
+        return self._step(workflow, workflow.refresh_timers)
+
+    def snapshot(self, state: str) -> Snapshot:
+        """Read a stored state without changing it."""
+        workflow = self._load(state)
+        return self._snapshot(workflow, [])
+
+    def _load(self, state: str) -> BpmnWorkflow:
+        workflow = load_state(self.bundle, state)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def _step(self, workflow: BpmnWorkflow, act: Callable[[], None]) -> Snapshot:
+        run = _Run(workflow, [])
+        token = _run.set(run)
+        try:
+            with clock_scope(self.context.clock):
+                act()
+                workflow.do_engine_steps()
+        except (CalendarError, ParameterError) as exc:
+            raise EngineFailure(str(exc)) from exc
+        except SpiffWorkflowException as exc:
+            raise self._explain(exc) from exc
+        finally:
+            _run.reset(token)
+        return self._snapshot(workflow, run.effects)
+
+    def _explain(self, exc: SpiffWorkflowException) -> Exception:
+        """Turn an engine error into a refusal a person can read."""
+        task = getattr(exc, "task", None)
+        spec = getattr(task, "task_spec", None)
+        cause = exc.__cause__ or getattr(exc, "exception", None)
+        if isinstance(cause, (CalendarError, ParameterError)):
+            return EngineFailure(str(cause))
+        if spec is not None and spec.__class__.__name__.endswith("Gateway"):
+            documentation = getattr(spec, "documentation", None)
+            return StepRefused(documentation or f"Нет допустимого перехода после шага «{spec.bpmn_name}»")
+        return EngineFailure(f"Ошибка процесса на шаге «{getattr(spec, 'bpmn_name', '?')}»: {exc}")
+
+    def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect]) -> Snapshot:
+        run = _Run(workflow, effects)
+        tasks = list(_all_tasks(workflow))
+        open_tasks = []
+        for task in tasks:
+            if task.state == TaskState.READY and task.task_spec.manual:
+                info = self.bundle.user_tasks[task.task_spec.bpmn_id]
+                body = task.data.get("body") if info.role != "curator" else None
+                open_tasks.append(OpenTask(str(task.id), info.step, info.name, info.role, info.form, info.deadline,
+                                           body, dict(task.data)))
+        completed = [t for t in tasks if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
+        completed.sort(key=lambda t: t.last_state_change)
+        ends = [t.task_spec.bpmn_id for t in completed if t.task_spec.__class__.__name__ == "EndEvent"]
+        return Snapshot(
+            state=dump_state(workflow),
+            completed=workflow.is_completed(),
+            open_tasks=open_tasks,
+            timers=list(_pending_timers(tasks)),
+            data=dict(workflow.data if workflow.is_completed() else workflow.task_tree.data),
+            completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
+            completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
+            end_events=ends,
+            effects=run.effects,
+        )
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
+    """Every armed timer with its due moment and the step it guards."""
+    for task in tasks:
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+            continue
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value.get("next")
+        if not value:
+            continue
+        info = describe_timer(definition.expression)
+        attached = None
+        if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
+            attached = next((c for c in task.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+        yield PendingTimer(
+            id=str(task.id), kind=info.kind, parameter=info.parameter,
+            step=attached.task_spec.bpmn_id if attached else task.task_spec.bpmn_id,
+            attached_task_id=str(attached.id) if attached else None,
+            due_at=TimerEventDefinition.get_datetime(value),
+        )

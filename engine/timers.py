@@ -1,0 +1,176 @@
+"""Deadline parameters, the functions the diagrams call for deadlines, and reading timers back."""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.calendar import WorkingCalendar
+
+UNITS = ("minutes", "hours", "days")
+# Functions a timer expression may call, and the kind of timer each one arms.
+TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline": "case", "case_warning": "case_warning"}
+
+
+class ParameterError(ValueError):
+    """A deadline parameter set that cannot be used; the message is in Russian."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    """One deadline of the regulation: a value in working (or calendar) minutes, hours or days."""
+
+    value: int
+    unit: str
+    working: bool = True
+    clause: str = ""
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ParameterError(f"Неизвестная единица срока «{self.unit}»: допустимы minutes, hours, days")
+        if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value <= 0:
+            raise ParameterError(f"Срок «{self.title or self.clause}» должен быть целым положительным числом")
+
+    def describe(self) -> str:
+        """Human text such as «5 раб. ч»."""
+        unit = {"minutes": "мин", "hours": "ч", "days": "дн"}[self.unit]
+        return f"{self.value} {'раб. ' if self.working else ''}{unit}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON form."""
+        return {"value": self.value, "unit": self.unit, "working": self.working, "clause": self.clause,
+                "title": self.title}
+
+
+@dataclass(frozen=True)
+class DeadlineParameters:
+    """All deadlines of a process version, the escalation share and the loop limits."""
+
+    durations: Mapping[str, Duration]
+    warning_share: float = 0.8
+    limits: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> DeadlineParameters:
+        """Build from the parameters file of the process library."""
+        try:
+            durations = {name: Duration(**spec) for name, spec in raw["deadlines"].items()}
+            share = float(raw.get("warning_share", 0.8))
+            limits = {name: int(v) for name, v in raw.get("limits", {}).items()}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ParameterError(f"Файл параметров сроков повреждён: {exc}") from exc
+        if not 0 < share < 1:
+            raise ParameterError("Доля срока для предупреждения должна быть между 0 и 1")
+        return cls(durations=durations, warning_share=share, limits=limits)
+
+    def duration(self, name: str) -> Duration:
+        """The named deadline, or a clear error."""
+        try:
+            return self.durations[name]
+        except KeyError:
+            raise ParameterError(f"Срок «{name}» не задан в параметрах процесса") from None
+
+    def limit(self, name: str) -> int:
+        """The named loop bound, or a clear error."""
+        try:
+            return self.limits[name]
+        except KeyError:
+            raise ParameterError(f"Предел «{name}» не задан в параметрах процесса") from None
+
+    def with_overrides(self, overrides: Mapping[str, Duration]) -> DeadlineParameters:
+        """A copy where a municipality's own values replace the regional ones."""
+        unknown = set(overrides) - set(self.durations)
+        if unknown:
+            raise ParameterError(f"Неизвестные сроки: {', '.join(sorted(unknown))}")
+        return replace(self, durations={**self.durations, **overrides})
+
+
+def due_after(calendar: WorkingCalendar, start: datetime, duration: Duration) -> datetime:
+    """The moment `duration` after `start` on `calendar`."""
+    if duration.unit == "days":
+        if duration.working:
+            return calendar.add_working_days(start, duration.value)
+        return start + timedelta(days=duration.value)
+    span = timedelta(minutes=duration.value) if duration.unit == "minutes" else timedelta(hours=duration.value)
+    return calendar.add_working_time(start, span) if duration.working else start + span
+
+
+def warning_before(calendar: WorkingCalendar, start: datetime, due: datetime, share: float) -> datetime:
+    """The moment when `share` of the working time from `start` to `due` has run."""
+    begin = calendar.next_working_moment(start)
+    if due <= begin:
+        return due
+    span = calendar.working_time_between(begin, due)
+    return calendar.add_working_time(begin, span * share)
+
+
+@dataclass(frozen=True)
+class TimerInfo:
+    """What a timer expression stands for: its kind and the deadline parameter it uses."""
+
+    kind: str
+    parameter: str | None
+
+
+@functools.lru_cache(maxsize=512)
+def describe_timer(expression: str) -> TimerInfo:
+    """Classify a timer expression such as `deadline("draft", body)` without evaluating it."""
+    try:
+        node = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return TimerInfo("other", None)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TIMER_FUNCTIONS:
+        first = node.args[0] if node.args else None
+        parameter = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+        return TimerInfo(TIMER_FUNCTIONS[node.func.id], parameter)
+    return TimerInfo("other", None)
+
+
+def deadline_functions(
+    *,
+    now: Callable[[], datetime],
+    calendar_for: Callable[[str | None], WorkingCalendar],
+    parameters: DeadlineParameters,
+) -> dict[str, Callable[..., Any]]:
+    """The deadline functions a diagram's expressions may call, bound to a clock and calendars."""
+
+    def deadline(name: str, body: str | None = None) -> str:
+        """Due moment of step `name`, counted from now on the body's calendar."""
+        return due_after(calendar_for(body), now(), parameters.duration(name)).isoformat()
+
+    def warning(name: str, body: str | None = None) -> str:
+        """Escalation moment before the deadline of step `name`."""
+        calendar = calendar_for(body)
+        start = now()
+        due = due_after(calendar, start, parameters.duration(name))
+        return warning_before(calendar, start, due, parameters.warning_share).isoformat()
+
+    def _case_due(importance: str, shortened_due_at: str | None, body: str | None) -> datetime:
+        name = "case_urgent" if importance == "high" else "case"
+        due = due_after(calendar_for(body), now(), parameters.duration(name))
+        if shortened_due_at:
+            due = min(due, datetime.fromisoformat(shortened_due_at))
+        return due
+
+    def case_deadline(importance: str, shortened_due_at: str | None = None, body: str | None = None) -> str:
+        """The case's overall deadline (clause 8.3): 9 WH, 4 WH when urgent, or the curator's shorter one."""
+        return _case_due(importance, shortened_due_at, body).isoformat()
+
+    def case_warning(importance: str, shortened_due_at: str | None = None, body: str | None = None) -> str:
+        """Escalation moment before the case's overall deadline."""
+        calendar = calendar_for(body)
+        start = now()
+        due = _case_due(importance, shortened_due_at, body)
+        return warning_before(calendar, start, due, parameters.warning_share).isoformat()
+
+    def limit(name: str) -> int:
+        """A loop bound from the process parameters."""
+        return parameters.limit(name)
+
+    return {"deadline": deadline, "warning": warning, "case_deadline": case_deadline,
+            "case_warning": case_warning, "limit": limit}

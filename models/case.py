@@ -1,0 +1,159 @@
+"""A case per message: its workflow state and the projections written with it in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.org import Body, Channel, Location, Theme, User
+
+
+class Case(Base):
+    """A message from an open source and the work on it."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    url_key: Mapped[str] = mapped_column(String(2000))
+    author: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime]
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    registered_at: Mapped[datetime] = mapped_column(index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    importance: Mapped[str | None] = mapped_column(String(10))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    sent_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    state: Mapped[str] = mapped_column(Text)
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    channel: Mapped[Channel] = relationship(lazy="joined")
+    theme: Mapped[Theme | None] = relationship(lazy="joined")
+    location: Mapped[Location | None] = relationship(lazy="joined")
+    body: Mapped[Body | None] = relationship(lazy="joined")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """The inbox projection: one row per user task the workflow opened."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_inbox", "tenant_id", "state", "role", "body_id", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    step: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    form: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[str | None] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    case: Mapped[Case] = relationship(lazy="joined")
+    body: Mapped[Body | None] = relationship(lazy="joined")
+    completed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Timer(Base):
+    """The timer projection: the due moment of every armed timer; the scheduler reads only this."""
+
+    __tablename__ = "timer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    parameter: Mapped[str | None] = mapped_column(String(60))
+    step: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CaseEvent(Base):
+    """Append-only history: who did what, when, against which deadline."""
+
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(100))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    due_at: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body: Mapped[Body | None] = relationship(lazy="joined")
+
+
+class Draft(Base):
+    """One version of a reply draft with the curator's decision on it."""
+
+    __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    number: Mapped[int]
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    published_url: Mapped[str | None] = mapped_column(String(2000))
+    published_at: Mapped[datetime | None]
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+    body: Mapped[Body | None] = relationship(lazy="joined")
+
+
+class Breach(Base):
+    """A missed deadline for the clause-12 register: case, step, clause, body, person, how late."""
+
+    __tablename__ = "breach"
+    __table_args__ = (UniqueConstraint("case_id", "task_guid", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    step: Mapped[str] = mapped_column(String(100))
+    clause: Mapped[str] = mapped_column(String(20))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    late_minutes: Mapped[int | None]
+
+
+class Notification(Base):
+    """An in-app notification for one person."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

@@ -1,0 +1,123 @@
+"""The organisation: tenants, executive bodies, people, tokens and reference lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+ROLES = ("curator", "executor", "responsible", "methodologist", "admin", "leader")
+BODY_ROLES = ("executor", "responsible")
+
+
+class Tenant(Base):
+    """The oblast, or a municipality reusing the regional diagrams."""
+
+    __tablename__ = "tenant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="region")
+    calendar_revision: Mapped[int] = mapped_column(default=1)
+
+
+class Body(Base):
+    """An executive body, or the curator (the Information Policy Directorate)."""
+
+    __tablename__ = "body"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(100))
+    is_curator: Mapped[bool] = mapped_column(default=False)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class User(Base):
+    """A person who logs in; body roles belong to a body."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    body: Mapped[Body | None] = relationship(lazy="joined")
+    tenant: Mapped[Tenant] = relationship(lazy="joined")
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the person may log in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The login session key; bumping session_version logs the person out everywhere."""
+        return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Channel(Base):
+    """A social network or other open source, with its reply format limits (clauses 4 and 9)."""
+
+    __tablename__ = "channel"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    reply_max_length: Mapped[int] = mapped_column(default=4096)
+
+
+class Location(Base):
+    """A municipal district or city district of the tenant."""
+
+    __tablename__ = "location"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ThemeGroup(Base):
+    """A group of themes (clause 8.1)."""
+
+    __tablename__ = "theme_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Theme(Base):
+    """A theme of messages within a group."""
+
+    __tablename__ = "theme"
+    __table_args__ = (UniqueConstraint("group_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("theme_group.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    group: Mapped[ThemeGroup] = relationship(lazy="joined")

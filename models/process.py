@@ -1,0 +1,46 @@
+"""Frozen process versions and the working-time data administrators maintain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class ProcessVersion(Base):
+    """A process library frozen by content hash: diagrams, forms and deadline parameters."""
+
+    __tablename__ = "process_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    is_current: Mapped[bool] = mapped_column(default=True)
+
+
+class CalendarYear(Base):
+    """One year of the official production calendar in the xmlcalendar.ru format."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    xml: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime]
+
+
+class OverrideDay(Base):
+    """A day an administrator set for the whole region (body_id empty) or for one body."""
+
+    __tablename__ = "override_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    day: Mapped[date] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    start: Mapped[time | None]
+    end: Mapped[time | None]
+    reason: Mapped[str] = mapped_column(String(300), default="")

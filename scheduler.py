@@ -1,0 +1,52 @@
+"""The timer worker: in-process in the embedded default, or alone in production (`python scheduler.py`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from services.timers import fire_due_timers
+
+log = logging.getLogger("otklik.scheduler")
+
+
+def _sweep(app: Any) -> None:
+    try:
+        fired = fire_due_timers(sessions=app.extensions["otklik.sessions"], clock=app.config["CLOCK"])
+        if fired:
+            log.info("woke %d case(s) with due timers", fired)
+    except Exception:
+        log.exception("timer sweep failed; the next sweep retries")
+
+
+def _add_job(scheduler: Any, app: Any) -> None:
+    scheduler.add_job(_sweep, "interval", args=[app], seconds=app.config["OTKLIK_SCHEDULER_SECONDS"],
+                      id="timers", max_instances=1, coalesce=True)
+
+
+def start_in_process(app: Any) -> BackgroundScheduler:
+    """Start sweeping inside the app process; the first sweep catches up timers that came due while down."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_job(scheduler, app)
+    scheduler.start()
+    app.extensions["otklik.scheduler"] = scheduler
+    return scheduler
+
+
+def main() -> None:
+    """Run the worker alone, for production next to gunicorn."""
+    from app import create_app
+
+    logging.basicConfig(level=logging.INFO)
+    app = create_app({"OTKLIK_SCHEDULER": False})
+    scheduler = BlockingScheduler(timezone="UTC")
+    _add_job(scheduler, app)
+    _sweep(app)
+    scheduler.start()
+
+
+if __name__ == "__main__":
+    main()

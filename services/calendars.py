@@ -1,0 +1,60 @@
+"""Working calendars per body, built from the production calendar, schedules and override days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.calendar import OverrideDay as CalendarOverride
+from engine.calendar import ProductionCalendar, Schedule, WorkingCalendar, parse_xmlcalendar
+from models import Body, CalendarYear, OverrideDay, Tenant
+from services.errors import NotFound
+
+_cache: dict[tuple[int, int, str | None], WorkingCalendar] = {}
+
+
+def calendar_resolver(*, session: Session, tenant_id: int) -> Callable[[str | None], WorkingCalendar]:
+    """A function from a body code (or None for the tenant's default) to that body's working calendar."""
+    revision = session.scalar(select(Tenant.calendar_revision).where(Tenant.id == tenant_id)) or 0
+
+    def calendar_for(body_code: str | None) -> WorkingCalendar:
+        key = (tenant_id, revision, body_code)
+        if key not in _cache:
+            _cache[key] = _build(session, tenant_id, body_code)
+        return _cache[key]
+
+    return calendar_for
+
+
+def _build(session: Session, tenant_id: int, body_code: str | None) -> WorkingCalendar:
+    years = {row.year: parse_xmlcalendar(row.xml) for row in session.scalars(select(CalendarYear))}
+    body = session.scalar(select(Body).where(Body.code == body_code)) if body_code else None
+    schedule = Schedule.from_dict(body.schedule) if body and body.schedule else Schedule.oblast_default()
+    rows = session.scalars(select(OverrideDay).where(OverrideDay.tenant_id == tenant_id)).all()
+    regional = [r for r in rows if r.body_id is None]
+    own = [r for r in rows if body is not None and r.body_id == body.id]
+    overrides = [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "region") for r in regional]
+    overrides += [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "body") for r in own]
+    return WorkingCalendar(ProductionCalendar(years), schedule, overrides)
+
+
+def bump_revision(*, session: Session, tenant_id: int | None = None) -> None:
+    """Invalidate cached calendars after a change to schedules, overrides or production years."""
+    query = select(Tenant) if tenant_id is None else select(Tenant).where(Tenant.id == tenant_id)
+    for tenant in session.scalars(query):
+        tenant.calendar_revision += 1
+
+
+def resolve_body(*, session: Session, body_code: str | None) -> tuple[int, str | None]:
+    """The tenant and code of a body given by code, or the first tenant's default calendar."""
+    if body_code is None:
+        tenant_id = session.scalar(select(Tenant.id).order_by(Tenant.id))
+        if tenant_id is None:
+            raise NotFound("Нет ни одной организации: выполните flask --app app init-db")
+        return tenant_id, None
+    body = session.scalar(select(Body).where(Body.code == body_code))
+    if body is None:
+        raise NotFound(f"Органа с кодом «{body_code}» нет; список: flask --app app bodies list")
+    return body.tenant_id, body.code

@@ -1,0 +1,161 @@
+"""Intake of messages and what a case page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from models import Case, CaseEvent, Channel, Draft, HumanTask, ProcessVersion, User
+from services.errors import Duplicate, Invalid, NotFound
+from services.library import bundle_of, current_version
+from services.workflow import add_event, apply_snapshot, run_step, runner_for
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
+MAX_TEXT = 20_000
+MAX_ATTACHMENTS = 20
+
+
+def normalize_link(url: str) -> str:
+    """The identity of a post's link: scheme, www., mobile host, fragment and tracking parameters ignored."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "m."):
+        host = host.removeprefix(prefix)
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_")))
+    return urlunsplit(("", host, parts.path.rstrip("/"), query, ""))
+
+
+def _parse_moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
+
+
+def register_message(*, session: Session, clock: Clock, actor: User, source: str, channel: Any, url: Any,
+                     author: Any, text: Any, published_at: Any, attachments: Any = None) -> Case:
+    """Register a message as a new case and start its workflow; the same link twice is a Duplicate."""
+    errors: dict[str, str] = {}
+    channel_row = session.scalar(select(Channel).where(Channel.code == str(channel or "")))
+    if channel_row is None:
+        errors["channel"] = "Выберите источник из списка"
+    link = str(url or "").strip()
+    if not link.startswith(("http://", "https://")) or len(link) > 2000 or " " in link:
+        errors["url"] = "Укажите ссылку на сообщение, начинающуюся с http:// или https://"
+    author_text = str(author or "").strip()
+    if not author_text or len(author_text) > 300:
+        errors["author"] = "Укажите автора сообщения (до 300 символов)"
+    body_text = str(text or "").strip()
+    if not body_text or len(body_text) > MAX_TEXT:
+        errors["text"] = f"Вставьте текст сообщения (до {MAX_TEXT} символов)"
+    moment = None
+    try:
+        moment = _parse_moment(published_at)
+        if moment > clock.now() + timedelta(minutes=5):
+            errors["published_at"] = "Время публикации не может быть в будущем"
+    except (TypeError, ValueError):
+        errors["published_at"] = "Укажите время публикации, например 2026-11-24T10:15"
+    links = attachments if isinstance(attachments, list) else [a for a in str(attachments or "").split()]
+    if len(links) > MAX_ATTACHMENTS or any(not str(a).startswith(("http://", "https://")) for a in links):
+        errors["attachments"] = f"Вложения: до {MAX_ATTACHMENTS} ссылок, каждая с http:// или https://"
+    if errors:
+        raise Invalid("Сообщение не зарегистрировано: исправьте поля", fields=errors)
+    assert channel_row is not None and moment is not None
+    key = normalize_link(link)
+    _refuse_duplicate(session, actor.tenant_id, key)
+    version = current_version(session=session)
+    case = Case(tenant_id=actor.tenant_id, channel_id=channel_row.id, url=link, url_key=key, author=author_text,
+                text=body_text, published_at=moment, attachments=[str(a) for a in links],
+                registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",
+                process_version_id=version.id, state="")
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        _refuse_duplicate(session, actor.tenant_id, key)
+        raise
+    add_event(session=session, case=case, at=clock.now(), actor=actor, kind="registered",
+              details={"source": source, "channel": channel_row.name})
+    runner = runner_for(session=session, case=case, clock=clock)
+    snapshot = run_step(lambda: runner.start({"case_id": case.id, "channel": channel_row.code}))
+    apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
+    return case
+
+
+def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
+    existing = session.scalar(select(Case.id).where(Case.tenant_id == tenant_id, Case.url_key == key))
+    if existing is not None:
+        raise Duplicate(f"Это сообщение уже зарегистрировано: случай № {existing}", case_id=existing)
+
+
+def visible_case(*, session: Session, user: User, case_id: int) -> Case:
+    """The case if the user may see it, else NotFound."""
+    case = session.get(Case, case_id)
+    if case is None or case.tenant_id != user.tenant_id or not _may_see(session, user, case):
+        raise NotFound("Случай не найден")
+    return case
+
+
+def _may_see(session: Session, user: User, case: Case) -> bool:
+    if user.role in TENANT_WIDE_ROLES:
+        return True
+    if user.body_id is None:
+        return False
+    if case.body_id == user.body_id:
+        return True
+    return bool(session.scalar(select(exists().where(HumanTask.case_id == case.id,
+                                                     HumanTask.body_id == user.body_id))))
+
+
+@dataclass
+class CaseView:
+    """Everything the case page and the API show about a case."""
+
+    case: Case
+    open_tasks: list[HumanTask]
+    history: list[CaseEvent]
+    drafts: list[Draft]
+    diagram_xml: str
+    completed_steps: list[str]
+    active_steps: list[str]
+    step_names: dict[str, str]
+
+
+def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
+    """The case, its open tasks, its history, its draft versions and its diagram with the path so far."""
+    case = visible_case(session=session, user=user, case_id=case_id)
+    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)
+                            .order_by(HumanTask.id)).all()
+    history = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                              .order_by(CaseEvent.at, CaseEvent.id)).all()
+    drafts = session.scalars(select(Draft).where(Draft.case_id == case.id).order_by(Draft.number)).all()
+    version = session.get(ProcessVersion, case.process_version_id)
+    assert version is not None
+    bundle = bundle_of(version)
+    return CaseView(case=case, open_tasks=[t for t in tasks if t.state == "open"], history=list(history),
+                    drafts=list(drafts), diagram_xml=bundle.diagram_xml(),
+                    completed_steps=list(case.path),
+                    active_steps=[t.step for t in tasks if t.state == "open"],
+                    step_names=dict(bundle.step_names))
+
+
+def list_cases(*, session: Session, user: User, status: str | None = None, limit: int = 200) -> list[Case]:
+    """Recent cases the user may see."""
+    query = select(Case).where(Case.tenant_id == user.tenant_id).order_by(Case.registered_at.desc()).limit(limit)
+    if status:
+        query = query.where(Case.status == status)
+    if user.role not in TENANT_WIDE_ROLES:
+        query = query.where((Case.body_id == user.body_id) | exists().where(
+            HumanTask.case_id == Case.id, HumanTask.body_id == user.body_id))
+    return list(session.scalars(query))

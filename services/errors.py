@@ -1,0 +1,55 @@
+"""Errors a use case reports to a person: a stable code for the API and a Russian message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ServiceError(Exception):
+    """Base: `code` for the API, `message` for people, `status` for HTTP."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class Invalid(ServiceError):
+    """Input that breaks a rule; `fields` holds the message for each bad field."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotFound(ServiceError):
+    """Nothing with that id that the caller may see."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    """The caller may see it but not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """Someone else got there first (a task already done, a stale version)."""
+
+    status = 409
+    code = "conflict"
+
+
+class Duplicate(Conflict):
+    """The same message was already registered."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, case_id: int) -> None:
+        super().__init__(message)
+        self.case_id = case_id

@@ -1,0 +1,48 @@
+"""The process library: files in bpmn/ and forms/ frozen into process versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.parser import ProcessBundle, content_hash, load_bundle, read_library
+from models import ProcessVersion
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
+CASE_PROCESS = "case_148rg"
+
+
+def sync_library(*, session: Session, clock: Clock, process_id: str = CASE_PROCESS) -> ProcessVersion:
+    """Freeze the library on disk as the current version of a process, unless it is already frozen."""
+    files = read_library(LIBRARY_DIRS)
+    digest = content_hash(files)
+    found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                        ProcessVersion.content_hash == digest))
+    if found is None:
+        load_bundle(files, process_id)
+        found = ProcessVersion(process_id=process_id, content_hash=digest, files=files, created_at=clock.now())
+        session.add(found)
+    for other in session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                              ProcessVersion.is_current)):
+        other.is_current = other is found
+    found.is_current = True
+    session.flush()
+    return found
+
+
+def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> ProcessVersion:
+    """The version new cases start on."""
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                          ProcessVersion.is_current))
+    if version is None:
+        raise LookupError(f"Процесс {process_id} не загружен: выполните flask --app app init-db")
+    return version
+
+
+def bundle_of(version: ProcessVersion) -> ProcessBundle:
+    """The parsed, cached bundle of a stored version."""
+    return load_bundle(version.files, version.process_id)

@@ -1,0 +1,54 @@
+"""Idempotent loading of the reference lists, the production calendar and the process library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.calendar import shipped_year_files
+from engine.clock import Clock
+from models import Body, CalendarYear, Channel, Location, Tenant, Theme, ThemeGroup
+from services.library import sync_library
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def load_reference(*, session: Session, clock: Clock) -> Tenant:
+    """Create or update the regional tenant, its bodies, channels, locations and themes."""
+    ref: dict[str, Any] = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))
+    tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
+    session.flush()
+    _upsert(session, Body, {"code": ref["curator"]["code"]}, {**ref["curator"], "tenant_id": tenant.id,
+                                                              "is_curator": True})
+    for body in ref["bodies"]:
+        _upsert(session, Body, {"code": body["code"]}, {**body, "tenant_id": tenant.id})
+    for channel in ref["channels"]:
+        _upsert(session, Channel, {"code": channel["code"]}, channel)
+    for code, name in ref["locations"]:
+        _upsert(session, Location, {"tenant_id": tenant.id, "code": code}, {"name": name})
+    for group in ref["themes"]:
+        row = _upsert(session, ThemeGroup, {"tenant_id": tenant.id, "code": group["code"]}, {"name": group["name"]})
+        session.flush()
+        for code, name in group["themes"]:
+            _upsert(session, Theme, {"code": code}, {"group_id": row.id, "name": name})
+    for year, (xml, source) in shipped_year_files().items():
+        if session.get(CalendarYear, year) is None:
+            session.add(CalendarYear(year=year, xml=xml, source=source, loaded_at=clock.now()))
+    sync_library(session=session, clock=clock)
+    session.flush()
+    return tenant
+
+
+def _upsert(session: Session, model: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
+    row = session.scalar(select(model).filter_by(**key))
+    if row is None:
+        row = model(**key, **{k: v for k, v in values.items() if k not in key})
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row

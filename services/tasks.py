@@ -1,0 +1,195 @@
+"""The inbox, opening a task's form, and completing a task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.clock import Clock
+from engine.forms import FormSchema
+from models import Body, Case, Draft, HumanTask, Location, ProcessVersion, Theme, ThemeGroup, User
+from services.cases import MOSCOW, visible_case
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.library import bundle_of
+from services.reference import form_options
+from services.workflow import add_event, apply_snapshot, run_step, runner_for
+
+
+@dataclass
+class Inbox:
+    """The open tasks a person works on, sorted by deadline, with counts."""
+
+    tasks: list[HumanTask]
+    counts: dict[str, int]
+    overdue: int
+
+
+def inbox(*, session: Session, user: User, clock: Clock) -> Inbox:
+    """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
+    query = select(HumanTask).where(HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open")
+    if user.role == "curator":
+        query = query.where(HumanTask.role == "curator")
+    elif user.role == "executor":
+        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id)
+    elif user.role == "responsible":
+        query = query.where(HumanTask.body_id == user.body_id)
+    else:
+        return Inbox([], {}, 0)
+    query = query.order_by(sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at,
+                           HumanTask.created_at)
+    tasks = list(session.scalars(query))
+    counts: dict[str, int] = {}
+    for task in tasks:
+        counts[task.name] = counts.get(task.name, 0) + 1
+    now = clock.now()
+    overdue = sum(1 for t in tasks if t.due_at and t.due_at < now)
+    return Inbox(tasks, counts, overdue)
+
+
+def _visible_task(session: Session, user: User, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None or task.tenant_id != user.tenant_id:
+        raise NotFound("Задача не найдена")
+    visible_case(session=session, user=user, case_id=task.case_id)
+    if user.role in ("executor", "responsible") and task.body_id != user.body_id:
+        raise NotFound("Задача не найдена")
+    return task
+
+
+def _may_complete(user: User, task: HumanTask) -> bool:
+    if task.role == "curator":
+        return user.role == "curator"
+    return user.role in ("executor", "responsible") and task.body_id == user.body_id
+
+
+@dataclass
+class TaskForm:
+    """A task with its form (reference choices filled in) and the values to prefill."""
+
+    task: HumanTask
+    case: Case
+    form: FormSchema
+    values: dict[str, Any]
+    may_complete: bool
+
+
+def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> TaskForm:
+    """The task's form and prefilled values, if the user may see the task."""
+    task = _visible_task(session, user, task_id)
+    form = _form_of(session, task)
+    values = {f.name: f.default for f in form.fields() if f.default is not None}
+    last = session.scalar(select(Draft).where(Draft.case_id == task.case_id).order_by(Draft.number.desc()))
+    if task.form == "rework.schema.json" and last is not None:
+        values.update(reply_kind=last.kind, reply_text=last.text)
+    if "published_at" in form.schema["properties"]:
+        values["published_at"] = clock.now().isoformat()
+    return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open")
+
+
+def _form_of(session: Session, task: HumanTask) -> FormSchema:
+    version = session.get(ProcessVersion, task.case.process_version_id)
+    assert version is not None
+    form = bundle_of(version).forms[task.form]
+    return form.with_options(form_options(session=session, tenant_id=task.tenant_id, lists=form.option_lists))
+
+
+def complete_task(*, session: Session, user: User, task_id: int, form_data: dict[str, Any],
+                  clock: Clock) -> HumanTask:
+    """Validate the form, advance the workflow, and record what the step means for the case."""
+    task = _visible_task(session, user, task_id)
+    if task.state != "open":
+        raise _already_done(task)
+    if not _may_complete(user, task):
+        raise Forbidden("Эту задачу выполняет другая роль")
+    form = _form_of(session, task)
+    data, errors = form.validate(form_data)
+    errors.update(_rule_errors(session, task, data, clock))
+    if errors:
+        raise Invalid("Форма заполнена с ошибками", fields=errors)
+    case = task.case
+    runner = runner_for(session=session, case=case, clock=clock)
+    snapshot = run_step(lambda: runner.complete(case.state, task.task_guid, data))
+    now = clock.now()
+    try:
+        with session.begin_nested():
+            _record_domain(session, user, task, case, data, now)
+            add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
+                      body_id=task.body_id, due_at=task.due_at,
+                      details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
+            apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
+                           completed_guid=task.task_guid)
+    except StaleDataError:
+        session.refresh(task)
+        raise _already_done(task) from None
+    return task
+
+
+SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
+           "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url")
+
+
+def _already_done(task: HumanTask) -> Conflict:
+    who = task.completed_by.full_name if task.completed_by else "другим участником"
+    when = task.completed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if task.completed_at else ""
+    return Conflict(f"Задача «{task.name}» уже выполнена: {who} {when}".strip())
+
+
+def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock: Clock) -> dict[str, str]:
+    """Rules beyond the form schema that need the clock or the case."""
+    errors = {}
+    now = clock.now()
+    shortened = data.get("shortened_due_at")
+    if shortened and datetime.fromisoformat(shortened) <= now:
+        errors["shortened_due_at"] = "Сокращённый срок должен быть позже текущего момента"
+    text = data.get("reply_text")
+    limit = task.case.channel.reply_max_length
+    if text and len(text) > limit:
+        errors["reply_text"] = f"Ответ длиннее, чем допускает {task.case.channel.name}: {len(text)} из {limit} символов"
+    published = data.get("published_at")
+    if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
+        errors["published_at"] = "Время публикации не может быть в будущем"
+    if task.step == "reassign" and data.get("body") == (task.case.body.code if task.case.body else None):
+        errors["body"] = "Выберите другой орган: этот сообщил, что вопрос не в его компетенции"
+    return errors
+
+
+def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],
+                   now: datetime) -> None:
+    """Keep drafts, decisions, publication and the case's classification in their own tables."""
+    if data.get("body"):
+        body = session.scalar(select(Body).where(Body.code == data["body"], Body.tenant_id == case.tenant_id))
+        case.body_id = body.id if body else None
+    if data.get("triage_decision") == "send":
+        case.theme_id = _id_of(session, "theme", data.get("theme"), case.tenant_id)
+        case.location_id = _id_of(session, "location", data.get("location"), case.tenant_id)
+        case.importance = data.get("importance")
+        case.sent_at = now
+    if data.get("reply_text") and data.get("draft_outcome", "draft") == "draft":
+        number = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all()) + 1
+        session.add(Draft(case_id=case.id, number=number, body_id=task.body_id, author_id=user.id,
+                          kind=data.get("reply_kind") or "reply", text=data["reply_text"], created_at=now))
+    last = session.scalar(select(Draft).where(Draft.case_id == case.id).order_by(Draft.number.desc()))
+    if data.get("approval_decision") and last is not None:
+        last.decision = data["approval_decision"]
+        last.comment = data.get("approval_comment")
+        last.decided_by_id = user.id
+        last.decided_at = now
+    if data.get("published_url") and last is not None:
+        last.published_url = data["published_url"]
+        last.published_at = datetime.fromisoformat(data["published_at"])
+
+
+def _id_of(session: Session, kind: str, code: Any, tenant_id: int) -> int | None:
+    if not code:
+        return None
+    if kind == "theme":
+        return session.scalar(select(Theme.id).join(ThemeGroup).where(Theme.code == code,
+                                                                     ThemeGroup.tenant_id == tenant_id))
+    return session.scalar(select(Location.id).where(Location.code == code, Location.tenant_id == tenant_id))
+

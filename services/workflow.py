@@ -1,0 +1,133 @@
+"""Run a case's workflow one step and rewrite its projections in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
+from models import Body, Breach, Case, CaseEvent, HumanTask, Notification, ProcessVersion, Timer, User
+from services.calendars import calendar_resolver
+from services.errors import Conflict, Invalid
+from services.library import bundle_of
+
+
+def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
+    """A runner for the case's own frozen process version and its tenant's calendars."""
+    version = session.get(ProcessVersion, case.process_version_id)
+    assert version is not None
+    context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id))
+    return Runner(bundle_of(version), context)
+
+
+def run_step(step: Callable[[], Snapshot]) -> Snapshot:
+    """Run an engine call, turning its refusals into errors a person can read."""
+    try:
+        return step()
+    except StepRefused as exc:
+        raise Conflict(str(exc)) from exc
+    except EngineFailure as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
+                   actor: User | None, completed_guid: str | None = None) -> list[HumanTask]:
+    """Store the new state and rewrite the inbox, timers, history and effects; returns newly opened tasks."""
+    now = clock.now()
+    case.state = snapshot.state
+    case.path = snapshot.completed_steps
+    bodies = {b.code: b for b in session.scalars(select(Body).where(Body.tenant_id == case.tenant_id))}
+    deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
+    existing = {t.task_guid: t for t in session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
+    open_ids = {t.id for t in snapshot.open_tasks}
+    for guid, row in existing.items():
+        if guid in open_ids:
+            continue
+        row.state = "completed" if guid == completed_guid else "cancelled"
+        row.completed_at = now
+        row.completed_by_id = actor.id if actor and guid == completed_guid else None
+    opened = []
+    for task in snapshot.open_tasks:
+        if task.id in existing:
+            continue
+        body = bodies.get(task.body) if task.body else next((b for b in bodies.values() if b.is_curator), None)
+        row = HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
+                        name=task.name, role=task.role, body_id=body.id if body else None, form=task.form,
+                        deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now)
+        session.add(row)
+        opened.append(row)
+    session.execute(delete(Timer).where(Timer.case_id == case.id))
+    for timer in snapshot.timers:
+        session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
+                          step=timer.step, due_at=timer.due_at))
+        if timer.kind == "case":
+            case.due_at = timer.due_at
+    if snapshot.completed and case.status != "closed":
+        case.status = "closed"
+        case.closed_at = now
+        case.outcome = snapshot.end_events[-1] if snapshot.end_events else None
+        add_event(session=session, case=case, at=now, actor=actor, kind="closed",
+                  details={"outcome": case.outcome})
+    session.flush()
+    _apply_effects(session=session, case=case, snapshot=snapshot, now=now, bodies=bodies)
+    return opened
+
+
+def add_event(*, session: Session, case: Case, at: datetime, actor: User | None, kind: str,
+              step: str | None = None, body_id: int | None = None, due_at: datetime | None = None,
+              details: dict[str, object] | None = None) -> CaseEvent:
+    """Append one entry to the case's history."""
+    event = CaseEvent(case_id=case.id, at=at, actor_id=actor.id if actor else None,
+                      actor_name=actor.full_name if actor else "Система", kind=kind, step=step, body_id=body_id,
+                      due_at=due_at, details=details or {})
+    session.add(event)
+    return event
+
+
+def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime,
+                   bodies: dict[str, Body]) -> None:
+    """Record breaches and notifications the diagram's service tasks asked for."""
+    for effect in snapshot.effects:
+        step = str(effect.params.get("step", ""))
+        if step == "case":
+            task = None
+            body_id = case.body_id
+            due = case.due_at
+        else:
+            task = session.scalar(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.step == step)
+                                  .order_by(HumanTask.id.desc()))
+            body_id = task.body_id if task else None
+            due = task.due_at if task else None
+        if effect.action == "record_breach":
+            clause = _clause(session, case, step)
+            session.add(Breach(case_id=case.id, task_guid=task.task_guid if task else None, step=step,
+                               clause=clause, body_id=body_id, person_id=None, due_at=due or now,
+                               recorded_at=now))
+            add_event(session=session, case=case, at=now, actor=None, kind="overdue", step=step, body_id=body_id,
+                      due_at=due, details={"clause": clause})
+        elif effect.action == "notify":
+            recipients = session.scalars(select(User).where(User.active, User.body_id == body_id,
+                                                            User.role.in_(("executor", "responsible")))).all()
+            if body_id is None or (task is not None and task.role == "curator"):
+                recipients = session.scalars(select(User).where(User.active, User.tenant_id == case.tenant_id,
+                                                                User.role == "curator")).all()
+            text = f"Подходит срок: случай № {case.id}, шаг «{task.name if task else 'ответ по сообщению'}»"
+            for user in recipients:
+                session.add(Notification(user_id=user.id, case_id=case.id, kind="deadline_warning", text=text,
+                                         created_at=now))
+            add_event(session=session, case=case, at=now, actor=None, kind="warning", step=step, body_id=body_id,
+                      due_at=due)
+
+
+def _clause(session: Session, case: Case, step: str) -> str:
+    """The regulation clause whose deadline a step breaks."""
+    version = session.get(ProcessVersion, case.process_version_id)
+    assert version is not None
+    params = bundle_of(version).parameters
+    name = "case_urgent" if step == "case" and case.importance == "high" else step
+    return params.durations[name].clause if name in params.durations else ""

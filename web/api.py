@@ -1,0 +1,151 @@
+"""The JSON API under /api/v1 with bearer tokens; the same services and rules as the pages."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from pathlib import Path
+from typing import Any, cast
+
+from flask import Blueprint, Response, g, request
+from flask.typing import ResponseReturnValue
+
+from models import CaseEvent, Draft, HumanTask, User
+from services.auth import authenticate, issue_token, user_by_token
+from services.cases import case_view, register_message
+from services.errors import Duplicate, Invalid, ServiceError
+from services.tasks import complete_task, inbox, open_task
+from web.common import clock, csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
+
+
+class Unauthorized(ServiceError):
+    """No valid bearer token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("Ожидается JSON-объект в теле запроса")
+    return body
+
+
+def token_required(view: Any) -> Any:
+    """Resolve the bearer token to a user, or answer 401."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        user = user_by_token(session=db(), token=header[7:]) if header.startswith("Bearer ") else None
+        if user is None:
+            raise Unauthorized("Нужен действующий токен: POST /api/v1/auth/token")
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _user() -> User:
+    return cast(User, g.api_user)
+
+
+def _task_json(task: HumanTask) -> dict[str, Any]:
+    return {"id": task.id, "case_id": task.case_id, "step": task.step, "name": task.name, "state": task.state,
+            "body": task.body.code if task.body else None, "due_at": _iso(task.due_at),
+            "case_due_at": _iso(task.case.due_at)}
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI document of this API."""
+    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+@bp.post("/auth/token")
+def token() -> ResponseReturnValue:
+    """Exchange a username and password for a bearer token."""
+    body = _json_body()
+    user = authenticate(session=db(), username=str(body.get("username", "")), password=str(body.get("password", "")))
+    if user is None:
+        raise Unauthorized("Неверное имя пользователя или пароль")
+    return {"token": issue_token(session=db(), user=user, clock=clock())}, 201
+
+
+@bp.post("/messages")
+@token_required
+def messages() -> ResponseReturnValue:
+    """Register a message found by a monitoring system; the same link again returns the existing case."""
+    body = _json_body()
+    try:
+        case = register_message(session=db(), clock=clock(), actor=_user(), source="api",
+                                channel=body.get("channel"), url=body.get("url"), author=body.get("author"),
+                                text=body.get("text"), published_at=body.get("published_at"),
+                                attachments=body.get("attachments") or [])
+    except Duplicate as exc:
+        return {"case_id": exc.case_id, "duplicate": True}, 200
+    return {"case_id": case.id, "duplicate": False}, 201
+
+
+@bp.get("/tasks")
+@token_required
+def tasks() -> ResponseReturnValue:
+    """The caller's open tasks, by deadline."""
+    return {"tasks": [_task_json(t) for t in inbox(session=db(), user=_user(), clock=clock()).tasks]}
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def task(task_id: int) -> ResponseReturnValue:
+    """One task with its form's JSON Schema."""
+    form = open_task(session=db(), user=_user(), task_id=task_id, clock=clock())
+    return {**_task_json(form.task), "form": form.form.json_schema(), "values": form.values,
+            "may_complete": form.may_complete}
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(task_id: int) -> ResponseReturnValue:
+    """Complete a task with the form's fields as a JSON object."""
+    done = complete_task(session=db(), user=_user(), task_id=task_id, form_data=_json_body(), clock=clock())
+    return {"task": _task_json(done), "case_status": done.case.status}
+
+
+@bp.get("/cases/<int:case_id>")
+@token_required
+def case(case_id: int) -> ResponseReturnValue:
+    """A case's status, deadlines, open tasks, drafts and history."""
+    view = case_view(session=db(), user=_user(), case_id=case_id)
+    c = view.case
+    return {
+        "id": c.id, "status": c.status, "outcome": c.outcome, "channel": c.channel.code, "url": c.url,
+        "author": c.author, "text": c.text, "published_at": _iso(c.published_at),
+        "registered_at": _iso(c.registered_at), "sent_at": _iso(c.sent_at), "due_at": _iso(c.due_at),
+        "closed_at": _iso(c.closed_at), "importance": c.importance, "body": c.body.code if c.body else None,
+        "theme": c.theme.code if c.theme else None, "location": c.location.code if c.location else None,
+        "open_tasks": [_task_json(t) for t in view.open_tasks],
+        "drafts": [_draft_json(d) for d in view.drafts],
+        "history": [_event_json(e) for e in view.history],
+    }
+
+
+def _draft_json(draft: Draft) -> dict[str, Any]:
+    return {"number": draft.number, "kind": draft.kind, "text": draft.text, "created_at": _iso(draft.created_at),
+            "author": draft.author.full_name if draft.author else None, "decision": draft.decision,
+            "comment": draft.comment, "published_url": draft.published_url,
+            "published_at": _iso(draft.published_at)}
+
+
+def _event_json(event: CaseEvent) -> dict[str, Any]:
+    return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": event.actor_name,
+            "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
+            "details": json.loads(json.dumps(event.details, default=str))}

@@ -1,0 +1,63 @@
+"""Registering messages and the case pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from services.cases import case_view, list_cases, register_message
+from services.errors import Duplicate, Forbidden, Invalid
+from services.reference import channels
+from web.common import clock, db, me
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Recent cases the person may see."""
+    status = request.args.get("status") or None
+    return render_template("cases.html", cases=list_cases(session=db(), user=me(), status=status), status=status)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """The curator registers a message found in an open source."""
+    if me().role != "curator":
+        raise Forbidden("Регистрировать сообщения может куратор")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            case = register_message(session=db(), clock=clock(), actor=me(), source="form",
+                                    channel=request.form.get("channel"), url=request.form.get("url"),
+                                    author=request.form.get("author"), text=request.form.get("text"),
+                                    published_at=request.form.get("published_at"),
+                                    attachments=request.form.get("attachments", ""))
+        except Duplicate as exc:
+            flash(exc.message, "warning")
+            return redirect(url_for("cases.show", case_id=exc.case_id))
+        except Invalid as exc:
+            errors = exc.fields
+        else:
+            flash(f"Сообщение зарегистрировано: случай № {case.id}", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("case_new.html", channels=channels(session=db()), errors=errors, values=request.form), \
+        422 if errors else 200
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int) -> ResponseReturnValue:
+    """The message, its open tasks, history, draft versions and the diagram with the path so far."""
+    return render_template("case.html", view=case_view(session=db(), user=me(), case_id=case_id))
+
+
+@bp.get("/<int:case_id>/diagram.bpmn")
+@login_required
+def diagram(case_id: int) -> ResponseReturnValue:
+    """The BPMN of the case's own process version, for the viewer."""
+    view = case_view(session=db(), user=me(), case_id=case_id)
+    return Response(view.diagram_xml, mimetype="application/xml")

@@ -1,0 +1,187 @@
+"""Command line: init-db, users, bodies, calendar; each command is one transaction."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from engine.calendar import CalendarError
+from services.auth import create_user
+from services.calendars import calendar_resolver, resolve_body
+from services.demo import load_demo
+from services.errors import ServiceError
+from services.reference import bodies
+from services.setup import load_reference
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    session: Session = current_app.extensions["otklik.sessions"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Ошибка: {message}", err=True)
+    sys.exit(2)
+
+
+def migrate(url: str) -> None:
+    """Create or upgrade the schema to the latest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+
+    @app.cli.command("init-db")
+    @click.option("--demo", is_flag=True, help="Also load demo people and messages (first time only).")
+    def init_db(demo: bool) -> None:
+        """Create or upgrade the schema and load the process library and reference lists."""
+        migrate(app.config["DATABASE_URL"])
+        clock = app.config["CLOCK"]
+        with _transaction() as session:
+            load_reference(session=session, clock=clock)
+        click.echo("База данных готова.")
+        if demo:
+            with _transaction() as session:
+                logins = load_demo(session=session, clock=clock)
+            click.echo("Демо-входы (логин / пароль / роль):")
+            for username, password, role in logins:
+                click.echo(f"  {username:<14} {password}  {role}")
+
+    users = AppGroup("users", help="People and their roles.")
+
+    @users.command("create")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", required=True)
+    @click.option("--body", default=None, help="Body code (flask --app app bodies list).")
+    @click.option("--full-name", default="")
+    def users_create(username: str, password: str, role: str, body: str | None, full_name: str) -> None:
+        """Create a person."""
+        try:
+            with _transaction() as session:
+                user = create_user(session=session, username=username, password=password, role=role,
+                                   body_code=body, full_name=full_name)
+                click.echo(f"Создан пользователь {user.username} ({user.role})")
+        except ServiceError as exc:
+            _fail("; ".join([exc.message, *exc.fields.values()]))
+
+    app.cli.add_command(users)
+
+    bodies_group = AppGroup("bodies", help="Executive bodies.")
+
+    @bodies_group.command("list")
+    def bodies_list() -> None:
+        """One body a line, its code first."""
+        with _transaction() as session:
+            for body in bodies(session=session):
+                click.echo(f"{body.code}\t{body.short_name}{' (куратор)' if body.is_curator else ''}")
+
+    app.cli.add_command(bodies_group)
+    app.cli.add_command(_calendar_group())
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"«{value}» не является моментом ISO 8601, например 2026-03-06T12:00+03:00")
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"«{value}»: укажите смещение часового пояса, например +03:00")
+    return moment
+
+
+def _with_calendar(body: str | None, act: Callable[[Any], str]) -> None:
+    try:
+        with _transaction() as session:
+            tenant_id, code = resolve_body(session=session, body_code=body)
+            click.echo(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
+    except (CalendarError, ServiceError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+
+
+def _calendar_group() -> AppGroup:
+    group = AppGroup("calendar", help="Working time on the official production calendar.")
+
+    @group.command("due")
+    @click.option("--start", required=True, help="ISO 8601 moment with offset.")
+    @click.option("--hours", type=int, default=0)
+    @click.option("--minutes", type=int, default=0)
+    @click.option("--days", type=int, default=0)
+    @click.option("--body", default=None, help="Body code: its schedule and override days.")
+    def due(start: str, hours: int, minutes: int, days: int, body: str | None) -> None:
+        """Print the due moment a number of working hours, minutes or days after the start."""
+        moment = _moment(start)
+        if days and (hours or minutes):
+            raise click.UsageError("Укажите либо --days, либо --hours/--minutes")
+        if not (days or hours or minutes):
+            raise click.UsageError("Укажите срок: --hours, --minutes или --days")
+
+        def act(calendar: Any) -> str:
+            if days:
+                return str(calendar.add_working_days(moment, days).isoformat())
+            return str(calendar.add_working_time(moment, timedelta(hours=hours, minutes=minutes)).isoformat())
+
+        _with_calendar(body, act)
+
+    @group.command("between")
+    @click.argument("start")
+    @click.argument("end")
+    @click.option("--body", default=None)
+    def between(start: str, end: str, body: str | None) -> None:
+        """Print the working time between two moments as hours:minutes."""
+        a, b = _moment(start), _moment(end)
+
+        def act(calendar: Any) -> str:
+            span = calendar.working_time_between(a, b)
+            minutes = int(span.total_seconds() // 60)
+            sign = "-" if minutes < 0 else ""
+            return f"{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+
+        _with_calendar(body, act)
+
+    @group.command("show")
+    @click.argument("year", type=int)
+    @click.option("--body", default=None)
+    def show(year: int, body: str | None) -> None:
+        """List the year's non-working days, shortened days and working weekends."""
+
+        def act(calendar: Any) -> str:
+            return "\n".join(_describe_day(info) for info in calendar.year_overview(year))
+
+        _with_calendar(body, act)
+
+    return group
+
+
+KIND_TITLES = {"non_working": "нерабочий", "shortened": "сокращённый", "working": "рабочий"}
+
+
+def _describe_day(info: Any) -> str:
+    """One line of `calendar show`: date, kind, hours, title and where it comes from."""
+    hours = f" {info.start:%H:%M}-{info.end:%H:%M}" if info.start and info.end else ""
+    return f"{info.day:%d.%m.%Y} {KIND_TITLES.get(info.kind, info.kind)}{hours} {info.title} [{info.source}]"

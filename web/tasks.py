@@ -1,0 +1,48 @@
+"""Task forms: open, fill in, complete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from services.cases import case_view
+from services.errors import Conflict, Invalid
+from services.tasks import complete_task, open_task
+from web.common import clock, db, me
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _form_data() -> dict[str, object]:
+    data: dict[str, object] = {}
+    for key in request.form:
+        if key == "csrf_token":
+            continue
+        values = request.form.getlist(key)
+        data[key] = values if len(values) > 1 else values[0]
+    return data
+
+
+@bp.route("/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def show(task_id: int) -> ResponseReturnValue:
+    """The task's form beside the message, its deadlines and earlier drafts."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] | None = None
+    if request.method == "POST":
+        try:
+            task = complete_task(session=db(), user=me(), task_id=task_id, form_data=_form_data(), clock=clock())
+        except Invalid as exc:
+            errors = exc.fields or {"__all__": exc.message}
+            values = _form_data()
+        except Conflict as exc:
+            flash(exc.message, "warning")
+            return redirect(url_for("tasks.show", task_id=task_id))
+        else:
+            flash(f"Готово: «{task.name}»", "success")
+            return redirect(url_for("inbox.show"))
+    form = open_task(session=db(), user=me(), task_id=task_id, clock=clock())
+    view = case_view(session=db(), user=me(), case_id=form.task.case_id)
+    return render_template("task.html", form=form, view=view, errors=errors,
+                           values=values if values is not None else form.values), 422 if errors else 200
