@@ -371,14 +371,20 @@ class WorkingCalendar:
         return self._moment(table.ends[j] - (table.done_after[j] - target))
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """Return the end of the days-th working day after the day of start's next working moment (0: that day)."""
+        """Return the end of the days-th working day after start's calendar day (0: the day of start's next working moment)."""
         if not 0 <= days <= _MAX_WORKING_DAYS:
             raise InvalidDuration(
                 f"Срок в рабочих днях должен быть от 0 до {_MAX_WORKING_DAYS}, а получено {days}. "
                 "Проверьте параметры срока."
             )
-        year, table, k, _ = self._next_interval(start)
-        index = table.day_index[k] + days
+        if days == 0:
+            year, table, k, _ = self._next_interval(start)
+            index = table.day_index[k]
+        else:
+            local = self._local(start)
+            next_day = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+            year, table, k, _ = self._next_interval(next_day)
+            index = table.day_index[k] + days - 1
         while index >= len(table.day_ends):
             index -= len(table.day_ends)
             year += 1

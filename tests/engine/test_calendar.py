@@ -163,10 +163,12 @@ ADD_WORKING_DAYS = [
     ("2026-03-05 10:00", 7, "2026-03-17 18:00"),
     # Over New Year: Mon 29 (1), Tue 30 Dec 2025 (2), then 31 Dec-11 Jan off, Mon 12 (3) ... Fri 16 Jan (7).
     ("2025-12-26 11:00", 7, "2026-01-16 17:00"),
-    # Start outside working time counts from the next working moment: Sun -> Mon 09:00, so +1 is the end of Tue.
-    ("2026-03-15 12:00", 1, "2026-03-17 18:00"),
-    # Tue 19:00 -> Wed 09:00, so +1 is the end of Thu.
-    ("2026-03-10 19:00", 1, "2026-03-12 18:00"),
+    # Days count from the start's calendar day, whatever its hour: Sun + 1 is the end of Mon.
+    ("2026-03-15 12:00", 1, "2026-03-16 18:00"),
+    # Tue 19:00 (after hours) + 1 is still the end of Wed.
+    ("2026-03-10 19:00", 1, "2026-03-11 18:00"),
+    # Fri 6 Mar 2026 evening + 1: Sat, Sun and the Mon 9 Mar holiday are skipped, so the end of Tue 10.
+    ("2026-03-06 20:00", 1, "2026-03-10 18:00"),
     # The end of a shortened day: Tue 7 May 2024 + 1 = Wed 8 May, ends 17:00.
     ("2024-05-07 10:00", 1, "2024-05-08 17:00"),
     # Fri 26 Apr 2024 + 1 = the working Sat 27 Apr, Monday hours.

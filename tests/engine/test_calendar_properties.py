@@ -127,8 +127,9 @@ def test_working_days_end_a_working_day(calendar: WorkingCalendar, start: dateti
     due = calendar.add_working_days(start, days)
     intervals = calendar.day_intervals(due.date())
     assert intervals and intervals[-1][1] == due
-    assert calendar.add_working_days(start, days + 1) > due
-    # The day of the next working moment itself is day 0, and each later working day adds exactly one.
+    if days >= 1:
+        assert calendar.add_working_days(start, days + 1) > due
+    # Day 0 is the day of the next working moment; day N >= 1 is the Nth working day after the start's date.
     first = calendar.next_working_moment(start)
     assert calendar.add_working_days(start, 0) == calendar.day_intervals(first.date())[-1][1]
 

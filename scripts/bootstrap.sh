@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set-up shared by ./run.sh and ./test.sh: virtual environment, pinned Python packages, front-end assets,
+# compiled translations. Safe to run again; it only installs what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+want=${1:-requirements.txt}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)-$(basename "$want")
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$want"
+  touch "$stamp"
+fi
+if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ]; then
+  npm install --no-audit --no-fund --silent
+  rm -rf static/vendor && mkdir -p static/vendor/bpmn-js static/vendor/htmx
+  cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js static/vendor/bpmn-js/
+  cp -r node_modules/bpmn-js/dist/assets static/vendor/bpmn-js/
+  cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+  touch static/vendor/.stamp
+fi
+.venv/bin/pybabel compile -d translations --statistics >/dev/null

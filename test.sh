@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run every check and the whole test suite (DATABASE_URL picks the database; SQLite by default).
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/bootstrap.sh requirements-dev.txt
+if [ ! -x /usr/bin/chromium ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || { echo "Cannot install Chromium: browser tests need /usr/bin/chromium" >&2; exit 1; }
+fi
+.venv/bin/ruff check .
+.venv/bin/lint-imports
+.venv/bin/mypy
+.venv/bin/pytest -q "$@"

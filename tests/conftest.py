@@ -1,0 +1,131 @@
+"""Fixtures: one app and database per test session, a movable clock, case tables emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from engine.clock import FixedClock
+from services.auth import create_user
+from services.demo import load_demo
+from services.setup import load_reference
+from web.cli import migrate
+
+MSK = ZoneInfo("Europe/Moscow")
+# Tuesday 24 November 2026, 10:00 Moscow time: an ordinary working day.
+START = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)
+CASE_TABLES = ("notification", "breach", "draft", "case_event", "timer", "human_task", "case_file", "api_token",
+               "override_day")
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("OTKLIK_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def clock() -> FixedClock:
+    """The one clock of the test session; reset to START before every test."""
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="session")
+def app(clock: FixedClock) -> Iterator[Flask]:
+    """The app on a fresh database with reference lists and demo people."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _database_url(Path(tmp))
+        if url.startswith("postgresql"):
+            from sqlalchemy import create_engine
+
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            engine.dispose()
+        migrate(url)
+        flask_app = create_app({"DATABASE_URL": url, "CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                                "SECRET_KEY": "test-secret-key-of-sufficient-length-123", "OTKLIK_SCHEDULER": False})
+        with flask_app.app_context():
+            session = flask_app.extensions["otklik.sessions"]()
+            load_reference(session=session, clock=clock)
+            session.commit()
+            demo_people(session)
+            session.commit()
+            session.close()
+        yield flask_app
+        flask_app.extensions["otklik.engine"].dispose()
+
+
+def demo_people(session: Any) -> None:
+    """The demo people without the demo messages."""
+    import json
+
+    from services.setup import DATA
+
+    demo = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))
+    for person in demo["people"]:
+        create_user(session=session, username=person["username"], password=PASSWORD, role=person["role"],
+                    full_name=person["full_name"], body_code=person.get("body"))
+
+
+PASSWORD = "otklik-demo"
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[None]:
+    """Every test starts at START with no cases."""
+    clock.set(START)
+    yield
+    if "app" in request.fixturenames:
+        flask_app: Flask = request.getfixturevalue("app")
+        with flask_app.extensions["otklik.engine"].begin() as conn:
+            for table in CASE_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("UPDATE tenant SET calendar_revision = calendar_revision + 1"))
+
+
+@pytest.fixture
+def sessions(app: Flask) -> Any:
+    """The app's session factory, for tests that call services directly."""
+    return app.extensions["otklik.sessions"]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client without a login."""
+    return app.test_client()
+
+
+def login(app: Flask, username: str) -> FlaskClient:
+    """A client logged in as a demo person."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def api_token(client: FlaskClient, username: str) -> dict[str, str]:
+    """Bearer headers for a demo person."""
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def task_id_from(html: str, name: str) -> int:
+    """The id of the inbox row whose task link reads `name`."""
+    match = re.search(r'href="/tasks/(\d+)">' + re.escape(name) + "<", html)
+    assert match, f"no task «{name}» in the page"
+    return int(match.group(1))
+
+
+__all__ = ["START", "api_token", "load_demo", "login", "task_id_from"]
