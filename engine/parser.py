@@ -20,7 +20,7 @@ from engine.timers import DeadlineParameters, ParameterError
 PARAMETERS_FILE = "parameters.json"
 # Names the diagrams may call: deadline functions (engine.timers) and named actions (engine.actions).
 DIAGRAM_FUNCTIONS = frozenset({"deadline", "warning", "case_deadline", "case_warning", "limit", "count",
-                               "record_breach", "notify"})
+                               "record_breach", "notify", "assign"})
 
 
 class LibraryError(ValueError):

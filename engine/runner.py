@@ -106,7 +106,8 @@ class _Run:
 
 
 _run: contextvars.ContextVar[_Run] = contextvars.ContextVar("otklik_run")
-ACTIONS = ("record_breach", "notify")
+# Named actions a service task may call: effects for the product, or `assign`, which stores a computed value.
+ACTIONS = ("record_breach", "notify", "assign")
 
 
 class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
@@ -127,6 +128,8 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         if operation_name not in ACTIONS:
             raise ExpressionError(f"Действие «{operation_name}» неизвестно")
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
+        if operation_name == "assign":
+            return json.dumps(params.get("value"), ensure_ascii=False)
         _run.get().effects.append(Effect(operation_name, params, dict(context)))
         return "null"
 

@@ -16,9 +16,10 @@ LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
 
 
-def sync_library(*, session: Session, clock: Clock, process_id: str = CASE_PROCESS) -> ProcessVersion:
-    """Freeze the library on disk as the current version of a process, unless it is already frozen."""
-    files = read_library(LIBRARY_DIRS)
+def sync_library(*, session: Session, clock: Clock, process_id: str = CASE_PROCESS,
+                 directories: list[Path] | None = None) -> ProcessVersion:
+    """Freeze a library on disk as the version new cases start on, unless that version is already frozen."""
+    files = read_library(directories or LIBRARY_DIRS)
     digest = content_hash(files)
     found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                         ProcessVersion.content_hash == digest))
@@ -26,20 +27,18 @@ def sync_library(*, session: Session, clock: Clock, process_id: str = CASE_PROCE
         load_bundle(files, process_id)
         found = ProcessVersion(process_id=process_id, content_hash=digest, files=files, created_at=clock.now())
         session.add(found)
-    for other in session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                              ProcessVersion.is_current)):
+    for other in session.scalars(select(ProcessVersion).where(ProcessVersion.is_current)):
         other.is_current = other is found
     found.is_current = True
     session.flush()
     return found
 
 
-def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> ProcessVersion:
+def current_version(*, session: Session) -> ProcessVersion:
     """The version new cases start on."""
-    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                          ProcessVersion.is_current))
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.is_current))
     if version is None:
-        raise LookupError(f"Процесс {process_id} не загружен: выполните flask --app app init-db")
+        raise LookupError("Библиотека процессов не загружена: выполните flask --app app init-db")
     return version
 
 

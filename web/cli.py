@@ -63,7 +63,8 @@ def register(app: Flask) -> None:
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
         with _transaction() as session:
-            load_reference(session=session, clock=clock)
+            load_reference(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"],
+                           library=app.config["OTKLIK_LIBRARY"] or None)
         click.echo("База данных готова.")
         if demo:
             with _transaction() as session:
