@@ -85,6 +85,7 @@ class Timer(Base):
     parameter: Mapped[str | None] = mapped_column(String(60))
     step: Mapped[str | None] = mapped_column(String(100))
     due_at: Mapped[datetime] = mapped_column(index=True)
+    armed_at: Mapped[datetime]
 
 
 class CaseEvent(Base):

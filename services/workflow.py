@@ -54,6 +54,8 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     opened = []
     for task in snapshot.open_tasks:
         if task.id in existing:
+            if deadline_of.get(task.id):
+                existing[task.id].due_at = deadline_of[task.id]
             continue
         body = bodies.get(task.body) if task.body else next((b for b in bodies.values() if b.is_curator), None)
         row = HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
@@ -61,10 +63,11 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                         deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now)
         session.add(row)
         opened.append(row)
+    armed = {t.task_guid: t.armed_at for t in session.scalars(select(Timer).where(Timer.case_id == case.id))}
     session.execute(delete(Timer).where(Timer.case_id == case.id))
     for timer in snapshot.timers:
         session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
-                          step=timer.step, due_at=timer.due_at))
+                          step=timer.step, due_at=timer.due_at, armed_at=armed.get(timer.id, now)))
         if timer.kind == "case":
             case.due_at = timer.due_at
     if snapshot.completed and case.status != "closed":
