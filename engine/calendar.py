@@ -371,7 +371,7 @@ class WorkingCalendar:
         return self._moment(table.ends[j] - (table.done_after[j] - target))
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """Return the end of the days-th working day after start's calendar day (0: the day of start's next working moment)."""
+        """Return the end of the days-th working day after start's date (0: the day of start's next working moment)."""
         if not 0 <= days <= _MAX_WORKING_DAYS:
             raise InvalidDuration(
                 f"Срок в рабочих днях должен быть от 0 до {_MAX_WORKING_DAYS}, а получено {days}. "

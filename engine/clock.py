@@ -46,7 +46,8 @@ class FixedClock:
         self._now += delta
 
 
-_current: contextvars.ContextVar[Clock] = contextvars.ContextVar("otklik_clock", default=SystemClock())
+_SYSTEM = SystemClock()
+_current: contextvars.ContextVar[Clock] = contextvars.ContextVar("otklik_clock")
 
 
 class _EngineDatetime(datetime):
@@ -54,12 +55,12 @@ class _EngineDatetime(datetime):
 
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        moment = _current.get().now()
+        moment = _current.get(_SYSTEM).now()
         return moment.astimezone(tz) if tz else moment
 
 
 # SpiffWorkflow 3.2 reads the wall clock inside its timer definitions with no hook to inject one.
-_spiff_timer.datetime = _EngineDatetime  # type: ignore[misc]
+_spiff_timer.datetime = _EngineDatetime
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from lxml import etree  # type: ignore[import-untyped]  # no lxml-stubs in the venv
+from lxml import etree
 
 from engine.expressions import BUILTIN_FUNCTIONS, ExpressionError, compile_expression
 

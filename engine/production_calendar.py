@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from workalendar.core import SAT, SUN, Calendar  # type: ignore[import-untyped]
+from workalendar.core import SAT, SUN, Calendar
 
 NON_WORKING = "non_working"
 WORKING = "working"
@@ -20,7 +20,7 @@ SHORTENED = "shortened"
 # xmlcalendar day type t= -> our day kind.
 _DAY_TYPES = {"1": NON_WORKING, "2": SHORTENED, "3": WORKING}
 # Non-working holidays of the Labour Code, art. 112 part 1, as (month, day).
-_ART_112_HOLIDAYS = tuple((1, day) for day in range(1, 9)) + ((2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4))
+_ART_112_HOLIDAYS = (*((1, day) for day in range(1, 9)), (2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4))
 _MONTH_DAY = re.compile(r"(\d{2})\.(\d{2})")
 _DATA_DIR = Path(__file__).with_name("calendar_data") / "ru"
 

@@ -13,7 +13,8 @@ from engine.calendar import WorkingCalendar
 
 UNITS = ("minutes", "hours", "days")
 # Functions a timer expression may call, and the kind of timer each one arms.
-TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline": "case", "case_warning": "case_warning"}
+TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline": "case",
+                   "case_warning": "case_warning"}
 
 
 class ParameterError(ValueError):

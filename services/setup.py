@@ -21,7 +21,7 @@ def load_reference(*, session: Session, clock: Clock, process_id: str = CASE_PRO
                    library: list[Path] | None = None) -> Tenant:
     """Create or update the regional tenant, its bodies, channels, locations and themes."""
     ref: dict[str, Any] = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))
-    tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
+    tenant: Tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
     session.flush()
     _upsert(session, Body, {"code": ref["curator"]["code"]}, {**ref["curator"], "tenant_id": tenant.id,
                                                               "is_curator": True})

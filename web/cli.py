@@ -110,7 +110,8 @@ def _moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"«{value}» не является моментом ISO 8601, например 2026-03-06T12:00+03:00")
+        raise click.BadParameter(
+            f"«{value}» не является моментом ISO 8601, например 2026-03-06T12:00+03:00") from None
     if moment.tzinfo is None:
         raise click.BadParameter(f"«{value}»: укажите смещение часового пояса, например +03:00")
     return moment

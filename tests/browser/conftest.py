@@ -1,0 +1,108 @@
+"""Browser fixtures: a live server with real CSRF, one Chromium per session, fresh pages that collect JS errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from app import create_app
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+TIMEOUT_MS = 5_000
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in the pages of one test: uncaught JS errors, console errors and server errors."""
+
+    items: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        """Record the page's JS errors, console errors and 5xx responses."""
+        page.on("pageerror", lambda exc: self.items.append(f"pageerror on {page.url}: {exc}"))
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("response", lambda response: self._response(response))
+
+    def _console(self, page: Page, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.items.append(f"console error on {page.url}: {msg.text} ({msg.location.get('url')})")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 500:
+            self.items.append(f"HTTP {response.status} for {response.request.method} {response.url}")
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on a free port, on the session database and clock, with CSRF switched on."""
+    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "CLOCK": app.config["CLOCK"],
+                         "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test-secret-key-of-sufficient-length",
+                         "OTKLIK_SCHEDULER": False})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    served.extensions["otklik.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for the whole session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    """The JS and server errors seen by this test's pages."""
+    return PageProblems()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: str, problems: PageProblems) -> Iterator[Callable[[], Page]]:
+    """A factory of pages, each in its own context (its own cookies), as if each person had their own browser."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=live_server, locale="ru-RU", timezone_id="Europe/Moscow",
+                                      viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, username: str) -> Page:
+    """Log in through the login form and land on the inbox."""
+    page.goto("/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url("/inbox")
+    return page
+
+
+__all__ = ["RESULTS", "PageProblems", "log_in"]
