@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -232,6 +232,28 @@ class Runner:
         workflow = self._load(state)
         return self._snapshot(workflow, [])
 
+    def reschedule(self, state: str, armed_at: Mapping[str, datetime]) -> Snapshot:
+        """Recompute the waiting date timers named in armed_at as if armed at those moments on today's calendars."""
+        workflow = self._load(state)
+
+        def functions_at(moment: datetime) -> dict[str, Callable[..., Any]]:
+            return deadline_functions(now=lambda: moment, calendar_for=self.context.calendar_for,
+                                      parameters=self.bundle.parameters)
+
+        for task in _all_tasks(workflow):
+            moment = armed_at.get(str(task.id))
+            definition = getattr(task.task_spec, "event_definition", None)
+            # Only timeDate timers call the deadline functions; a duration timer counts calendar time.
+            if moment is None or task.state != TaskState.WAITING or not isinstance(definition, TimeDateEventDefinition):
+                continue
+            try:
+                value = evaluate(definition.expression, {**task.data, **functions_at(moment)})
+            except ExpressionError as exc:
+                reason = exc.__cause__ if isinstance(exc.__cause__, (CalendarError, ParameterError)) else exc
+                raise EngineFailure(str(reason)) from exc
+            task.internal_data["event_value"] = value
+        return self._snapshot(workflow, [])
+
     def _load(self, state: str) -> BpmnWorkflow:
         workflow = load_state(self.bundle, state)
         workflow.script_engine = self.script_engine
@@ -255,7 +277,7 @@ class Runner:
     def _explain(self, exc: SpiffWorkflowException) -> Exception:
         """Turn an engine error into a refusal a person can read."""
         task = getattr(exc, "task", None)
-        spec = getattr(task, "task_spec", None)
+        spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
         cause = exc.__cause__ or getattr(exc, "exception", None)
         if isinstance(cause, (CalendarError, ParameterError)):
             return EngineFailure(str(cause))
@@ -276,7 +298,8 @@ class Runner:
                                            body, dict(task.data)))
         completed = [t for t in tasks if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
         completed.sort(key=lambda t: t.last_state_change)
-        ends = [t.task_spec.bpmn_id for t in completed if t.task_spec.__class__.__name__ == "EndEvent"]
+        ends = [t.task_spec.bpmn_id for t in completed
+                if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is workflow]
         return Snapshot(
             state=dump_state(workflow),
             completed=workflow.is_completed(),

@@ -118,12 +118,13 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     now = clock.now()
     try:
         with session.begin_nested():
-            _record_domain(session, user, task, case, data, now)
             add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
                       body_id=task.body_id, due_at=task.due_at,
                       details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
+            # The case row's version check is flushed first: a concurrent completion fails before any draft insert.
             apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
                            completed_guid=task.task_guid)
+            _record_domain(session, user, task, case, data, now)
     except StaleDataError:
         session.refresh(task)
         raise _already_done(task) from None

@@ -2,54 +2,89 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import Clock
+from engine.clock import Clock, FixedClock
+from engine.runner import Effect
 from models import Case, Timer
-from services.errors import ServiceError
 from services.workflow import apply_snapshot, run_step, runner_for
 
+log = logging.getLogger("otklik.timers")
+# SpiffWorkflow fires a timer only once its due moment has strictly passed.
+_TICK = timedelta(microseconds=1)
 
-def claim_due_case(*, session: Session, clock: Clock) -> Case | None:
-    """Lock one case with a due timer, skipping cases another worker holds (SKIP LOCKED on PostgreSQL)."""
-    query = select(Timer.case_id).where(Timer.due_at <= clock.now()).order_by(Timer.due_at, Timer.id).limit(1)
+
+def claim_due_case(*, session: Session, clock: Clock, skip: Collection[int] = ()) -> Case | None:
+    """Lock one case with a timer past due, skipping `skip` and cases another worker holds (SKIP LOCKED on PG)."""
+    # Strictly past due: SpiffWorkflow fires a timer only when due < now, so `<=` would wake a case for nothing.
+    query = select(Timer.case_id).where(Timer.due_at < clock.now())
+    if skip:
+        query = query.where(Timer.case_id.not_in(skip))
+    query = query.order_by(Timer.due_at, Timer.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        # The claim is the case row (one worker per case, Camunda's "exclusive" jobs). SKIP LOCKED inside the
+        # same statement moves on to the next due case, so a case another worker holds never ends the sweep.
+        query = query.join(Case, Case.id == Timer.case_id).with_for_update(of=Case, skip_locked=True)
+    # On SQLite the sweep's transaction began with BEGIN IMMEDIATE: it is the only writer until it commits.
     case_id = session.scalar(query)
     if case_id is None:
         return None
-    lock = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        lock = lock.with_for_update(skip_locked=True)
-    return session.scalar(lock)
+    # Read after the lock: READ COMMITTED gives the state another worker may have committed a moment ago.
+    return session.scalar(select(Case).where(Case.id == case_id).execution_options(populate_existing=True))
 
 
-def wake_case(*, session: Session, case: Case, clock: Clock) -> None:
-    """Fire the case's due timers and rewrite its projections."""
-    runner = runner_for(session=session, case=case, clock=clock)
-    snapshot = run_step(lambda: runner.wake(case.state))
-    apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=None)
+def wake_case(*, session: Session, case: Case, clock: Clock) -> bool:
+    """Fire the case's due timers, oldest first, and rewrite its projections; False if none was due."""
+    now = clock.now()
+    # After a downtime several timers may be past due. One engine wake would fire them all at once in the
+    # diagram's order (an urgent case's deadline after the draft's), so step the engine's clock through the
+    # due moments instead and keep the effects in the order the deadlines fell. The history and the register
+    # still record the moment the scheduler acted (`now`); each entry keeps its own due moment.
+    engine_clock = FixedClock(now)
+    runner = runner_for(session=session, case=case, clock=engine_clock)
+    snapshot = run_step(lambda: runner.snapshot(case.state))
+    effects: list[Effect] = []
+    fired = False
+    previous: datetime | None = None
+    while due := [t.due_at for t in snapshot.timers if t.due_at < now]:
+        moment = min(due)
+        if previous is not None and moment <= previous:
+            log.error("case %d: a timer due at %s did not fire; its projection is left as the engine has it",
+                      case.id, moment.isoformat())
+            break
+        engine_clock.set(min(moment + _TICK, now))
+        state = snapshot.state
+        snapshot = run_step(lambda: runner.wake(state))  # noqa: B023 (called at once, inside the loop)
+        effects.extend(snapshot.effects)
+        fired, previous = True, moment
+    apply_snapshot(session=session, case=case, snapshot=replace(snapshot, effects=effects), clock=clock,
+                   actor=None)
+    return fired
 
 
 def fire_due_timers(*, sessions: Callable[[], Session], clock: Clock, limit: int = 100) -> int:
-    """One sweep: wake up to `limit` cases with due timers, each in its own short transaction."""
-    woken = 0
-    failed: set[int] = set()
-    while woken < limit:
+    """One sweep: wake up to `limit` cases with due timers, each in its own short transaction; returns how many fired."""
+    fired = 0
+    # One wake fires every due timer of a case, so a case is woken at most once per sweep; a case that fails
+    # is skipped too, so one broken case cannot hold back the others (the next sweep retries it).
+    seen: set[int] = set()
+    while len(seen) < limit:
         with sessions() as session:
-            case = claim_due_case(session=session, clock=clock)
-            if case is None or case.id in failed:
+            case = claim_due_case(session=session, clock=clock, skip=seen)
+            if case is None:
                 session.rollback()
-                return woken
+                break
+            seen.add(case.id)
             try:
-                wake_case(session=session, case=case, clock=clock)
+                fired += wake_case(session=session, case=case, clock=clock)
                 session.commit()
-            except ServiceError:
+            except Exception:
                 session.rollback()
-                failed.add(case.id)
-                continue
-        woken += 1
-    return woken
+                log.exception("waking case %d failed; the next sweep retries it", case.id)
+    return fired

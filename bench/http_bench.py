@@ -1,0 +1,549 @@
+"""HTTP benchmark of Otklik under gunicorn (one sync worker, SQLite, sequential client).
+
+One command runs everything and keeps the printout in bench/results/http_bench.txt:
+
+  (a)  the two-user-task process shaped like the SpiffArena load test (bench/two_tasks), driven over the API;
+  (a0) the same process driven in-process by the engine alone (engine.runner.Runner, JSON save+load every step);
+  (b)  the regulation's main path (bpmn/ + forms/, case_148rg): register, triage, draft, approval, publication;
+  (a@N) (a) again after N real open cases of the two-task process were added to the database.
+
+    .venv/bin/python bench/http_bench.py [--instances 200] [--open-cases 20000] [--cases 100]
+
+Only the standard library is used on the client side (http.client; gunicorn's sync worker closes the
+connection after every response, so http.client reconnects for every request, as a browser would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TWO_TASKS_DIR = ROOT / "bench" / "two_tasks"
+TWO_TASKS_PROCESS = "bench_two_tasks"
+MAIN_PROCESS = "case_148rg"
+PASSWORD = "bench-password-148"
+CURATOR = "bench.curator"
+EXECUTOR = "bench.kgkh"
+SPIFFARENA = "SpiffArena (spiffworkflow-backend, uvicorn 1 worker, SQLite, same 2-vCPU box): 4.4-5.4 inst/s"
+TARGET = 50.0
+
+LINES: list[str] = []
+
+
+def say(line: str = "") -> None:
+    """Print a line and keep it for the results file."""
+    print(line, flush=True)
+    LINES.append(line)
+
+
+# ----------------------------------------------------------------------------------------------- statistics
+
+
+def pct(samples: list[float], share: float) -> float:
+    """Nearest-rank percentile of seconds, in milliseconds."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
+class Run:
+    """Timings of one measured run: per request type and per instance."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.instances: list[float] = []
+        self.wall = 0.0
+        self.requests = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.instances) / self.wall if self.wall else 0.0
+
+    def report(self, unit: str = "instances") -> None:
+        n = len(self.instances)
+        say(f"{self.title}")
+        say(f"  {n} {unit} in {self.wall:.2f} s = {self.rate:.1f} {unit}/s "
+            f"({self.requests / n:.0f} requests each, {self.requests / self.wall:.0f} req/s)")
+        say(f"  per {unit[:-1]}: p50 {pct(self.instances, .5):.1f} ms  p95 {pct(self.instances, .95):.1f} ms")
+        say(f"  {'request type':34} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+        for label, values in self.samples.items():
+            say(f"  {label:34} {len(values):5d} {pct(values, .5):8.2f} {pct(values, .95):8.2f} "
+                f"{statistics.fmean(values) * 1000:8.2f}")
+
+
+# ----------------------------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(db: Path, library: list[Path], process: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+                "OTKLIK_PROCESS": process, "OTKLIK_LIBRARY": ",".join(str(p) for p in library),
+                "OTKLIK_SCHEDULER": "0", "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def flask_cli(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def prepare_database(db: Path, library: list[Path], process: str, *, executor: bool) -> dict[str, str]:
+    """init-db for the library, then the benchmark's people, with the CLI an operator uses."""
+    env = environment(db, library, process)
+    flask_cli(env, "init-db")
+    flask_cli(env, "users", "create", "--username", CURATOR, "--password", PASSWORD, "--role", "curator",
+              "--full-name", "Bench Curator")
+    if executor:
+        flask_cli(env, "users", "create", "--username", EXECUTOR, "--password", PASSWORD, "--role", "executor",
+                  "--body", "kgkh", "--full-name", "Bench Executor")
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
+    """gunicorn with one sync worker on a free port; stopped (by its own pid) when the block ends."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", f"127.0.0.1:{port}",
+             "--timeout", "300", "--log-level", "warning", "app:create_app()"],
+            cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/v1/openapi.json")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start; see {log}")
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ----------------------------------------------------------------------------------------------- client
+
+
+class Client:
+    """A sequential JSON client; records the latency of labelled requests into the current run."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.run: Run | None = None
+        self.token = ""
+
+    def login(self, username: str) -> str:
+        self.token = self.call(None, "POST", "/api/v1/auth/token",
+                               {"username": username, "password": PASSWORD})["token"]
+        return self.token
+
+    def call(self, label: str | None, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if token or self.token:
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        began = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        spent = time.perf_counter() - began
+        if response.status not in (200, 201):
+            raise RuntimeError(f"{method} {path} -> {response.status}: {raw[:500]!r}")
+        if self.run is not None and label is not None:
+            self.run.samples[label].append(spent)
+            self.run.requests += 1
+        return json.loads(raw)
+
+
+def measure(clients: Client | list[Client], title: str, count: int, warmup: int, one: Callable[[int], None],
+            unit: str = "instances") -> Run:
+    """Warm up, then time `count` sequential runs of `one`; the clients record into the run."""
+    clients = clients if isinstance(clients, list) else [clients]
+    for i in range(warmup):
+        one(-1 - i)
+    run = Run(title)
+    for client in clients:
+        client.run = run
+    began = time.perf_counter()
+    for i in range(count):
+        t0 = time.perf_counter()
+        one(i)
+        run.instances.append(time.perf_counter() - t0)
+    run.wall = time.perf_counter() - began
+    for client in clients:
+        client.run = None
+    run.report(unit)
+    return run
+
+
+def now_iso(minutes_ago: int = 5) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def message(tag: str) -> dict[str, Any]:
+    return {"channel": "vk", "url": f"https://vk.com/wall-148_{tag}", "author": "Нагрузочный тест",
+            "text": "Нет горячей воды третий день", "published_at": now_iso()}
+
+
+def task_of(tasks: list[dict[str, Any]], case_id: int, step: str) -> int:
+    for task in reversed(tasks):  # the newest task is at the end of a deadline-less inbox
+        if task["case_id"] == case_id and task["step"] == step:
+            return int(task["id"])
+    raise RuntimeError(f"no open task {step} of case {case_id} in the inbox")
+
+
+def two_tasks_flow(client: Client, run_tag: str, locate: str) -> Callable[[int], None]:
+    """One instance of (a): 8 requests; `locate` is how the next task's id is found (inbox or case read)."""
+
+    def find(case_id: int, step: str, label: str) -> int:
+        if locate == "inbox":
+            return task_of(client.call(label, "GET", "/api/v1/tasks")["tasks"], case_id, step)
+        case = client.call(label.replace("inbox", "case read"), "GET", f"/api/v1/cases/{case_id}")
+        return next(int(t["id"]) for t in case["open_tasks"] if t["step"] == step)
+
+    def one(i: int) -> None:
+        case_id = client.call("start (POST /messages)", "POST", "/api/v1/messages",
+                              message(f"{run_tag}_{i}"))["case_id"]
+        task_a = find(case_id, "task_a", "inbox -> task A")
+        form = client.call("open form A", "GET", f"/api/v1/tasks/{task_a}")
+        assert form["may_complete"] and "amount" in form["form"]["properties"], form
+        client.call("submit A", "POST", f"/api/v1/tasks/{task_a}/complete",
+                    {"amount": abs(i) + 1, "comment": "нагрузочный тест"})
+        task_b = find(case_id, "task_b", "inbox -> task B")
+        form = client.call("open form B", "GET", f"/api/v1/tasks/{task_b}")
+        assert "approved" in form["form"]["properties"], form
+        done = client.call("submit B", "POST", f"/api/v1/tasks/{task_b}/complete", {"approved": True})
+        assert done["case_status"] == "closed", done
+        case = client.call("read instance", "GET", f"/api/v1/cases/{case_id}")
+        assert case["status"] == "closed" and case["open_tasks"] == [], case
+
+    return one
+
+
+def main_path_flow(curator: Client, executor: Client) -> Callable[[int], None]:
+    """One case of (b): register, then triage, draft, approval, publication: inbox, form, submit each."""
+
+    def step(client: Client, case_id: int, name: str, data: dict[str, Any]) -> None:
+        task = task_of(client.call(f"{name}: inbox", "GET", "/api/v1/tasks")["tasks"], case_id, name)
+        form = client.call(f"{name}: open form", "GET", f"/api/v1/tasks/{task}")
+        assert form["may_complete"], form
+        client.call(f"{name}: submit", "POST", f"/api/v1/tasks/{task}/complete", data)
+
+    def one(i: int) -> None:
+        case_id = curator.call("register message", "POST", "/api/v1/messages", message(f"main_{i}"))["case_id"]
+        step(curator, case_id, "triage", {"triage_decision": "send", "theme": "heating", "location": "gatchinsky",
+                                          "importance": "normal", "body": "kgkh"})
+        step(executor, case_id, "draft", {"draft_outcome": "draft", "reply_kind": "reply",
+                                          "reply_text": "Здравствуйте! Горячую воду дадут сегодня к 18:00."})
+        step(curator, case_id, "approval", {"approval_decision": "approve"})
+        step(executor, case_id, "publication", {"published_url": f"https://vk.com/wall-148_main_{i}?reply=1",
+                                                "published_at": now_iso(0)})
+        case = curator.call("read case", "GET", f"/api/v1/cases/{case_id}")
+        assert case["status"] == "closed" and case["outcome"] == "published_end", case
+
+    return one
+
+
+# ----------------------------------------------------------------------------------------------- engine only
+
+
+def engine_only(count: int, warmup: int) -> Run:
+    """The same process by the engine alone: start, complete A, complete B; JSON dump+load around every step."""
+    from engine.calendar import ProductionCalendar, WorkingCalendar, shipped_years
+    from engine.clock import SystemClock
+    from engine.parser import load_bundle, read_library
+    from engine.runner import EngineContext, Runner
+
+    bundle = load_bundle(read_library([TWO_TASKS_DIR]), TWO_TASKS_PROCESS)
+    calendar = WorkingCalendar(ProductionCalendar(shipped_years()))
+    runner = Runner(bundle, EngineContext(clock=SystemClock(), calendar_for=lambda body: calendar))
+    run = Run(f"(a0) engine only, in-process: Runner.start/complete, state JSON saved+loaded around every step")
+    stamp = run.samples
+
+    def one(i: int, record: bool) -> None:
+        t0 = time.perf_counter()
+        snap = runner.start({"case_id": i, "channel": "vk"})
+        t1 = time.perf_counter()
+        snap = runner.complete(snap.state, snap.open_tasks[0].id, {"amount": i, "comment": "x"})
+        assert snap.open_tasks[0].data["doubled"] == 2 * i
+        t2 = time.perf_counter()
+        snap = runner.complete(snap.state, snap.open_tasks[0].id, {"approved": True})
+        t3 = time.perf_counter()
+        assert snap.completed
+        if record:
+            stamp["start (to task A, dump)"].append(t1 - t0)
+            stamp["complete A (load, double, dump)"].append(t2 - t1)
+            stamp["complete B (load, end, dump)"].append(t3 - t2)
+            run.requests += 3
+
+    for i in range(warmup):
+        one(i, False)
+    began = time.perf_counter()
+    for i in range(count):
+        t0 = time.perf_counter()
+        one(i, True)
+        run.instances.append(time.perf_counter() - t0)
+    run.wall = time.perf_counter() - began
+    say(f"{run.title}")
+    say(f"  {count} instances in {run.wall:.3f} s = {run.rate:.0f} instances/s; per instance p50 "
+        f"{pct(run.instances, .5):.2f} ms  p95 {pct(run.instances, .95):.2f} ms")
+    for label, values in run.samples.items():
+        say(f"  {label:34} p50 {pct(values, .5):6.2f} ms  p95 {pct(values, .95):6.2f} ms")
+    return run
+
+
+# ----------------------------------------------------------------------------------------------- seeding
+
+
+def seed_open_cases(db: Path, count: int, batch: int = 2000) -> float:
+    """Add `count` real open cases of the two-task process, parked at task A.
+
+    Each case gets its own workflow state from Runner.start (the engine call register_message makes), and the
+    rows register_message + apply_snapshot would write are bulk-inserted: a case_file row, its open human_task
+    row (the task's own guid) and its `registered` case_event. Returns the seconds spent.
+    """
+    from sqlalchemy import func, insert, select
+
+    from engine.clock import SystemClock
+    from engine.runner import EngineContext, Runner
+    from models import Body, Case, CaseEvent, Channel, HumanTask, User
+    from services.calendars import calendar_resolver
+    from services.cases import normalize_link
+    from services.db import make_engine, make_sessionmaker
+    from services.library import bundle_of, current_version
+
+    began = time.perf_counter()
+    engine = make_engine(f"sqlite:///{db}")
+    sessions = make_sessionmaker(engine)
+    clock = SystemClock()
+    with sessions() as session:
+        version = current_version(session=session)
+        assert version.process_id == TWO_TASKS_PROCESS
+        curator = session.scalar(select(User).where(User.username == CURATOR))
+        curator_body = session.scalar(select(Body).where(Body.is_curator))
+        channel = session.scalar(select(Channel).where(Channel.code == "vk"))
+        assert curator is not None and curator_body is not None and channel is not None
+        runner = Runner(bundle_of(version), EngineContext(
+            clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=curator.tenant_id)))
+        first = (session.scalar(select(func.max(Case.id))) or 0) + 1
+        session.commit()
+        for offset in range(0, count, batch):
+            cases, tasks, events = [], [], []
+            now = clock.now()
+            for case_id in range(first + offset, first + min(offset + batch, count)):
+                snap = runner.start({"case_id": case_id, "channel": channel.code})
+                (task,) = snap.open_tasks
+                url = f"https://vk.com/wall-148_seeded_{case_id}"
+                cases.append(dict(id=case_id, tenant_id=curator.tenant_id, channel_id=channel.id, url=url,
+                                  url_key=normalize_link(url), author="Нагрузочный тест",
+                                  text="Открытый случай для проверки роста базы", published_at=now,
+                                  attachments=[], registered_at=now, registered_by_id=curator.id, source="api",
+                                  status="open", process_version_id=version.id, state=snap.state,
+                                  path=snap.completed_steps, version=2))
+                tasks.append(dict(case_id=case_id, tenant_id=curator.tenant_id, task_guid=task.id, step=task.step,
+                                  name=task.name, role=task.role, body_id=curator_body.id, form=task.form,
+                                  deadline=task.deadline, state="open", due_at=None, created_at=now))
+                events.append(dict(case_id=case_id, at=now, actor_id=curator.id, actor_name=curator.full_name,
+                                   kind="registered", details={"source": "api", "channel": channel.name}))
+            session.execute(insert(Case), cases)
+            session.execute(insert(HumanTask), tasks)
+            session.execute(insert(CaseEvent), events)
+            session.commit()
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        conn.execute("ANALYZE")
+    return time.perf_counter() - began
+
+
+def table_counts(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        open_cases = conn.execute("SELECT count(*) FROM case_file WHERE status='open'").fetchone()[0]
+        all_cases = conn.execute("SELECT count(*) FROM case_file").fetchone()[0]
+        open_tasks = conn.execute("SELECT count(*) FROM human_task WHERE state='open'").fetchone()[0]
+        events = conn.execute("SELECT count(*) FROM case_event").fetchone()[0]
+    size = db.stat().st_size / 1e6
+    return (f"{all_cases} cases ({open_cases} open), {open_tasks} open human tasks, {events} case events, "
+            f"database file {size:.1f} MB")
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+
+def header() -> None:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
+                         ("SpiffWorkflow", "Flask", "Werkzeug", "SQLAlchemy", "gunicorn", "jsonschema"))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    say(f"Otklik HTTP benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, commit {commit or '?'}")
+    say(f"{os.cpu_count()} CPUs ({cpu}), {platform.platform()}")
+    say(f"python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}")
+    say("server: gunicorn --no-control-socket -w 1 (sync worker), SQLite file (WAL), scheduler off; "
+        "client: sequential, same machine, http.client (sync worker closes each connection)")
+
+
+def side_by_side(fresh: Run, loaded: Run, label: str) -> None:
+    say(f"(a) fresh database vs {label}: p50 / p95 ms per request type")
+    say(f"  {'request type':34} {'fresh p50':>10} {'fresh p95':>10} {'loaded p50':>11} {'loaded p95':>11} "
+        f"{'p50 ratio':>10}")
+    for name in fresh.samples:
+        if name not in loaded.samples:
+            continue
+        a, b = fresh.samples[name], loaded.samples[name]
+        say(f"  {name:34} {pct(a, .5):10.2f} {pct(a, .95):10.2f} {pct(b, .5):11.2f} {pct(b, .95):11.2f} "
+            f"{pct(b, .5) / pct(a, .5):9.2f}x")
+    say(f"  {'instances/s':34} {fresh.rate:10.1f} {'':10} {loaded.rate:11.1f} {'':11} "
+        f"{fresh.rate / loaded.rate if loaded.rate else float('inf'):9.2f}x slower")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--instances", type=int, default=200, help="measured instances of (a), fresh database")
+    parser.add_argument("--warmup", type=int, default=10, help="unmeasured instances before each run")
+    parser.add_argument("--cases", type=int, default=100, help="measured cases of the main path (b)")
+    parser.add_argument("--open-cases", type=int, default=20_000, help="open cases seeded before (a) is repeated")
+    parser.add_argument("--open-instances", type=int, default=None,
+                        help="measured instances of (a) with the open cases (default: --instances)")
+    parser.add_argument("--engine-instances", type=int, default=2000, help="instances of the engine-only loop")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, logs)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "http_bench.txt")
+    args = parser.parse_args()
+    open_instances = args.open_instances or args.instances
+
+    header()
+    tmp = Path(tempfile.mkdtemp(prefix="otklik-bench-"))
+    log = tmp / "gunicorn.log"
+    say(f"temporary directory {tmp}")
+    say()
+    started = time.perf_counter()
+    try:
+        # (a) on a fresh database
+        db_a = tmp / "two_tasks.db"
+        env_a = prepare_database(db_a, [TWO_TASKS_DIR], TWO_TASKS_PROCESS, executor=False)
+        with gunicorn(env_a, log) as port:
+            client = Client(port)
+            client.login(CURATOR)
+            fresh = measure(client, f"(a) two user tasks over HTTP, fresh database, inbox used to find each task",
+                            args.instances, args.warmup, two_tasks_flow(client, "fresh", "inbox"))
+            say(f"  {SPIFFARENA}; target >= {TARGET:.0f} inst/s: {'MET' if fresh.rate >= TARGET else 'NOT MET'}")
+            say()
+            fresh_case = measure(client, "(a') the same, next task found by reading the case (GET /cases/{id})",
+                                 args.instances, args.warmup, two_tasks_flow(client, "fresh_case", "case"))
+            say()
+        engine = engine_only(args.engine_instances, 50)
+        say(f"  ratio HTTP (a) / engine only: {engine.rate / fresh.rate:.0f}x per instance "
+            f"({pct(fresh.instances, .5):.1f} ms vs {pct(engine.instances, .5):.2f} ms p50); the engine is "
+            f"{100 * pct(engine.instances, .5) / pct(fresh.instances, .5):.0f} % of an instance's HTTP time")
+        say()
+
+        # (b) the regulation's main path
+        db_b = tmp / "main_path.db"
+        env_b = prepare_database(db_b, [ROOT / "bpmn", ROOT / "forms"], MAIN_PROCESS, executor=True)
+        with gunicorn(env_b, log) as port:
+            curator, executor = Client(port), Client(port)
+            curator.login(CURATOR)
+            executor.login(EXECUTOR)
+            measure([curator, executor], "(b) main path over HTTP (case_148rg): register, triage, draft, approval, "
+                    "publication, read; curator + kgkh executor", args.cases, args.warmup,
+                    main_path_flow(curator, executor), unit="cases")
+            say()
+
+        # (a) again with many open cases
+        seconds = seed_open_cases(db_a, args.open_cases + 1)
+        say(f"seeded {args.open_cases + 1} open two-task cases in {seconds:.1f} s "
+            "(Runner.start per case + bulk insert of case_file, human_task, case_event rows)")
+        with gunicorn(env_a, log) as port:
+            client = Client(port)
+            client.login(CURATOR)
+            check_seeded_case(client, db_a)
+            say(f"database: {table_counts(db_a)}")
+            say()
+            loaded_case = measure(client, f"(a') with {args.open_cases} open cases, next task found by "
+                                          "reading the case", open_instances, args.warmup,
+                                  two_tasks_flow(client, "loaded_case", "case"))
+            say()
+            loaded = measure(client, f"(a) with {args.open_cases} open cases, inbox used to find each task",
+                             open_instances, min(args.warmup, 2), two_tasks_flow(client, "loaded", "inbox"))
+            say()
+        side_by_side(fresh, loaded, f"{args.open_cases} open cases (inbox flow)")
+        say()
+        side_by_side(fresh_case, loaded_case, f"{args.open_cases} open cases (case-read flow)")
+        say()
+        say(f"total benchmark time {time.perf_counter() - started:.0f} s")
+    finally:
+        if not args.keep:
+            for path in sorted(tmp.glob("*")):
+                path.unlink()
+            tmp.rmdir()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+        print(f"written to {args.out}")
+
+
+def check_seeded_case(client: Client, db: Path) -> None:
+    """Finish the newest seeded case over the API: proves seeded cases are real and leaves --open-cases open."""
+    with sqlite3.connect(db) as conn:
+        case_id = conn.execute("SELECT max(id) FROM case_file").fetchone()[0]
+    case = client.call(None, "GET", f"/api/v1/cases/{case_id}")
+    (task,) = case["open_tasks"]
+    client.call(None, "POST", f"/api/v1/tasks/{task['id']}/complete", {"amount": 1, "comment": "seeded"})
+    case = client.call(None, "GET", f"/api/v1/cases/{case_id}")
+    (task,) = case["open_tasks"]
+    client.call(None, "POST", f"/api/v1/tasks/{task['id']}/complete", {"approved": False})
+    assert client.call(None, "GET", f"/api/v1/cases/{case_id}")["status"] == "closed"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The case diagram run by the engine alone; the state goes through JSON between every step."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine.calendar import ProductionCalendar, WorkingCalendar, shipped_years
+from engine.clock import FixedClock
+from engine.parser import LibraryError, load_bundle, read_library
+from engine.runner import EngineContext, Runner, Snapshot, StepRefused
+
+ROOT = Path(__file__).resolve().parents[2]
+MSK = ZoneInfo("Europe/Moscow")
+CALENDAR = WorkingCalendar(ProductionCalendar(shipped_years()))
+
+
+class Case:
+    """A case driven through the runner, reloading the stored JSON before every step."""
+
+    def __init__(self, start: datetime) -> None:
+        self.clock = FixedClock(start)
+        self.runner = Runner(load_bundle(read_library([ROOT / "bpmn", ROOT / "forms"]), "case_148rg"),
+                             EngineContext(clock=self.clock, calendar_for=lambda body: CALENDAR))
+        self.snapshot = self.runner.start({"case_id": 1, "channel": "vk"})
+        self.stored = self._store(self.snapshot)
+
+    def _store(self, snapshot: Snapshot) -> str:
+        json.loads(snapshot.state)  # what is stored must be plain JSON
+        return snapshot.state
+
+    def steps(self) -> list[str]:
+        return [t.step for t in self.snapshot.open_tasks]
+
+    def complete(self, step: str, form: Mapping[str, Any]) -> Snapshot:
+        task = next(t for t in self.runner.snapshot(self.stored).open_tasks if t.step == step)
+        self.snapshot = self.runner.complete(self.stored, task.id, dict(form))
+        self.stored = self._store(self.snapshot)
+        return self.snapshot
+
+    def wake(self) -> Snapshot:
+        self.snapshot = self.runner.wake(self.stored)
+        self.stored = self._store(self.snapshot)
+        return self.snapshot
+
+    def due(self, kind: str, step: str | None = None) -> datetime:
+        return next(t.due_at for t in self.snapshot.timers if t.kind == kind and (step is None or t.step == step))
+
+
+def msk(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=MSK)
+
+
+TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
+          "shortened_due_at": None, "body": "kgkh"}
+DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Здравствуйте!"}
+
+
+def test_main_path_with_rework() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    assert case.steps() == ["triage"]
+    assert case.snapshot.timers == []
+    case.complete("triage", TRIAGE)
+    assert case.steps() == ["draft"]
+    assert case.snapshot.open_tasks[0].body == "kgkh"
+    # 9 WH from Tue 10:00: 3 h to 13:00, 4 h 12 min to 18:00, Wed 09:00 + 1 h 48 min.
+    assert case.due("case") == msk("2026-11-25 10:48")
+    assert case.due("deadline", "draft") == msk("2026-11-24 15:48")
+    assert case.due("warning", "draft") == msk("2026-11-24 14:48")
+    case.clock.advance(timedelta(hours=1))
+    case.complete("draft", DRAFT)
+    assert case.steps() == ["approval"]
+    # Approval 1 WH from 11:00.
+    assert case.due("deadline", "approval") == msk("2026-11-24 12:00")
+    case.complete("approval", {"approval_decision": "return", "approval_comment": "Уточните сроки"})
+    assert case.steps() == ["rework"]
+    case.complete("rework", {"reply_kind": "reply", "reply_text": "Здравствуйте! Сроки: завтра."})
+    case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
+    assert case.steps() == ["publication"]
+    # Publication 30 working minutes from 11:00.
+    assert case.due("deadline", "publication") == msk("2026-11-24 11:30")
+    case.complete("publication", {"published_url": "https://vk.com/x", "published_at": "2026-11-24T11:10+03:00"})
+    assert case.snapshot.completed
+    assert case.snapshot.end_events == ["published_end"]
+    assert case.snapshot.timers == []
+    assert [s for _, s in case.snapshot.completed_tasks if s in ("draft", "approval", "rework", "publication")] \
+        == ["draft", "approval", "rework", "approval", "publication"]
+
+
+def test_urgent_and_shortened_case_deadlines() -> None:
+    case = Case(msk("2026-11-24 16:00"))
+    case.complete("triage", {**TRIAGE, "importance": "high"})
+    # 4 WH from Tue 16:00: 2 h to 18:00, then Wed 09:00 + 2 h.
+    assert case.due("case") == msk("2026-11-25 11:00")
+    shortened = Case(msk("2026-11-24 10:00"))
+    shortened.complete("triage", {**TRIAGE, "shortened_due_at": "2026-11-24T12:00:00+03:00"})
+    assert shortened.due("case") == msk("2026-11-24 12:00")
+
+
+def test_not_subject_to_processing_ends_the_case() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", {"triage_decision": "not_subject", "not_subject_ground": "obscene"})
+    assert case.snapshot.completed and case.snapshot.end_events == ["not_subject_end"]
+
+
+def test_reassignment_keeps_the_case_clock_and_is_bounded() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    case_due = case.due("case")
+    limit = case.runner.bundle.parameters.limit("reassignments")
+    for round_ in range(limit):
+        case.clock.advance(timedelta(minutes=5))
+        case.complete("draft", {"draft_outcome": "not_competent", "not_competent_reason": "не наш вопрос"})
+        assert case.steps() == ["reassign"], round_
+        case.complete("reassign", {"body": "kdh" if round_ % 2 == 0 else "kgkh"})
+        assert case.due("case") == case_due
+    with pytest.raises(StepRefused, match="предел переназначений"):
+        case.complete("draft", {"draft_outcome": "not_competent", "not_competent_reason": "снова не наш"})
+    case.complete("draft", DRAFT)
+    assert case.steps() == ["approval"]
+
+
+def test_deadline_timers_fire_once_and_record_breaches() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    case.clock.set(msk("2026-11-24 14:47"))
+    assert case.wake().effects == []
+    case.clock.set(msk("2026-11-24 14:48:01"))
+    effects = case.wake().effects
+    assert [(e.action, e.params) for e in effects] == [("notify", {"kind": "warning", "step": "draft"})]
+    case.clock.set(msk("2026-11-24 15:48:01"))
+    assert [(e.action, e.params["step"]) for e in case.wake().effects] == [("record_breach", "draft")]
+    assert case.wake().effects == []
+    assert case.steps() == ["draft"], "a non-interrupting deadline leaves the step open"
+    case.clock.set(msk("2026-11-25 10:48:01"))
+    actions = [(e.action, e.params["step"]) for e in case.wake().effects]
+    assert actions == [("notify", "case"), ("record_breach", "case")]
+
+
+def test_a_diagram_with_a_script_is_refused() -> None:
+    files = read_library([ROOT / "bpmn", ROOT / "forms"])
+    files["case.bpmn"] = files["case.bpmn"].replace(
+        "</bpmn:process>", '<bpmn:scriptTask id="evil"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask></bpmn:process>')
+    with pytest.raises(LibraryError, match="Python"):
+        load_bundle(files, "case_148rg")
