@@ -47,14 +47,23 @@ class Profiled:
         self.profiles: dict[str, cProfile.Profile] = defaultdict(cProfile.Profile)
         self.times: dict[str, list[float]] = defaultdict(list)
         self.record = False
+        self.tree_only = False
         self.tree_for: set[str] = set()
         self.trees: dict[str, str] = {}
+        self.statements: dict[str, list[int]] = defaultdict(list)
+        self.sql_log: dict[str, list[str]] = {}
+        self._executed: list[str] = []
+        from sqlalchemy import event
+
+        event.listen(app.extensions["otklik.engine"], "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: self._executed.append(statement))
 
     def call(self, label: str, method: str, path: str, body: Any = None) -> Any:
         kwargs: dict[str, Any] = {"headers": self.headers}
         if body is not None:
             kwargs["json"] = body
         send = getattr(self.client, method.lower())
+        self._executed.clear()
         if self.record and label in self.tree_for and label not in self.trees:
             from pyinstrument import Profiler
 
@@ -63,13 +72,15 @@ class Profiled:
             response = send(path, **kwargs)
             profiler.stop()
             self.trees[label] = profiler.output_text(unicode=True, color=False, show_all=False)
-        elif self.record:
+        elif self.record and not self.tree_only:
             profile = self.profiles[label]
             began = time.perf_counter()
             profile.enable()
             response = send(path, **kwargs)
             profile.disable()
             self.times[label].append(time.perf_counter() - began)
+            self.statements[label].append(len(self._executed))
+            self.sql_log.setdefault(label, [" ".join(q.split())[:160] for q in self._executed])
         else:
             response = send(path, **kwargs)
         assert response.status_code in (200, 201), (path, response.status_code, response.get_data(as_text=True))
@@ -132,7 +143,9 @@ def main() -> None:
         if args.pyinstrument:
             c.tree_for = {"start (POST /messages)", f"{args.locate} -> task A", "open form A", "submit A",
                           "read instance"}
+            c.tree_only = True
             flow(c, "tree", args.locate)
+            c.tree_only = False
         began = time.perf_counter()
         for i in range(args.instances):
             flow(c, f"p_{i}", args.locate)
@@ -142,9 +155,15 @@ def main() -> None:
     say(f"in-process profile of the two-task flow: {args.instances} instances, {args.open_cases} extra open "
         f"cases, next task via {args.locate}; cProfile on (adds overhead; compare ratios, not absolutes)")
     say(f"  {args.instances / wall:.1f} instances/s in-process with the profiler on")
-    say(f"  {'request type':28} {'p50 ms':>8} {'mean ms':>8}")
+    say(f"  {'request type':28} {'p50 ms':>8} {'mean ms':>8} {'SQL statements':>15}")
     for label, values in c.times.items():
-        say(f"  {label:28} {statistics.median(values) * 1000:8.2f} {statistics.fmean(values) * 1000:8.2f}")
+        say(f"  {label:28} {statistics.median(values) * 1000:8.2f} {statistics.fmean(values) * 1000:8.2f} "
+            f"{statistics.median(c.statements[label]):15.0f}")
+    for label, statements in c.sql_log.items():
+        say()
+        say(f"==== SQL of one request: {label} ({len(statements)} statements)")
+        for statement in statements:
+            say(f"  {statement}")
     for label, profile in c.profiles.items():
         say()
         say(f"==== {label}: top {args.top} by {args.sort}")

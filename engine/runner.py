@@ -80,6 +80,7 @@ class Effect:
     action: str
     params: Mapping[str, Any]
     data: Mapping[str, Any]
+    task_id: str | None = None  # the user task whose boundary timer led here, if any
 
 
 @dataclass
@@ -124,13 +125,14 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         raise ExpressionError("Сценарии на Python в диаграммах запрещены")
 
     def call_service(self, context: dict[str, Any], operation_name: str = "", operation_params: Any = None,
-                     **_: Any) -> str:
+                     task: Task | None = None, **_: Any) -> str:
         if operation_name not in ACTIONS:
             raise ExpressionError(f"Действие «{operation_name}» неизвестно")
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         if operation_name == "assign":
             return json.dumps(params.get("value"), ensure_ascii=False)
-        _run.get().effects.append(Effect(operation_name, params, dict(context)))
+        attached = _attached_activity(task) if task is not None else None
+        _run.get().effects.append(Effect(operation_name, params, dict(context), str(attached.id) if attached else None))
         return "null"
 
 
@@ -138,7 +140,7 @@ class _ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """SpiffWorkflow 3.2's call_service error path refers to an undefined name; report errors plainly."""
 
     def call_service(self, task: Task, **kwargs: Any) -> str:
-        return str(self.environment.call_service(task.data, **kwargs))
+        return str(self.environment.call_service(task.data, task=task, **kwargs))
 
 
 def _count(step: str) -> int:
@@ -319,6 +321,16 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
         yield from sub.tasks.values()
 
 
+def _attached_activity(task: Task) -> Task | None:
+    """The activity a boundary event belongs to, for a task on the path that event started."""
+    node: Task | None = task
+    while node is not None and not isinstance(node.task_spec, BoundaryEvent):
+        node = node.parent
+    if node is None or node.parent is None:
+        return None
+    return next((c for c in node.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+
+
 def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
     """Every armed timer with its due moment and the step it guards."""
     for task in tasks:
@@ -331,9 +343,7 @@ def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
         if not value:
             continue
         info = describe_timer(definition.expression)
-        attached = None
-        if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
-            attached = next((c for c in task.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+        attached = _attached_activity(task)
         yield PendingTimer(
             id=str(task.id), kind=info.kind, parameter=info.parameter,
             step=attached.task_spec.bpmn_id if attached else task.task_spec.bpmn_id,

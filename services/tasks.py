@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.clock import Clock
 from engine.forms import FormSchema
 from models import Body, Case, Draft, HumanTask, Location, ProcessVersion, Theme, ThemeGroup, User
+from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library import bundle_of
@@ -125,6 +126,9 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
             apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
                            completed_guid=task.task_guid)
             _record_domain(session, user, task, case, data, now)
+            if data.get("draft_outcome") == "not_competent":
+                check_competence(session=session, case=case, task=task, user=user, now=now)
+            settle(session=session, case=case, task=task, user=user, now=now)
     except StaleDataError:
         session.refresh(task)
         raise _already_done(task) from None

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, FixedClock
-from engine.runner import Effect
+from engine.runner import Effect, Snapshot
 from models import Case, Timer
 from services.workflow import apply_snapshot, run_step, runner_for
 
@@ -40,37 +41,38 @@ def claim_due_case(*, session: Session, clock: Clock, skip: Collection[int] = ()
 
 
 def wake_case(*, session: Session, case: Case, clock: Clock) -> bool:
-    """Fire the case's due timers, oldest first, and rewrite its projections; False if none was due."""
+    """Fire the case's past-due timers, oldest first, and rewrite its projections; False if none was due."""
     now = clock.now()
     # After a downtime several timers may be past due. One engine wake would fire them all at once in the
-    # diagram's order (an urgent case's deadline after the draft's), so step the engine's clock through the
+    # diagram's order (an urgent case's deadline after its draft's), so step the engine's clock through the
     # due moments instead and keep the effects in the order the deadlines fell. The history and the register
     # still record the moment the scheduler acted (`now`); each entry keeps its own due moment.
+    pending = {t.task_guid: t.due_at for t in session.scalars(select(Timer).where(Timer.case_id == case.id))}
     engine_clock = FixedClock(now)
     runner = runner_for(session=session, case=case, clock=engine_clock)
-    snapshot = run_step(lambda: runner.snapshot(case.state))
+    snapshot: Snapshot | None = None
     effects: list[Effect] = []
-    fired = False
     previous: datetime | None = None
-    while due := [t.due_at for t in snapshot.timers if t.due_at < now]:
+    while due := [at for at in pending.values() if at < now]:
         moment = min(due)
         if previous is not None and moment <= previous:
-            log.error("case %d: a timer due at %s did not fire; its projection is left as the engine has it",
-                      case.id, moment.isoformat())
+            log.error("case %d: the timer due at %s did not fire", case.id, moment.isoformat())
             break
         engine_clock.set(min(moment + _TICK, now))
-        state = snapshot.state
-        snapshot = run_step(lambda: runner.wake(state))  # noqa: B023 (called at once, inside the loop)
+        snapshot = run_step(partial(runner.wake, snapshot.state if snapshot else case.state))
         effects.extend(snapshot.effects)
-        fired, previous = True, moment
+        pending, previous = {t.id: t.due_at for t in snapshot.timers}, moment
+    if snapshot is None:
+        # Claimed from a timer row another worker fired and rewrote a moment ago: nothing to do.
+        return False
     apply_snapshot(session=session, case=case, snapshot=replace(snapshot, effects=effects), clock=clock,
                    actor=None)
-    return fired
+    return True
 
 
 def fire_due_timers(*, sessions: Callable[[], Session], clock: Clock, limit: int = 100) -> int:
-    """One sweep: wake up to `limit` cases with due timers, each in its own short transaction; returns how many fired."""
-    fired = 0
+    """One sweep: wake up to `limit` cases with due timers, each in its own transaction; returns how many woke."""
+    woken = 0
     # One wake fires every due timer of a case, so a case is woken at most once per sweep; a case that fails
     # is skipped too, so one broken case cannot hold back the others (the next sweep retries it).
     seen: set[int] = set()
@@ -82,9 +84,9 @@ def fire_due_timers(*, sessions: Callable[[], Session], clock: Clock, limit: int
                 break
             seen.add(case.id)
             try:
-                fired += wake_case(session=session, case=case, clock=clock)
+                woken += wake_case(session=session, case=case, clock=clock)
                 session.commit()
             except Exception:
                 session.rollback()
                 log.exception("waking case %d failed; the next sweep retries it", case.id)
-    return fired
+    return woken

@@ -103,8 +103,7 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
             body_id = case.body_id
             due = case.due_at
         else:
-            task = session.scalar(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.step == step)
-                                  .order_by(HumanTask.id.desc()))
+            task = session.scalar(select(HumanTask).where(HumanTask.task_guid == effect.task_id))
             body_id = task.body_id if task else None
             due = task.due_at if task else None
         if effect.action == "record_breach":

@@ -15,7 +15,7 @@ from app import create_app
 from engine.clock import FixedClock
 from models import Body, Breach, CaseEvent, Notification, Timer, User
 from services.timers import fire_due_timers
-from tests.conftest import MSK, START, login
+from tests.conftest import MSK, login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
 
 # Sent to the body at START, Tue 24 Nov 2026 10:00 MSK (schedule 09:00-18:00, lunch 13:00-13:48).
@@ -32,12 +32,13 @@ SECOND = timedelta(seconds=1)
 KGKH_NOTIFIED = {"kgkh.exec1", "kgkh.exec2", "kgkh.resp"}
 
 
-def send_to_body(app: Flask, url: str = "https://vk.com/wall-1_100") -> int:
+def send_to_body(app: Flask, url: str = "https://vk.com/wall-1_100", **triage: str) -> int:
     """Register a message and send it to kgkh over HTTP, as the curator does; returns the case id."""
     curator = login(app, "curator")
     case_id = register(curator, url=url)
-    triage = open_inbox_task(curator, "Отбор и классификация сообщения")
-    assert curator.post(f"/tasks/{triage}", data=TRIAGE).status_code == 302
+    task = open_inbox_task(curator, "Отбор и классификация сообщения")
+    response = curator.post(f"/tasks/{task}", data={**TRIAGE, **triage})
+    assert response.status_code == 302, response.get_data(as_text=True)
     return case_id
 
 
@@ -104,22 +105,36 @@ def test_warning_then_breach_fire_once_each(app: Flask, clock: FixedClock, sessi
     assert sweep(sessions, clock, CASE_DUE + timedelta(days=7)) == 0
 
 
-def test_catch_up_fires_everything_that_came_due_while_down(app: Flask, clock: FixedClock, sessions: Any) -> None:
-    first = send_to_body(app, "https://vk.com/wall-1_101")
-    clock.advance(timedelta(minutes=30))
-    second = send_to_body(app, "https://vk.com/wall-1_102")
-    half = timedelta(minutes=30)
-    # Down from 10:30 Tuesday until Wednesday noon: both cases passed all four of their timers.
-    assert sweep(sessions, clock, datetime(2026, 11, 25, 12, 0, tzinfo=MSK)) == 2
-    assert breaches(sessions) == [
-        (first, "draft", "8.4", "kgkh", DRAFT_DUE), (first, "case", "8.3", "kgkh", CASE_DUE),
-        (second, "draft", "8.4", "kgkh", DRAFT_DUE + half), (second, "case", "8.3", "kgkh", CASE_DUE + half)]
-    assert events(sessions, "warning") == [
-        (first, "draft", DRAFT_DUE), (first, "case", CASE_DUE),
-        (second, "draft", DRAFT_DUE + half), (second, "case", CASE_DUE + half)]
-    assert notified(sessions) == sorted([*KGKH_NOTIFIED] * 4)
+def history(sessions: Callable[[], Session], case_id: int) -> list[tuple[str, str | None]]:
+    """(kind, step) of the case's warnings and breaches, in the order they were written."""
     with sessions() as session:
-        print(session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.step, CaseEvent.at).order_by(CaseEvent.id)).all())
+        rows = session.execute(select(CaseEvent.kind, CaseEvent.step).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind.in_(("warning", "overdue"))).order_by(CaseEvent.id)).all()
+        return [tuple(row) for row in rows]
+
+
+def test_catch_up_fires_everything_that_came_due_while_down(app: Flask, clock: FixedClock, sessions: Any) -> None:
+    ordinary = send_to_body(app, "https://vk.com/wall-1_101")
+    clock.set(datetime(2026, 11, 24, 10, 30, tzinfo=MSK))
+    # Sent at 10:30 with a shortened deadline of 12:00; its warning at 80 % of the 1 h 30 min left is 11:42.
+    # Its draft: 5 WH from 10:30 -> 16:18 (2 h 30 min to 13:00, 2 h 30 min from 13:48), warning 4 WH -> 15:18.
+    shortened = send_to_body(app, "https://vk.com/wall-1_102", shortened_due_at="2026-11-24T12:00")
+    noon = datetime(2026, 11, 24, 12, 0, tzinfo=MSK)
+    with sessions() as session:
+        assert session.scalar(select(Timer.due_at).where(Timer.case_id == shortened, Timer.kind == "case_warning")) \
+            == datetime(2026, 11, 24, 11, 42, tzinfo=MSK)
+
+    # Down from 10:30 Tuesday until Wednesday noon: eight timers of two cases passed, in an order unlike the diagram's.
+    assert sweep(sessions, clock, datetime(2026, 11, 25, 12, 0, tzinfo=MSK)) == 2
+    assert history(sessions, shortened) == [("warning", "case"), ("overdue", "case"),
+                                            ("warning", "draft"), ("overdue", "draft")]
+    assert history(sessions, ordinary) == [("warning", "draft"), ("overdue", "draft"),
+                                           ("warning", "case"), ("overdue", "case")]
+    assert breaches(sessions) == [
+        (shortened, "case", "8.3", "kgkh", noon),
+        (shortened, "draft", "8.4", "kgkh", datetime(2026, 11, 24, 16, 18, tzinfo=MSK)),
+        (ordinary, "draft", "8.4", "kgkh", DRAFT_DUE), (ordinary, "case", "8.3", "kgkh", CASE_DUE)]
+    assert notified(sessions) == sorted([*KGKH_NOTIFIED] * 4)
     assert sweep(sessions, clock, datetime(2026, 11, 25, 12, 0, tzinfo=MSK)) == 0
 
 
