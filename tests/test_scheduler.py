@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,9 +33,8 @@ SECOND = timedelta(seconds=1)
 KGKH_NOTIFIED = {"kgkh.exec1", "kgkh.exec2", "kgkh.resp"}
 
 
-def send_to_body(app: Flask, url: str = "https://vk.com/wall-1_100", **triage: str) -> int:
+def send_to_body(curator: FlaskClient, url: str = "https://vk.com/wall-1_100", **triage: str) -> int:
     """Register a message and send it to kgkh over HTTP, as the curator does; returns the case id."""
-    curator = login(app, "curator")
     case_id = register(curator, url=url)
     task = open_inbox_task(curator, "Отбор и классификация сообщения")
     response = curator.post(f"/tasks/{task}", data={**TRIAGE, **triage})
@@ -71,7 +71,7 @@ def notified(sessions: Callable[[], Session]) -> list[str]:
 
 
 def test_warning_then_breach_fire_once_each(app: Flask, clock: FixedClock, sessions: Any) -> None:
-    case_id = send_to_body(app)
+    case_id = send_to_body(login(app, "curator"))
     with sessions() as session:
         due = {(t.step, t.kind): t.due_at for t in session.scalars(select(Timer).where(Timer.case_id == case_id))}
     assert due == {("draft", "warning"): DRAFT_WARNING, ("draft", "deadline"): DRAFT_DUE,
@@ -114,11 +114,12 @@ def history(sessions: Callable[[], Session], case_id: int) -> list[tuple[str, st
 
 
 def test_catch_up_fires_everything_that_came_due_while_down(app: Flask, clock: FixedClock, sessions: Any) -> None:
-    ordinary = send_to_body(app, "https://vk.com/wall-1_101")
+    curator = login(app, "curator")
+    ordinary = send_to_body(curator, "https://vk.com/wall-1_101")
     clock.set(datetime(2026, 11, 24, 10, 30, tzinfo=MSK))
     # Sent at 10:30 with a shortened deadline of 12:00; its warning at 80 % of the 1 h 30 min left is 11:42.
     # Its draft: 5 WH from 10:30 -> 16:18 (2 h 30 min to 13:00, 2 h 30 min from 13:48), warning 4 WH -> 15:18.
-    shortened = send_to_body(app, "https://vk.com/wall-1_102", shortened_due_at="2026-11-24T12:00")
+    shortened = send_to_body(curator, "https://vk.com/wall-1_102", shortened_due_at="2026-11-24T12:00")
     noon = datetime(2026, 11, 24, 12, 0, tzinfo=MSK)
     with sessions() as session:
         assert session.scalar(select(Timer.due_at).where(Timer.case_id == shortened, Timer.kind == "case_warning")) \
@@ -139,7 +140,7 @@ def test_catch_up_fires_everything_that_came_due_while_down(app: Flask, clock: F
 
 
 def test_in_process_scheduler_acts_on_a_due_timer(app: Flask, clock: FixedClock, sessions: Any) -> None:
-    case_id = send_to_body(app)
+    case_id = send_to_body(login(app, "curator"))
     clock.set(DRAFT_WARNING + SECOND)
     worker = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY")}, "CLOCK": clock,
                          "OTKLIK_SCHEDULER": True, "OTKLIK_SCHEDULER_SECONDS": 0.05})

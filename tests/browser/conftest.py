@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -34,14 +34,18 @@ class PageProblems:
         page.on("pageerror", lambda exc: self.items.append(f"pageerror on {page.url}: {exc}"))
         page.on("console", lambda msg: self._console(page, msg))
         page.on("response", self._response)
-        page.on("requestfailed", lambda request: self.items.append(
-            f"request failed: {request.method} {request.url}: {request.failure}"))
+        page.on("requestfailed", self._failed)
 
     def _console(self, page: Page, msg: ConsoleMessage) -> None:
         # Chromium logs every 4xx/5xx as "Failed to load resource"; _response judges those (a 422 page is a
         # deliberate answer to a bad form, and the browser's own /favicon.ico probe is not the page's doing).
         if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
             self.items.append(f"console error on {page.url}: {msg.text} ({msg.location.get('url')})")
+
+    def _failed(self, request: Request) -> None:
+        # ERR_ABORTED: the person navigated away while a fetch was still in flight.
+        if request.failure != "net::ERR_ABORTED":
+            self.items.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def _response(self, response: Response) -> None:
         request = response.request

@@ -70,6 +70,9 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     expect(curator.locator(".flash.success")).to_contain_text("Сообщение зарегистрировано: случай №")
     case_id = int(re.search(r"/cases/(\d+)$", curator.url).group(1))  # type: ignore[union-attr]
     expect(curator.locator("dd.status")).to_have_text("в работе")
+    expect(curator.locator("#diagram")).to_have_attribute("data-ready", "true")
+    expect(curator.locator('#diagram g.djs-element[data-element-id="triage"]')).to_have_class(
+        re.compile(r"\bstep-current\b"))
 
     # Triage: send to the housing committee.
     open_task(curator, case_id, TRIAGE)

@@ -1,0 +1,115 @@
+"""Two scheduler processes sweeping one PostgreSQL database at the same moment fire each due timer once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from engine.clock import FixedClock
+from models import Breach, CaseEvent, Notification, Timer
+from tests.conftest import MSK, login
+from tests.test_scheduler import KGKH_NOTIFIED, send_to_body
+
+URL = os.environ.get("OTKLIK_TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(not URL.startswith("postgresql"), reason="needs OTKLIK_TEST_DATABASE_URL=postgresql...")
+ROOT = Path(__file__).resolve().parents[1]
+# Wednesday noon: every case sent at Tuesday 10:00 has passed all four of its timers (draft warning 14:48, draft
+# deadline 15:48, case warning 18:00, case deadline Wed 10:48), two warnings and two breaches per case.
+MOMENT = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)
+TIMERS_PER_CASE = 4
+# One scheduler process: warm up (connection, parsed diagrams), say "ready", wait for "go" on stdin, then sweep
+# until a sweep finds nothing it can claim, and print how many cases it woke.
+WORKER = """
+import json, sys
+from datetime import datetime
+from engine.clock import FixedClock
+from services.db import make_engine, make_sessionmaker
+from services.library import bundle_of, current_version
+from services.timers import fire_due_timers
+
+engine = make_engine(sys.argv[1])
+sessions = make_sessionmaker(engine)
+clock = FixedClock(datetime.fromisoformat(sys.argv[2]))
+with sessions() as session:
+    bundle_of(current_version(session=session))
+print("ready", flush=True)
+sys.stdin.readline()
+woken = 0
+while swept := fire_due_timers(sessions=sessions, clock=clock):
+    woken += swept
+print(json.dumps(woken), flush=True)
+"""
+
+
+def run_two_schedulers(url: str) -> list[int]:
+    """Start two scheduler processes, release them together, and return how many cases each woke."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, MOMENT.isoformat()], cwd=ROOT, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        for worker in workers:  # the start signal: both are blocked on stdin until now
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        results = [worker.communicate(timeout=60)[0] for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    assert [worker.returncode for worker in workers] == [0, 0]
+    return [json.loads(out.strip().splitlines()[-1]) for out in results]
+
+
+def ledger(sessions: Callable[[], Session]) -> dict[str, int]:
+    """What the sweeps left behind, counted without relying on any unique constraint."""
+    with sessions() as session:
+        def count(query: Select[Any]) -> int:
+            return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+        warning = select(CaseEvent.case_id, CaseEvent.step).where(CaseEvent.kind == "warning")
+        overdue = select(CaseEvent.case_id, CaseEvent.step).where(CaseEvent.kind == "overdue")
+        breach = select(Breach.case_id, Breach.step)
+        return {
+            "warnings": count(warning), "distinct warnings": count(warning.distinct()),
+            "overdue": count(overdue), "distinct overdue": count(overdue.distinct()),
+            "breaches": count(breach), "distinct breaches": count(breach.distinct()),
+            "notifications": count(select(Notification.id)),
+            "unfired": count(select(Timer.id).where(Timer.due_at < MOMENT)),
+        }
+
+
+@pytest.mark.parametrize("cases", [1, 50])
+def test_two_processes_fire_each_due_timer_exactly_once(app: Flask, clock: FixedClock, sessions: Any,
+                                                        cases: int) -> None:
+    curator = login(app, "curator")
+    for number in range(cases):
+        send_to_body(curator, f"https://vk.com/wall-1_{1000 + number}")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Timer).where(Timer.due_at < MOMENT)) \
+            == TIMERS_PER_CASE * cases
+
+    woken = run_two_schedulers(app.config["DATABASE_URL"])
+
+    assert sum(woken) == cases, f"each case is woken once in all, got {woken}"
+    if cases > 1:
+        assert min(woken) > 0, f"both processes took part, got {woken}"
+    per_case = TIMERS_PER_CASE // 2
+    assert ledger(sessions) == {
+        "warnings": per_case * cases, "distinct warnings": per_case * cases,
+        "overdue": per_case * cases, "distinct overdue": per_case * cases,
+        "breaches": per_case * cases, "distinct breaches": per_case * cases,
+        "notifications": per_case * cases * len(KGKH_NOTIFIED), "unfired": 0,
+    }
