@@ -68,6 +68,15 @@ def read_library(directories: list[Path]) -> dict[str, str]:
     return files
 
 
+def library_processes(files: Mapping[str, str]) -> list[str]:
+    """The executable process ids the library's diagrams define."""
+    parser = SpiffBpmnParser()
+    for name, text in files.items():
+        if name.endswith(".bpmn"):
+            parser.add_bpmn_str(text.encode(), filename=name)
+    return sorted(parser.get_process_ids())
+
+
 def content_hash(files: Mapping[str, str]) -> str:
     """A stable hash of a library's files, the identity of a process version."""
     digest = hashlib.sha256()

@@ -1,10 +1,24 @@
 """SQLAlchemy 2.0 models: organisation, process versions, cases and their projections."""
 
 from models.base import Base
-from models.case import Breach, Case, CaseEvent, Draft, HumanTask, Notification, Timer
-from models.org import ApiToken, Body, Channel, Location, Tenant, Theme, ThemeGroup, User
+from models.case import (
+    Attachment,
+    Breach,
+    Case,
+    CaseEvent,
+    CaseLink,
+    Draft,
+    HumanTask,
+    MonitoringCheck,
+    Notification,
+    OutboxMessage,
+    SurgeAlert,
+    Timer,
+)
+from models.org import Absence, ApiToken, Body, Channel, LexiconEntry, Location, Tenant, Theme, ThemeGroup, User
 from models.process import CalendarYear, OverrideDay, ProcessVersion
 
-__all__ = ["ApiToken", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent", "Channel", "Draft",
-           "HumanTask", "Location", "Notification", "OverrideDay", "ProcessVersion", "Tenant", "Theme",
-           "ThemeGroup", "Timer", "User"]
+__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
+           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "MonitoringCheck", "Notification",
+           "OutboxMessage", "OverrideDay", "ProcessVersion", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
+           "User"]

@@ -19,6 +19,7 @@ class Case(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "url_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="message")  # message | governor_post
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     url: Mapped[str] = mapped_column(String(2000))
     url_key: Mapped[str] = mapped_column(String(2000))
@@ -26,6 +27,8 @@ class Case(Base):
     text: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime]
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # clause 10: likely grounds found
+    socially_significant: Mapped[bool] = mapped_column(default=False)  # clause 14
     registered_at: Mapped[datetime] = mapped_column(index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     source: Mapped[str] = mapped_column(String(20))
@@ -62,6 +65,7 @@ class HumanTask(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     form: Mapped[str] = mapped_column(String(200))
     deadline: Mapped[str | None] = mapped_column(String(60))
     state: Mapped[str] = mapped_column(String(20), default="open")
@@ -71,7 +75,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     case: Mapped[Case] = relationship(lazy="joined")
     body: Mapped[Body | None] = relationship(lazy="joined")
-    completed_by: Mapped[User | None] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
 
 
 class Timer(Base):
@@ -158,3 +163,75 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class CaseLink(Base):
+    """A repeat message (clause 8.10) linked to an earlier case on the same question."""
+
+    __tablename__ = "case_link"
+    __table_args__ = (UniqueConstraint("case_id", "linked_case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    linked_case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    """A photo or video attached to a reply draft (clause 9), stored outside static/ under a random name."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime]
+
+
+class MonitoringCheck(Base):
+    """One body's check of the comments under a Governor's post (clause 7)."""
+
+    __tablename__ = "monitoring_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"))
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    checked_at: Mapped[datetime]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    found_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    nothing_new: Mapped[bool] = mapped_column(default=False)
+
+
+class SurgeAlert(Base):
+    """Heightened activity (clause 14): many messages on one theme or location within a window."""
+
+    __tablename__ = "surge_alert"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    dimension: Mapped[str] = mapped_column(String(20))  # theme | location
+    value: Mapped[str] = mapped_column(String(60))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    count: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """An e-mail to send, at least once, deduplicated by its idempotency key."""
+
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    available_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

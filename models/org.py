@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
@@ -23,6 +23,7 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="region")
     calendar_revision: Mapped[int] = mapped_column(default=1)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. surge_threshold, surge_window_hours
 
 
 class Body(Base):
@@ -121,3 +122,31 @@ class Theme(Base):
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     group: Mapped[ThemeGroup] = relationship(lazy="joined")
+
+
+class Absence(Base):
+    """A period a person is away (clause 6), with the substitute who takes their tasks."""
+
+    __tablename__ = "absence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # illness | leave | business_trip | study | other
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+
+
+class LexiconEntry(Base):
+    """An editable word or phrase list entry: clause-10 grounds (obscene, threat, harm) and clause-11 phrases."""
+
+    __tablename__ = "lexicon_entry"
+    __table_args__ = (UniqueConstraint("tenant_id", "list_name", "pattern"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    list_name: Mapped[str] = mapped_column(String(30))  # obscene | threat | harm | template | bureaucratese | redirection
+    pattern: Mapped[str] = mapped_column(String(200))

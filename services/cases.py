@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from models import Case, CaseEvent, Channel, Draft, HumanTask, ProcessVersion, User
 from services.errors import Duplicate, Invalid, NotFound
-from services.library import bundle_of, current_version
+from services.library import CASE_PROCESS, bundle_of, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -43,7 +43,8 @@ def _parse_moment(value: Any) -> datetime:
 
 
 def register_message(*, session: Session, clock: Clock, actor: User, source: str, channel: Any, url: Any,
-                     author: Any, text: Any, published_at: Any, attachments: Any = None) -> Case:
+                     author: Any, text: Any, published_at: Any, attachments: Any = None,
+                     process_id: str = CASE_PROCESS) -> Case:
     """Register a message as a new case and start its workflow; the same link twice is a Duplicate."""
     errors: dict[str, str] = {}
     channel_row = session.scalar(select(Channel).where(Channel.code == str(channel or "")))
@@ -73,7 +74,7 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     assert channel_row is not None and moment is not None
     key = normalize_link(link)
     _refuse_duplicate(session, actor.tenant_id, key)
-    version = current_version(session=session)
+    version = current_version(session=session, process_id=process_id)
     case = Case(tenant_id=actor.tenant_id, channel_id=channel_row.id, url=link, url_key=key, author=author_text,
                 text=body_text, published_at=moment, attachments=[str(a) for a in links],
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",

@@ -16,7 +16,7 @@ from services.cases import register_message
 from services.setup import DATA
 
 
-def load_demo(*, session: Session, clock: Clock) -> list[tuple[str, str, str]]:
+def load_demo(*, session: Session, clock: Clock, process_id: str) -> list[tuple[str, str, str]]:
     """Create the demo people and messages once; returns (username, password, role) of every demo login."""
     demo: dict[str, Any] = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))
     password = demo["password"]
@@ -31,5 +31,6 @@ def load_demo(*, session: Session, clock: Clock) -> list[tuple[str, str, str]]:
     for message in demo["messages"]:
         register_message(session=session, clock=clock, actor=curator, source="monitoring",
                          channel=message["channel"], url=message["url"], author=message["author"],
-                         text=message["text"], published_at=clock.now() - timedelta(hours=message["hours_ago"]))
+                         text=message["text"], published_at=clock.now() - timedelta(hours=message["hours_ago"]),
+                         process_id=process_id)
     return logins

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.parser import ProcessBundle, content_hash, load_bundle, read_library
+from engine.parser import ProcessBundle, content_hash, library_processes, load_bundle, read_library
 from models import ProcessVersion
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,29 +16,33 @@ LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
 
 
-def sync_library(*, session: Session, clock: Clock, process_id: str = CASE_PROCESS,
-                 directories: list[Path] | None = None) -> ProcessVersion:
-    """Freeze a library on disk as the version new cases start on, unless that version is already frozen."""
+def sync_library(*, session: Session, clock: Clock, directories: list[Path] | None = None) -> list[ProcessVersion]:
+    """Freeze the library on disk as the current version of each of its processes (once per content)."""
     files = read_library(directories or LIBRARY_DIRS)
     digest = content_hash(files)
-    found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                        ProcessVersion.content_hash == digest))
-    if found is None:
-        load_bundle(files, process_id)
-        found = ProcessVersion(process_id=process_id, content_hash=digest, files=files, created_at=clock.now())
-        session.add(found)
-    for other in session.scalars(select(ProcessVersion).where(ProcessVersion.is_current)):
-        other.is_current = other is found
-    found.is_current = True
+    versions = []
+    for process_id in library_processes(files):
+        found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                            ProcessVersion.content_hash == digest))
+        if found is None:
+            load_bundle(files, process_id)
+            found = ProcessVersion(process_id=process_id, content_hash=digest, files=files, created_at=clock.now())
+            session.add(found)
+        for other in session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                                  ProcessVersion.is_current)):
+            other.is_current = other is found
+        found.is_current = True
+        versions.append(found)
     session.flush()
-    return found
+    return versions
 
 
-def current_version(*, session: Session) -> ProcessVersion:
-    """The version new cases start on."""
-    version = session.scalar(select(ProcessVersion).where(ProcessVersion.is_current))
+def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> ProcessVersion:
+    """The version new cases of a process start on."""
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                          ProcessVersion.is_current))
     if version is None:
-        raise LookupError("Библиотека процессов не загружена: выполните flask --app app init-db")
+        raise LookupError(f"Процесс «{process_id}» не загружен: выполните flask --app app init-db")
     return version
 
 

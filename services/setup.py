@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 from engine.calendar import shipped_year_files
 from engine.clock import Clock
 from models import Body, CalendarYear, Channel, Location, Tenant, Theme, ThemeGroup
-from services.library import CASE_PROCESS, sync_library
+from services.library import sync_library
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def load_reference(*, session: Session, clock: Clock, process_id: str = CASE_PROCESS,
-                   library: list[Path] | None = None) -> Tenant:
+def load_reference(*, session: Session, clock: Clock, library: list[Path] | None = None) -> Tenant:
     """Create or update the regional tenant, its bodies, channels, locations and themes."""
     ref: dict[str, Any] = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))
     tenant: Tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
@@ -39,7 +38,7 @@ def load_reference(*, session: Session, clock: Clock, process_id: str = CASE_PRO
     for year, (xml, source) in shipped_year_files().items():
         if session.get(CalendarYear, year) is None:
             session.add(CalendarYear(year=year, xml=xml, source=source, loaded_at=clock.now()))
-    sync_library(session=session, clock=clock, process_id=process_id, directories=library)
+    sync_library(session=session, clock=clock, directories=library)
     session.flush()
     return tenant
 

@@ -101,7 +101,9 @@ def test_two_processes_fire_each_due_timer_exactly_once(app: Flask, clock: Fixed
         assert session.scalar(select(func.count()).select_from(Timer).where(Timer.due_at < MOMENT)) \
             == TIMERS_PER_CASE * cases
 
+    import time; t0 = time.perf_counter()
     woken = run_two_schedulers(app.config["DATABASE_URL"])
+    print("workers", time.perf_counter() - t0, woken)
 
     assert sum(woken) == cases, f"each case is woken once in all, got {woken}"
     if cases > 1:

@@ -7,7 +7,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from models import CaseEvent, Draft, HumanTask, User
@@ -90,7 +90,8 @@ def messages() -> ResponseReturnValue:
         case = register_message(session=db(), clock=clock(), actor=_user(), source="api",
                                 channel=body.get("channel"), url=body.get("url"), author=body.get("author"),
                                 text=body.get("text"), published_at=body.get("published_at"),
-                                attachments=body.get("attachments") or [])
+                                attachments=body.get("attachments") or [],
+                                process_id=current_app.config["OTKLIK_PROCESS"])
     except Duplicate as exc:
         return {"case_id": exc.case_id, "duplicate": True}, 200
     return {"case_id": case.id, "duplicate": False}, 201

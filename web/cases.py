@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -35,7 +35,8 @@ def new() -> ResponseReturnValue:
                                     channel=request.form.get("channel"), url=request.form.get("url"),
                                     author=request.form.get("author"), text=request.form.get("text"),
                                     published_at=request.form.get("published_at"),
-                                    attachments=request.form.get("attachments", ""))
+                                    attachments=request.form.get("attachments", ""),
+                                    process_id=current_app.config["OTKLIK_PROCESS"])
         except Duplicate as exc:
             flash(exc.message, "warning")
             return redirect(url_for("cases.show", case_id=exc.case_id))

@@ -63,12 +63,11 @@ def register(app: Flask) -> None:
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
         with _transaction() as session:
-            load_reference(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"],
-                           library=app.config["OTKLIK_LIBRARY"] or None)
+            load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
         click.echo("База данных готова.")
         if demo:
             with _transaction() as session:
-                logins = load_demo(session=session, clock=clock)
+                logins = load_demo(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
             click.echo("Демо-входы (логин / пароль / роль):")
             for username, password, role in logins:
                 click.echo(f"  {username:<14} {password}  {role}")

@@ -68,7 +68,9 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     curator.get_by_label("Текст сообщения").fill(MESSAGE_TEXT)
     curator.get_by_role("button", name="Зарегистрировать").click()
     expect(curator.locator(".flash.success")).to_contain_text("Сообщение зарегистрировано: случай №")
-    case_id = int(re.search(r"/cases/(\d+)$", curator.url).group(1))  # type: ignore[union-attr]
+    registered = re.search(r"/cases/(\d+)$", curator.url)
+    assert registered, curator.url
+    case_id = int(registered.group(1))
     expect(curator.locator("dd.status")).to_have_text("в работе")
     expect(curator.locator("#diagram")).to_have_attribute("data-ready", "true")
     expect(curator.locator('#diagram g.djs-element[data-element-id="triage"]')).to_have_class(
