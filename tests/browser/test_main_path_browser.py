@@ -195,6 +195,12 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     expect(field(curator, "theme").locator("select")).to_have_value("heating")
     expect(curator.locator(".flash.success")).to_have_count(0)
 
+    # The same form posted with the session cookie but without the CSRF token is refused too.
+    forged = curator.request.post(curator.url, form={"triage_decision": "send", "theme": "heating",
+                                                     "location": "gatchinsky", "importance": "normal",
+                                                     "body": "kgkh"}, max_redirects=0)
+    assert forged.status == 400, forged.status
+
     open_task(curator, case_id, TRIAGE)
     curator.goto(f"/cases/{case_id}")
     expect(curator.locator("dd.status")).to_have_text("в работе")
