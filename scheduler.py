@@ -23,8 +23,9 @@ def _sweep(app: Any) -> None:
 
 
 def _add_job(scheduler: Any, app: Any) -> None:
+    # A late sweep still runs (APScheduler would skip a run more than 1 s late); runs missed meanwhile merge into one.
     scheduler.add_job(_sweep, "interval", args=[app], seconds=app.config["OTKLIK_SCHEDULER_SECONDS"],
-                      id="timers", max_instances=1, coalesce=True)
+                      id="timers", max_instances=1, coalesce=True, misfire_grace_time=None)
 
 
 def start_in_process(app: Any) -> BackgroundScheduler:

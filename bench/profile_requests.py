@@ -27,8 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from http_bench import (CURATOR, PASSWORD, TWO_TASKS_DIR, TWO_TASKS_PROCESS, message,  # noqa: E402
-                        prepare_database, seed_open_cases, task_of)
+from http_bench import (
+    CURATOR,
+    PASSWORD,
+    TWO_TASKS_DIR,
+    TWO_TASKS_PROCESS,
+    message,
+    prepare_database,
+    seed_open_cases,
+    task_of,
+)
 
 LINES: list[str] = []
 

@@ -95,6 +95,7 @@ class Snapshot:
     completed_steps: list[str]
     completed_tasks: list[tuple[str, str]]
     end_events: list[str]
+    active_steps: list[str]
     effects: list[Effect] = field(default_factory=list)
 
 
@@ -295,7 +296,7 @@ class Runner:
         for task in tasks:
             if task.state == TaskState.READY and task.task_spec.manual:
                 info = self.bundle.user_tasks[task.task_spec.bpmn_id]
-                body = task.data.get("body") if info.role != "curator" else None
+                body = task.data.get("body")
                 open_tasks.append(OpenTask(str(task.id), info.step, info.name, info.role, info.form, info.deadline,
                                            body, dict(task.data)))
         completed = [t for t in tasks if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
@@ -311,6 +312,8 @@ class Runner:
             completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
             completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
             end_events=ends,
+            active_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in tasks if t.task_spec.bpmn_id and t.state in (
+                TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
             effects=run.effects,
         )
 

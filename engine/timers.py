@@ -151,22 +151,27 @@ def deadline_functions(
         due = due_after(calendar, start, parameters.duration(name))
         return warning_before(calendar, start, due, parameters.warning_share).isoformat()
 
-    def _case_due(importance: str, shortened_due_at: str | None, body: str | None) -> datetime:
+    def _case_due(importance: str, shortened_due_at: str | None, body: str | None, round_: str) -> datetime:
+        if round_ != "first":  # after an interim reply (8.8) or the author's clarification (7.3)
+            return due_after(calendar_for(body), now(), parameters.duration(f"after_{round_}"))
         name = "case_urgent" if importance == "high" else "case"
         due = due_after(calendar_for(body), now(), parameters.duration(name))
         if shortened_due_at:
             due = min(due, datetime.fromisoformat(shortened_due_at))
         return due
 
-    def case_deadline(importance: str, shortened_due_at: str | None = None, body: str | None = None) -> str:
-        """The case's overall deadline (clause 8.3): 9 WH, 4 WH when urgent, or the curator's shorter one."""
-        return _case_due(importance, shortened_due_at, body).isoformat()
+    def case_deadline(importance: str, shortened_due_at: str | None = None, body: str | None = None,
+                      round_: str = "first") -> str:
+        """The reply's deadline: 9 WH (4 WH urgent, or the curator's shorter one); 7 WD after an interim reply;
+        2 WH after the author's clarification."""
+        return _case_due(importance, shortened_due_at, body, round_).isoformat()
 
-    def case_warning(importance: str, shortened_due_at: str | None = None, body: str | None = None) -> str:
-        """Escalation moment before the case's overall deadline."""
+    def case_warning(importance: str, shortened_due_at: str | None = None, body: str | None = None,
+                     round_: str = "first") -> str:
+        """Escalation moment before the reply's deadline."""
         calendar = calendar_for(body)
         start = now()
-        due = _case_due(importance, shortened_due_at, body)
+        due = _case_due(importance, shortened_due_at, body, round_)
         return warning_before(calendar, start, due, parameters.warning_share).isoformat()
 
     def limit(name: str) -> int:

@@ -258,7 +258,8 @@ def _reschedule(session: Session, clock: Clock, case: Case, timers: list[Timer],
         snapshot = run_step(lambda: runner.reschedule(case.state, {t.task_guid: t.armed_at for t in timers}))
     except Invalid as exc:
         raise Invalid(f"Сроки случая № {case.id} не пересчитать: {exc.message} Изменение не сохранено.") from exc
-    moved = [t for t in snapshot.timers if t.id in before and abs(t.due_at - before[t.id]) >= _SAME_DEADLINE]
+    moved = sorted((t for t in snapshot.timers if t.id in before and abs(t.due_at - before[t.id]) >= _SAME_DEADLINE),
+                   key=lambda t: t.due_at)
     if not moved:
         return False
     try:

@@ -19,6 +19,7 @@ from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library import bundle_of
 from services.reference import form_options
+from services.repeats import is_repeat
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 
@@ -85,7 +86,7 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> Ta
     task = _visible_task(session, user, task_id)
     form = _form_of(session, task)
     values = {f.name: f.default for f in form.fields() if f.default is not None}
-    last = session.scalar(select(Draft).where(Draft.case_id == task.case_id).order_by(Draft.number.desc()))
+    last = _current_draft(session, task.case, task)
     if task.form == "rework.schema.json" and last is not None:
         values.update(reply_kind=last.kind, reply_text=last.text)
     if "published_at" in form.schema["properties"]:
@@ -159,35 +160,52 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
         errors["published_at"] = "Время публикации не может быть в будущем"
-    if task.step == "reassign" and data.get("body") == (task.case.body.code if task.case.body else None):
+    if task.step in ("reassign", "part_reassign") and data.get("body") == (task.body.code if task.body else None):
         errors["body"] = "Выберите другой орган: этот сообщил, что вопрос не в его компетенции"
+    competent = data.get("draft_outcome", data.get("part_outcome")) != "not_competent"
+    if "measures_taken" in data and not data["measures_taken"] and competent and is_repeat(session, task.case):
+        errors["measures_taken"] = "Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)"
     return errors
 
 
 def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],
                    now: datetime) -> None:
     """Keep drafts, decisions, publication and the case's classification in their own tables."""
-    if data.get("body"):
-        body = session.scalar(select(Body).where(Body.code == data["body"], Body.tenant_id == case.tenant_id))
+    chosen = data.get("body") or (data.get("bodies") or [None])[0]
+    if chosen:
+        body = session.scalar(select(Body).where(Body.code == chosen, Body.tenant_id == case.tenant_id))
         case.body_id = body.id if body else None
     if data.get("triage_decision") == "send":
         case.theme_id = _id_of(session, "theme", data.get("theme"), case.tenant_id)
         case.location_id = _id_of(session, "location", data.get("location"), case.tenant_id)
         case.importance = data.get("importance")
         case.sent_at = now
-    if data.get("reply_text") and data.get("draft_outcome", "draft") == "draft":
+    text = data.get("reply_text") or data.get("part_text")
+    if text and data.get("draft_outcome", data.get("part_outcome")) != "not_competent":
         number = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all()) + 1
-        session.add(Draft(case_id=case.id, number=number, body_id=task.body_id, author_id=user.id,
-                          kind=data.get("reply_kind") or "reply", text=data["reply_text"], created_at=now))
-    last = session.scalar(select(Draft).where(Draft.case_id == case.id).order_by(Draft.number.desc()))
-    if data.get("approval_decision") and last is not None:
-        last.decision = data["approval_decision"]
-        last.comment = data.get("approval_comment")
-        last.decided_by_id = user.id
-        last.decided_at = now
-    if data.get("published_url") and last is not None:
-        last.published_url = data["published_url"]
-        last.published_at = datetime.fromisoformat(data["published_at"])
+        kind = "part" if data.get("part_text") else data.get("reply_kind") or "reply"
+        if data.get("measures_taken"):
+            text = f"{text}\n\nПринятые меры: {data['measures_taken']}"
+        # A reply the curator composes (8.9) belongs to no body; the publishing body takes it from there.
+        session.add(Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
+                          author_id=user.id, kind=kind, text=text, created_at=now))
+        session.flush()
+    current = _current_draft(session, case, task)
+    if data.get("approval_decision") and current is not None:
+        current.decision = data["approval_decision"]
+        current.comment = data.get("approval_comment")
+        current.decided_by_id = user.id
+        current.decided_at = now
+    if data.get("published_url") and current is not None:
+        current.published_url = data["published_url"]
+        current.published_at = datetime.fromisoformat(data["published_at"])
+
+
+def _current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None:
+    """The draft a curator's decision or a publication is about: the newest of the task's body or of nobody."""
+    return session.scalar(select(Draft).where(Draft.case_id == case.id,
+                                              (Draft.body_id == task.body_id) | Draft.body_id.is_(None))
+                          .order_by(Draft.number.desc()))
 
 
 def _id_of(session: Session, kind: str, code: Any, tenant_id: int) -> int | None:

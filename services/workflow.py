@@ -64,13 +64,18 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                         deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now)
         session.add(row)
         opened.append(row)
-    armed = {t.task_guid: t.armed_at for t in session.scalars(select(Timer).where(Timer.case_id == case.id))}
+    previous = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
+    armed = {t.task_guid: t.armed_at for t in previous}
     session.execute(delete(Timer).where(Timer.case_id == case.id))
     for timer in snapshot.timers:
         session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
                           step=timer.step, due_at=timer.due_at, armed_at=armed.get(timer.id, now)))
         if timer.kind == "case":
             case.due_at = timer.due_at
+    guarded = {t.step for t in previous if t.kind == "case"}
+    if not snapshot.completed and guarded and not any(t.kind == "case" for t in snapshot.timers) \
+            and not guarded & set(snapshot.active_steps):
+        case.due_at = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
     if snapshot.completed and case.status != "closed":
         case.status = "closed"
         case.closed_at = now

@@ -58,7 +58,7 @@ def msk(text: str) -> datetime:
 
 
 TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
-          "shortened_due_at": None, "body": "kgkh"}
+          "shortened_due_at": None, "bodies": ["kgkh"], "order": None}
 DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Здравствуйте!"}
 
 

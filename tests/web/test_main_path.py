@@ -28,7 +28,7 @@ def open_inbox_task(client: FlaskClient, name: str) -> int:
 
 
 TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
-          "body": "kgkh", "triage_comment": "Срочно проверить"}
+          "bodies": "kgkh", "triage_comment": "Срочно проверить"}
 
 
 def test_main_path_from_intake_to_publication(app: Flask, clock: FixedClock) -> None:
@@ -109,7 +109,7 @@ def test_not_our_competence_returns_the_case_to_the_curator(app: Flask, clock: F
     housing = login(app, "kgkh.exec2")
     case_id = register(curator)
     triage = open_inbox_task(curator, "Отбор и классификация сообщения")
-    curator.post(f"/tasks/{triage}", data={**TRIAGE, "body": "kdh"})
+    curator.post(f"/tasks/{triage}", data={**TRIAGE, "bodies": "kdh"})
     before = curator.get(f"/api/v1/cases/{case_id}", headers=api_token(curator, "curator")).json["due_at"]
 
     clock.advance(timedelta(minutes=30))
