@@ -66,7 +66,19 @@ def strip(frame: str) -> str:
     return re.sub(r":\d+\)$", ")", frame)
 
 
-def analyse(raw: Path, title: str, instances: int, rate: int) -> None:
+def scope_of(frames: list[str]) -> str:
+    """The API view a sample belongs to, or the part of request handling around the views."""
+    view = next((f.split(" ")[0] for f in frames if VIEW.match(f)), None)
+    if view:
+        return f"view {view}"
+    if any(f.startswith("user_by_token (") for f in frames):
+        return "bearer token check (token_required)"
+    if any(f.startswith("_finish (web/common.py") for f in frames):
+        return "commit after the view (after_request)"
+    return "HTTP and Flask around the view"
+
+
+def analyse(raw: Path, title: str, instances: int, cpu_ms: float) -> None:
     """Print the layer and function breakdown of one collapsed-stack file."""
     layers: dict[str, Counter[str]] = defaultdict(Counter)
     functions: dict[str, Counter[str]] = defaultdict(Counter)
@@ -81,8 +93,7 @@ def analyse(raw: Path, title: str, instances: int, rate: int) -> None:
         if IDLE.search(frames[-1]):
             idle += n
             continue
-        view = next((f.split(" ")[0] for f in frames if VIEW.match(f)), "outside a view (HTTP, Flask)")
-        for scope in (view, "all"):
+        for scope in (scope_of(frames), "all"):
             busy[scope] += n
             joined = ";".join(frames)
             layer = next((name for name, pattern in LAYERS if pattern.search(joined)), "other")
@@ -91,14 +102,14 @@ def analyse(raw: Path, title: str, instances: int, rate: int) -> None:
                 functions[scope][name] += n
     total = busy["all"]
     say(f"== {title}")
-    say(f"  {total} busy samples at {rate} Hz ({idle} idle samples waiting for the next request left out); "
-        f"ms per instance = share x busy samples / rate / {instances} instances")
-    for scope in ["all", *sorted(s for s in busy if s != "all")]:
+    say(f"  {total} busy samples ({idle} idle samples waiting for the next request left out); ms = share of "
+        f"samples x the worker's CPU per instance measured from /proc ({cpu_ms:.1f} ms)")
+    for scope in ["all", *sorted((s for s in busy if s != "all"), key=lambda s: -busy[s])]:
         n = busy[scope]
         if not n:
             continue
-        say(f"  -- {'whole worker' if scope == 'all' else 'view ' + scope}: {100 * n / total:.1f} % of busy samples, "
-            f"{n / rate / instances * 1000:.1f} ms per instance")
+        say(f"  -- {'whole worker' if scope == 'all' else scope}: {100 * n / total:.1f} % of samples, "
+            f"~{cpu_ms * n / total:.1f} ms CPU per instance")
         for layer, count in layers[scope].most_common():
             say(f"     {100 * count / n:5.1f} %  {layer}")
         top = [(name, count) for name, count in functions[scope].most_common(16)]
@@ -141,7 +152,7 @@ def spied(client: hb.Client, master: int, name: str, title: str, count: int, war
     stop(spy)
     LINES.extend(hb.LINES)
     hb.LINES.clear()
-    analyse(raw, title, len(run.instances), rate)
+    analyse(raw, title, len(run.instances), (run.server_cpu or 0.0) / len(run.instances) * 1000)
 
 
 def main() -> None:
@@ -150,12 +161,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50)
     parser.add_argument("--open-cases", type=int, default=0, help="seed open cases before the two-task flows")
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")
+    parser.add_argument("--snapshot", action="store_true", help="profile a `git archive HEAD` export")
     parser.add_argument("--out", type=Path, default=RESULTS / "pyspy_profile.txt")
     args = parser.parse_args()
     if not PY_SPY.exists():
         raise SystemExit(f"py-spy not found at {PY_SPY}: .venv/bin/pip install py-spy")
     RESULTS.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="otklik-spy-"))
+    if args.snapshot:
+        hb.use_snapshot(tmp)
     try:
         hb.header()
         LINES.extend(hb.LINES)
@@ -174,7 +188,7 @@ def main() -> None:
             spied(client, master, "two_tasks_inbox", f"(a) two tasks, next task via inbox{suffix}",
                   inbox_count, 2, hb.two_tasks_flow(client, "spy_inbox", "inbox"), args.rate)
         db_b = tmp / "main_path.db"
-        env_b = hb.prepare_database(db_b, [ROOT / "bpmn", ROOT / "forms"], hb.MAIN_PROCESS, executor=True)
+        env_b = hb.prepare_database(db_b, [hb.APP / "bpmn", hb.APP / "forms"], hb.MAIN_PROCESS, executor=True)
         with hb.gunicorn(env_b, tmp / "gunicorn.log") as (port, master):
             curator, executor = hb.Client(port, master), hb.Client(port, master)
             curator.login(hb.CURATOR)

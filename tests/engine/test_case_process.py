@@ -145,7 +145,133 @@ def test_deadline_timers_fire_once_and_record_breaches() -> None:
 
 def test_a_diagram_with_a_script_is_refused() -> None:
     files = read_library([ROOT / "bpmn", ROOT / "forms"])
-    files["case.bpmn"] = files["case.bpmn"].replace(
-        "</bpmn:process>", '<bpmn:scriptTask id="evil"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask></bpmn:process>')
+    evil = '<bpmn:scriptTask id="evil"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
+    files["case.bpmn"] = files["case.bpmn"].replace("</bpmn:process>", evil + "</bpmn:process>")
     with pytest.raises(LibraryError, match="Python"):
         load_bundle(files, "case_148rg")
+
+
+def publish(case: Case, kind: str, body_step: str = "draft") -> None:
+    """Draft a reply of a kind, approve it and publish it."""
+    case.complete(body_step, {**DRAFT, "reply_kind": kind})
+    case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
+    case.complete("publication", {"published_url": "https://vk.com/x", "published_at": "2026-11-24T11:10+03:00"})
+
+
+def test_interim_reply_gives_seven_working_days_for_the_final_one() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    publish(case, "interim")
+    assert case.steps() == ["draft"], "after an interim reply the final draft is due"
+    # 7 working days from Tue 24 Nov: Wed 25 (1) ... Thu 3 Dec (7), 18:00.
+    assert case.due("case") == msk("2026-12-03 18:00")
+    assert case.due("deadline", "draft") == msk("2026-12-03 18:00")
+    publish(case, "reply")
+    assert case.snapshot.completed and case.snapshot.end_events[-1] == "published_end"
+
+
+def test_interim_rounds_are_bounded() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    rounds = case.runner.bundle.parameters.limit("rounds")
+    for _ in range(rounds - 1):
+        publish(case, "interim")
+    with pytest.raises(StepRefused, match="предел промежуточных"):
+        publish(case, "interim")
+
+
+def test_clarification_stops_the_clock_until_the_author_answers() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    publish(case, "clarification")
+    assert case.steps() == ["clarification"]
+    assert case.snapshot.timers == [], "no deadline runs while the case waits for the author"
+    case.clock.set(msk("2026-11-27 16:30"))
+    case.complete("clarification", {"clarification_text": "Дом 14, подъезд 2", "clarification_url": None,
+                                    "clarification_at": "2026-11-27T16:20+03:00"})
+    # 2 WH from Fri 16:30: 30 min to 17:00, then Mon 09:00 + 1 h 30 min.
+    assert case.due("case") == msk("2026-11-30 10:30")
+    assert case.steps() == ["draft"]
+
+
+SEVERAL = {**TRIAGE, "bodies": ["kdh", "kgkh", "ktrans"], "order": "parallel"}
+PART = {"part_outcome": "part", "part_text": "Информация органа", "measures_taken": None,
+        "not_competent_reason": None}
+
+
+def parts_of(case: Case) -> dict[str, str]:
+    return {t.body: t.id for t in case.runner.snapshot(case.stored).open_tasks if t.step == "part"}
+
+
+def complete_task(case: Case, task_id: str, form: Mapping[str, Any]) -> None:
+    case.snapshot = case.runner.complete(case.stored, task_id, dict(form))
+    case.stored = case.snapshot.state
+
+
+def test_several_bodies_at_once_then_the_last_body_composes() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", SEVERAL)
+    parts = parts_of(case)
+    assert set(parts) == {"kdh", "kgkh", "ktrans"}
+    assert {t.step for t in case.snapshot.timers if t.kind == "deadline"} == {"part"}
+    # One body is not competent: only its part is reassigned.
+    complete_task(case, parts["kgkh"], {**PART, "part_outcome": "not_competent", "not_competent_reason": "не наше"})
+    reassign = next(t for t in case.snapshot.open_tasks if t.step == "part_reassign")
+    assert reassign.body == "kgkh"
+    complete_task(case, reassign.id, {"body": "ksoc", "reassign_comment": None})
+    assert set(parts_of(case)) == {"kdh", "ktrans", "ksoc"}
+    for task_id in parts_of(case).values():
+        complete_task(case, task_id, PART)
+    assert case.steps() == ["compose_decision"]
+    case.complete("compose_decision", {"composer": "last_body", "compose_comment": None})
+    draft = case.snapshot.open_tasks[0]
+    assert (draft.step, draft.body) == ("draft", "ktrans")
+    publish(case, "reply")
+    assert case.snapshot.completed
+
+
+def test_several_bodies_in_turn() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", {**SEVERAL, "order": "sequential"})
+    seen = []
+    while case.steps() == ["part"]:
+        task = case.snapshot.open_tasks[0]
+        seen.append(task.body)
+        case.clock.advance(timedelta(hours=1))
+        # Each body's part is due 5 WH after that body received it.
+        assert case.due("deadline", "part") == case.runner.context.calendar_for(task.body).add_working_time(
+            case.clock.now() - timedelta(hours=1), timedelta(hours=5))
+        complete_task(case, task.id, PART)
+    assert seen == ["kdh", "kgkh", "ktrans"]
+    assert case.steps() == ["compose_decision"]
+
+
+def test_separate_replies_are_approved_and_published_one_after_another() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", SEVERAL)
+    for task_id in parts_of(case).values():
+        complete_task(case, task_id, PART)
+    case.complete("compose_decision", {"composer": "separate", "compose_comment": None})
+    published = []
+    for _ in range(3):
+        approval = case.snapshot.open_tasks[0]
+        assert approval.step == "approval"
+        case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
+        publication = case.snapshot.open_tasks[0]
+        published.append(publication.body)
+        case.complete("publication", {"published_url": "https://vk.com/x", "published_at": "2026-11-24T11:10+03:00"})
+    assert published == ["kdh", "kgkh", "ktrans"]
+    assert case.snapshot.completed
+
+
+def test_the_curator_composes_then_approval_and_the_last_body_publishes() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", SEVERAL)
+    for task_id in parts_of(case).values():
+        complete_task(case, task_id, PART)
+    case.complete("compose_decision", {"composer": "curator", "compose_comment": None})
+    case.complete("compose", {"reply_kind": "reply", "reply_text": "Здравствуйте! Общий ответ."})
+    assert case.steps() == ["approval"]
+    case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
+    publication = case.snapshot.open_tasks[0]
+    assert (publication.step, publication.body, publication.role) == ("publication", "ktrans", "executor")

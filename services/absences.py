@@ -1,0 +1,353 @@
+"""Absences and substitutes (clause 6): who does a body's executor task while its person is away."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from models import Absence, Case, HumanTask, User
+from models.org import BODY_ROLES
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+KIND_TITLES = {"illness": "Болезнь", "leave": "Отпуск", "business_trip": "Командировка", "study": "Обучение",
+               "other": "Другая причина"}
+MAX_REASON = 300
+# A substitute may be away too; the chain is followed this far and never round in a circle.
+MAX_CHAIN = 10
+
+
+@dataclass(frozen=True)
+class AbsencesPage:
+    """The absences page: current and future absences of the people the actor manages, and those people."""
+
+    today: date
+    absences: list[Absence]
+    people: list[User]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An executor a task may be passed to, and their absence today if they are away."""
+
+    user: User
+    away: Absence | None
+
+
+class Recorded(NamedTuple):
+    """A new absence and how many open tasks moved to the substitute at once."""
+
+    absence: Absence
+    moved: int
+
+
+def today(clock: Clock) -> date:
+    """The current date in Moscow."""
+    return clock.now().astimezone(MOSCOW).date()
+
+
+def short_name(full_name: str, grammatical_case: str = "nom") -> str:
+    """"Козлова Татьяна Юрьевна" as "Козлова Т. Ю.", or with the surname in the genitive ("gen") or dative ("dat")."""
+    surname, *names = full_name.split()
+    female = _is_female(surname, names)
+    if grammatical_case != "nom":
+        surname = "-".join(_decline(part, female, grammatical_case) for part in surname.split("-"))
+    initials = " ".join(f"{name[0]}." for name in names[:2])
+    return f"{surname} {initials}".strip()
+
+
+def _is_female(surname: str, names: list[str]) -> bool:
+    """The patronymic tells; without one, the surname's ending."""
+    if len(names) >= 2:
+        return names[1].endswith(("вна", "чна", "кызы"))
+    return surname.endswith(("ова", "ева", "ёва", "ина", "ына", "ая"))
+
+
+def _decline(surname: str, female: bool, grammatical_case: str) -> str:
+    """A Russian surname in the genitive or dative; foreign and frozen ones (-ых, -ко, -ян for women) stay."""
+    genitive = grammatical_case == "gen"
+    low = surname.lower()
+    if female:
+        if low.endswith(("ова", "ева", "ёва", "ина", "ына", "ая")):
+            return surname[:-1] + "ой" if not low.endswith("ая") else surname[:-2] + "ой"
+        if low.endswith("яя"):
+            return surname[:-2] + "ей"
+        if low.endswith(("а", "я")) and not low.endswith(("иа", "уа")):
+            return _first_declension(surname, genitive)
+        return surname
+    if low.endswith(("ых", "их")) or low[-1] in "оеиуыэю":
+        return surname
+    if low.endswith(("ый", "ой")) or (low.endswith("ий") and low[-3:-2] in "кгх"):
+        return surname[:-2] + ("ого" if genitive else "ому")
+    if low.endswith("ий"):
+        return surname[:-2] + ("его" if genitive else "ему")
+    if low.endswith(("а", "я")):
+        return _first_declension(surname, genitive)
+    if low.endswith(("ь", "й")):
+        return surname[:-1] + ("я" if genitive else "ю")
+    return surname + ("а" if genitive else "у")
+
+
+def _first_declension(surname: str, genitive: bool) -> str:
+    """Surnames in -а/-я: Гроза, Гроза -> Грозы, Грозе."""
+    if not genitive:
+        return surname[:-1] + "е"
+    soft = surname[-1] == "я" or surname[-2:-1].lower() in "гкхжшчщ"
+    return surname[:-1] + ("и" if soft else "ы")
+
+
+def describe(absence: Absence) -> str:
+    """"отпуск до 30.11.2026"."""
+    return f"{KIND_TITLES.get(absence.kind, absence.kind).lower()} до {absence.ends_on.strftime('%d.%m.%Y')}"
+
+
+def absence_on(*, session: Session, user_id: int, day: date) -> Absence | None:
+    """The person's absence covering the day, if any."""
+    return session.scalar(select(Absence).where(Absence.user_id == user_id, Absence.starts_on <= day,
+                                                Absence.ends_on >= day).order_by(Absence.starts_on).limit(1))
+
+
+def stand_in(*, session: Session, person: User, day: date) -> tuple[User | None, Absence | None]:
+    """Who does the person's work on the day, and the person's absence; None when everyone down the chain is away."""
+    absence = absence_on(session=session, user_id=person.id, day=day)
+    if absence is None:
+        return (person if person.active else None), None
+    seen = {person.id}
+    candidate = absence.substitute
+    for _ in range(MAX_CHAIN):
+        if candidate.id in seen or not candidate.active or candidate.body_id != person.body_id:
+            break
+        seen.add(candidate.id)
+        away = absence_on(session=session, user_id=candidate.id, day=day)
+        if away is None:
+            return candidate, absence
+        candidate = away.substitute
+    return None, absence
+
+
+def _record(*, session: Session, case: Case, task: HumanTask, actor: User | None, kind: str, note: str,
+            at: datetime) -> None:
+    """One history entry about who has the task."""
+    # Imported here: services.workflow calls this module when it opens a task.
+    from services.workflow import add_event
+
+    add_event(session=session, case=case, at=at, actor=actor, kind=kind, step=task.step, body_id=task.body_id,
+              details={"assignment": note})
+
+
+def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clock: Clock,
+             actor: User | None) -> bool:
+    """Give the task to the person, or to their substitute while they are away; True if a substitute was needed."""
+    doer, absence = stand_in(session=session, person=person, day=today(clock))
+    task.assignee_id = doer.id if doer else None
+    if absence is None:
+        return False
+    instead = f"вместо {short_name(person.full_name, 'gen')} ({describe(absence)})"
+    note = (f"Назначено {short_name(doer.full_name, 'dat')} {instead}" if doer else
+            f"Передано в очередь органа {instead}: замещающие тоже отсутствуют")
+    _record(session=session, case=case, task=task, actor=actor, kind="assigned", note=note, at=clock.now())
+    return True
+
+
+def assign_opened_task(*, session: Session, case: Case, task: HumanTask, clock: Clock) -> None:
+    """Give a newly opened executor task to the body's executor who last completed a task of the case, else the queue."""
+    if task.role != "executor" or task.body_id is None:
+        return
+    drafter = session.scalar(
+        select(User).join(HumanTask, HumanTask.completed_by_id == User.id)
+        .where(HumanTask.case_id == case.id, HumanTask.state == "completed", HumanTask.body_id == task.body_id,
+               User.role == "executor", User.body_id == task.body_id, User.active)
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
+    if drafter is not None:
+        _hand_to(session=session, case=case, task=task, person=drafter, clock=clock, actor=None)
+
+
+def apply_absences(*, session: Session, clock: Clock, actor: User | None = None, user_id: int | None = None) -> int:
+    """Move open tasks of people away today to their substitutes; returns how many moved (the sweep calls this)."""
+    day = today(clock)
+    query = (select(HumanTask).join(Absence, Absence.user_id == HumanTask.assignee_id)
+             .where(HumanTask.state == "open", Absence.starts_on <= day, Absence.ends_on >= day)
+             .order_by(HumanTask.id))
+    if user_id is not None:
+        query = query.where(HumanTask.assignee_id == user_id)
+    moved = 0
+    for task in session.scalars(query).unique().all():
+        assert task.assignee is not None
+        moved += _hand_to(session=session, case=task.case, task=task, person=task.assignee, clock=clock, actor=actor)
+    session.flush()
+    return moved
+
+
+def may_work_on(user: User, task: HumanTask) -> bool:
+    """An executor works on their own tasks and the body's queue; everyone else as their role allows."""
+    return user.role != "executor" or task.assignee_id in (None, user.id)
+
+
+def assigned_elsewhere(user: User, task: HumanTask) -> str | None:
+    """Why an executor may not complete a colleague's task, or None."""
+    if may_work_on(user, task) or task.assignee is None:
+        return None
+    return (f"Задача назначена {short_name(task.assignee.full_name, 'dat')}: выполнить её может он(а) "
+            "или ответственное лицо органа")
+
+
+def _require_manager(actor: User) -> None:
+    if actor.role not in ("responsible", "admin"):
+        raise Forbidden("Отсутствия ведут ответственное лицо органа и администратор")
+
+
+def _people(session: Session, actor: User) -> list[User]:
+    """Everyone whose absences the actor records: the body's people, or for an administrator the tenant's."""
+    query = select(User).where(User.tenant_id == actor.tenant_id, User.active, User.body_id.is_not(None))
+    if actor.role != "admin":
+        query = query.where(User.body_id == actor.body_id)
+    return sorted(session.scalars(query), key=lambda u: ((u.body.short_name if u.body else ""), u.full_name))
+
+
+def absences_page(*, session: Session, clock: Clock, actor: User) -> AbsencesPage:
+    """Current and future absences of the people the actor manages."""
+    _require_manager(actor)
+    day = today(clock)
+    people = _people(session, actor)
+    query = (select(Absence).join(User, User.id == Absence.user_id)
+             .where(User.tenant_id == actor.tenant_id, Absence.ends_on >= day)
+             .order_by(Absence.starts_on, User.full_name))
+    if actor.role != "admin":
+        query = query.where(User.body_id == actor.body_id)
+    return AbsencesPage(today=day, absences=list(session.scalars(query)), people=people)
+
+
+def _date(value: Any) -> date | None:
+    text = str(value or "").strip()
+    for parse in (date.fromisoformat, lambda s: datetime.strptime(s, "%d.%m.%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _person(people: dict[int, User], value: Any) -> User | None:
+    text = str(value or "").strip()
+    return people.get(int(text)) if text.isdigit() else None
+
+
+def add_absence(*, session: Session, clock: Clock, actor: User, user_id: Any, kind: Any, starts_on: Any,
+                ends_on: Any, substitute_id: Any, reason: Any = "") -> Recorded:
+    """Record an absence; if it covers today, the person's open tasks move to the substitute at once."""
+    _require_manager(actor)
+    day = today(clock)
+    people = {u.id: u for u in _people(session, actor)}
+    errors: dict[str, str] = {}
+    person = _person(people, user_id)
+    if person is None:
+        errors["user"] = "Выберите сотрудника из списка"
+    if kind not in KIND_TITLES:
+        errors["kind"] = "Выберите причину отсутствия"
+    start, end = _date(starts_on), _date(ends_on)
+    if start is None:
+        errors["starts_on"] = "Укажите дату начала, например 30.11.2026"
+    if end is None:
+        errors["ends_on"] = "Укажите дату окончания, например 30.11.2026"
+    if start and end and end < start:
+        errors["ends_on"] = "Дата окончания не может быть раньше даты начала"
+    elif end and end < day:
+        errors["ends_on"] = f"Отсутствие уже закончилось: дата окончания не раньше сегодняшней ({day:%d.%m.%Y})"
+    substitute = session.get(User, int(substitute_id)) if str(substitute_id or "").strip().isdigit() else None
+    if substitute is None:
+        errors["substitute"] = "Выберите замещающего сотрудника"
+    elif person is not None and substitute.id == person.id:
+        errors["substitute"] = "Сотрудник не может замещать сам себя"
+    elif person is not None and (not substitute.active or substitute.body_id != person.body_id
+                                 or substitute.tenant_id != person.tenant_id):
+        errors["substitute"] = "Замещающий должен быть действующим сотрудником того же органа"
+    note = str(reason or "").strip()
+    if len(note) > MAX_REASON:
+        errors["reason"] = f"Основание: не более {MAX_REASON} символов"
+    if person is not None and start and end and not errors.keys() & {"starts_on", "ends_on"}:
+        overlap = session.scalar(select(Absence).where(Absence.user_id == person.id, Absence.starts_on <= end,
+                                                       Absence.ends_on >= start).limit(1))
+        if overlap is not None:
+            errors["starts_on"] = (f"У {short_name(person.full_name, 'gen')} уже есть отсутствие в эти дни: "
+                                   f"{KIND_TITLES.get(overlap.kind, overlap.kind).lower()} "
+                                   f"с {overlap.starts_on:%d.%m.%Y} по {overlap.ends_on:%d.%m.%Y}")
+    if errors:
+        raise Invalid("Отсутствие не добавлено: исправьте поля", fields=errors)
+    assert person is not None and substitute is not None and start is not None and end is not None
+    absence = Absence(user_id=person.id, kind=str(kind), starts_on=start, ends_on=end, substitute_id=substitute.id,
+                      reason=note, created_by_id=actor.id, created_at=clock.now())
+    session.add(absence)
+    session.flush()
+    moved = apply_absences(session=session, clock=clock, actor=actor, user_id=person.id) if start <= day else 0
+    return Recorded(absence, moved)
+
+
+def end_absence(*, session: Session, clock: Clock, actor: User, absence_id: int) -> str:
+    """End an absence early: from today the person is back; one not yet begun is cancelled. Says what happened."""
+    _require_manager(actor)
+    day = today(clock)
+    absence = session.get(Absence, absence_id)
+    if absence is None or absence.user_id not in {u.id for u in _people(session, actor)}:
+        raise NotFound("Отсутствие не найдено")
+    who = short_name(absence.user.full_name)
+    if absence.ends_on < day:
+        raise Conflict(f"Отсутствие {short_name(absence.user.full_name, 'gen')} уже закончилось")
+    if absence.starts_on >= day:
+        session.delete(absence)
+        session.flush()
+        return f"Отсутствие отменено: {who}"
+    absence.ends_on = day - timedelta(days=1)
+    session.flush()
+    return (f"Отсутствие завершено: {who} снова на месте. Задачи, переданные замещающему, остаются у него; "
+            "вернуть их можно кнопкой «Передать задачу»")
+
+
+def reassign_options(*, session: Session, clock: Clock, actor: User, task: HumanTask) -> list[Candidate] | None:
+    """The body's active executors a responsible official may pass an open executor task to; None if they may not."""
+    if (actor.role != "responsible" or task.body_id != actor.body_id or task.role != "executor"
+            or task.state != "open" or task.tenant_id != actor.tenant_id):
+        return None
+    day = today(clock)
+    executors = session.scalars(select(User).where(User.body_id == task.body_id, User.role == "executor",
+                                                   User.active).order_by(User.full_name))
+    return [Candidate(u, absence_on(session=session, user_id=u.id, day=day)) for u in executors]
+
+
+def reassign_task(*, session: Session, clock: Clock, actor: User, task_id: int, assignee_id: Any) -> HumanTask:
+    """The responsible official passes an open executor task to another executor of the body, or to its queue."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.tenant_id != actor.tenant_id or (actor.body_id != task.body_id
+                                                             and actor.role in BODY_ROLES):
+        raise NotFound("Задача не найдена")
+    if task.state != "open":
+        raise Conflict(f"Задача «{task.name}» уже выполнена")
+    options = reassign_options(session=session, clock=clock, actor=actor, task=task)
+    if options is None:
+        raise Forbidden("Передать задачу может ответственное лицо органа, которому она направлена")
+    text = str(assignee_id or "").strip()
+    target = next((c for c in options if str(c.user.id) == text), None)
+    if text and target is None:
+        raise Invalid("Выберите исполнителя органа из списка", fields={"assignee": "Выберите исполнителя из списка"})
+    if target is not None and target.away is not None:
+        raise Invalid(f"{short_name(target.user.full_name)} отсутствует ({describe(target.away)}): "
+                      "выберите другого исполнителя", fields={"assignee": "Исполнитель отсутствует"})
+    new_id = target.user.id if target else None
+    if new_id == task.assignee_id:
+        raise Invalid("Задача уже " + (f"у {short_name(target.user.full_name, 'gen')}" if target
+                                       else "в очереди органа"))
+    previous = task.assignee
+    task.assignee_id = new_id
+    if target is None:
+        note = f"Возвращено в очередь органа от {short_name(previous.full_name, 'gen')}" if previous else ""
+    else:
+        source = f"вместо {short_name(previous.full_name, 'gen')}" if previous else "из очереди органа"
+        note = f"Передано {short_name(target.user.full_name, 'dat')} {source}"
+    _record(session=session, case=task.case, task=task, actor=actor, kind="reassigned", note=note, at=clock.now())
+    session.flush()
+    return task
