@@ -74,8 +74,10 @@ def _decline(surname: str, female: bool, grammatical_case: str) -> str:
     genitive = grammatical_case == "gen"
     low = surname.lower()
     if female:
-        if low.endswith(("ова", "ева", "ёва", "ина", "ына", "ая")):
-            return surname[:-1] + "ой" if not low.endswith("ая") else surname[:-2] + "ой"
+        if low.endswith(("ова", "ева", "ёва", "ина", "ына")):
+            return surname[:-1] + "ой"
+        if low.endswith("ая"):
+            return surname[:-2] + "ой"
         if low.endswith("яя"):
             return surname[:-2] + "ей"
         if low.endswith(("а", "я")) and not low.endswith(("иа", "уа")):
@@ -83,7 +85,7 @@ def _decline(surname: str, female: bool, grammatical_case: str) -> str:
         return surname
     if low.endswith(("ых", "их")) or low[-1] in "оеиуыэю":
         return surname
-    if low.endswith(("ый", "ой")) or (low.endswith("ий") and low[-3:-2] in "кгх"):
+    if low.endswith("ый") or (low.endswith("ой") and len(low) > 4) or (low.endswith("ий") and low[-3:-2] in "кгх"):
         return surname[:-2] + ("ого" if genitive else "ому")
     if low.endswith("ий"):
         return surname[:-2] + ("его" if genitive else "ему")
@@ -145,7 +147,7 @@ def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clo
              actor: User | None) -> bool:
     """Give the task to the person, or to their substitute while they are away; True if a substitute was needed."""
     doer, absence = stand_in(session=session, person=person, day=today(clock))
-    task.assignee_id = doer.id if doer else None
+    task.assignee = doer
     if absence is None:
         return False
     instead = f"вместо {short_name(person.full_name, 'gen')} ({describe(absence)})"
@@ -156,7 +158,7 @@ def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clo
 
 
 def assign_opened_task(*, session: Session, case: Case, task: HumanTask, clock: Clock) -> None:
-    """Give a newly opened executor task to the body's executor who last completed a task of the case, else the queue."""
+    """Give a new executor task to the body's executor who last completed a task of the case, else the queue."""
     if task.role != "executor" or task.body_id is None:
         return
     drafter = session.scalar(
@@ -171,13 +173,12 @@ def assign_opened_task(*, session: Session, case: Case, task: HumanTask, clock: 
 def apply_absences(*, session: Session, clock: Clock, actor: User | None = None, user_id: int | None = None) -> int:
     """Move open tasks of people away today to their substitutes; returns how many moved (the sweep calls this)."""
     day = today(clock)
-    query = (select(HumanTask).join(Absence, Absence.user_id == HumanTask.assignee_id)
-             .where(HumanTask.state == "open", Absence.starts_on <= day, Absence.ends_on >= day)
-             .order_by(HumanTask.id))
+    away = select(Absence.user_id).where(Absence.starts_on <= day, Absence.ends_on >= day)
     if user_id is not None:
-        query = query.where(HumanTask.assignee_id == user_id)
+        away = away.where(Absence.user_id == user_id)
+    query = select(HumanTask).where(HumanTask.state == "open", HumanTask.assignee_id.in_(away)).order_by(HumanTask.id)
     moved = 0
-    for task in session.scalars(query).unique().all():
+    for task in session.scalars(query).all():
         assert task.assignee is not None
         moved += _hand_to(session=session, case=task.case, task=task, person=task.assignee, clock=clock, actor=actor)
     session.flush()
@@ -248,7 +249,7 @@ def add_absence(*, session: Session, clock: Clock, actor: User, user_id: Any, ki
     person = _person(people, user_id)
     if person is None:
         errors["user"] = "Выберите сотрудника из списка"
-    if kind not in KIND_TITLES:
+    if str(kind or "") not in KIND_TITLES:
         errors["kind"] = "Выберите причину отсутствия"
     start, end = _date(starts_on), _date(ends_on)
     if start is None:
@@ -342,10 +343,11 @@ def reassign_task(*, session: Session, clock: Clock, actor: User, task_id: int, 
         raise Invalid("Задача уже " + (f"у {short_name(target.user.full_name, 'gen')}" if target
                                        else "в очереди органа"))
     previous = task.assignee
-    task.assignee_id = new_id
-    if target is None:
-        note = f"Возвращено в очередь органа от {short_name(previous.full_name, 'gen')}" if previous else ""
+    task.assignee = target.user if target else None
+    if previous is not None and target is None:
+        note = f"Возвращено в очередь органа от {short_name(previous.full_name, 'gen')}"
     else:
+        assert target is not None
         source = f"вместо {short_name(previous.full_name, 'gen')}" if previous else "из очереди органа"
         note = f"Передано {short_name(target.user.full_name, 'dat')} {source}"
     _record(session=session, case=task.case, task=task, actor=actor, kind="reassigned", note=note, at=clock.now())

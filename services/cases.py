@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from models import Case, CaseEvent, Channel, Draft, HumanTask, ProcessVersion, User
+from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, ProcessVersion, User
 from services.errors import Duplicate, Invalid, NotFound
 from services.library import CASE_PROCESS, bundle_of, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -131,6 +131,8 @@ class CaseView:
     completed_steps: list[str]
     active_steps: list[str]
     step_names: dict[str, str]
+    repeats_of: list[Case]
+    repeated_by: list[Case]
 
 
 def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
@@ -144,11 +146,21 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
     version = session.get(ProcessVersion, case.process_version_id)
     assert version is not None
     bundle = bundle_of(version)
+    earlier, later = linked_cases(session=session, case=case)
     return CaseView(case=case, open_tasks=[t for t in tasks if t.state == "open"], history=list(history),
                     drafts=list(drafts), diagram_xml=bundle.diagram_xml(),
                     completed_steps=list(case.path),
                     active_steps=[t.step for t in tasks if t.state == "open"],
-                    step_names=dict(bundle.step_names))
+                    step_names=dict(bundle.step_names), repeats_of=earlier, repeated_by=later)
+
+
+def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:
+    """(earlier cases this one repeats, later cases that repeat this one)."""
+    earlier = session.scalars(select(Case).join(CaseLink, CaseLink.linked_case_id == Case.id)
+                              .where(CaseLink.case_id == case.id).order_by(Case.id)).all()
+    later = session.scalars(select(Case).join(CaseLink, CaseLink.case_id == Case.id)
+                            .where(CaseLink.linked_case_id == case.id).order_by(Case.id)).all()
+    return list(earlier), list(later)
 
 
 def list_cases(*, session: Session, user: User, status: str | None = None, limit: int = 200) -> list[Case]:

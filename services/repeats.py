@@ -65,15 +65,6 @@ def suggestions(*, session: Session, user: User, case_id: int, limit: int = 10) 
     return out[:limit]
 
 
-def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:
-    """(earlier cases this one repeats, later cases that repeat this one)."""
-    earlier = session.scalars(select(Case).join(CaseLink, CaseLink.linked_case_id == Case.id)
-                              .where(CaseLink.case_id == case.id).order_by(Case.id)).all()
-    later = session.scalars(select(Case).join(CaseLink, CaseLink.case_id == Case.id)
-                            .where(CaseLink.linked_case_id == case.id).order_by(Case.id)).all()
-    return list(earlier), list(later)
-
-
 def link_case(*, session: Session, clock: Clock, user: User, case_id: int, earlier_id: int) -> CaseLink:
     """The curator marks a case as a repeat of an earlier one; both cases show the link."""
     if user.role != "curator":

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.clock import Clock
 from engine.forms import FormSchema
 from models import Body, Case, Draft, HumanTask, Location, ProcessVersion, Theme, ThemeGroup, User
+from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -38,7 +39,8 @@ def inbox(*, session: Session, user: User, clock: Clock) -> Inbox:
     if user.role == "curator":
         query = query.where(HumanTask.role == "curator")
     elif user.role == "executor":
-        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id)
+        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id,
+                            HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id))
     elif user.role == "responsible":
         query = query.where(HumanTask.body_id == user.body_id)
     else:
@@ -67,7 +69,7 @@ def _visible_task(session: Session, user: User, task_id: int) -> HumanTask:
 def _may_complete(user: User, task: HumanTask) -> bool:
     if task.role == "curator":
         return user.role == "curator"
-    return user.role in ("executor", "responsible") and task.body_id == user.body_id
+    return user.role in ("executor", "responsible") and task.body_id == user.body_id and may_work_on(user, task)
 
 
 @dataclass
@@ -108,7 +110,7 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     if task.state != "open":
         raise _already_done(task)
     if not _may_complete(user, task):
-        raise Forbidden("Эту задачу выполняет другая роль")
+        raise Forbidden(assigned_elsewhere(user, task) or "Эту задачу выполняет другая роль")
     form = _form_of(session, task)
     data, errors = form.validate(form_data)
     errors.update(_rule_errors(session, task, data, clock))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
 from models import Body, Breach, Case, CaseEvent, HumanTask, Notification, ProcessVersion, Timer, User
+from services.absences import assign_opened_task
 from services.calendars import calendar_resolver
 from services.errors import Conflict, Invalid
 from services.library import bundle_of
@@ -62,6 +63,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         row = HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
                         name=task.name, role=task.role, body_id=body.id if body else None, form=task.form,
                         deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now)
+        assign_opened_task(session=session, case=case, task=row, clock=clock)
         session.add(row)
         opened.append(row)
     previous = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()

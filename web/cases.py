@@ -6,9 +6,10 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from services.cases import case_view, list_cases, register_message
+from services.cases import CaseView, case_view, list_cases, register_message
 from services.errors import Duplicate, Forbidden, Invalid
 from services.reference import channels
+from services.repeats import Suggestion, link_case, suggestions
 from web.common import clock, db, me
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -49,11 +50,32 @@ def new() -> ResponseReturnValue:
         422 if errors else 200
 
 
+def repeat_suggestions(view: CaseView) -> list[Suggestion]:
+    """Earlier cases the curator may link an open case to."""
+    if me().role != "curator" or view.case.status != "open":
+        return []
+    return suggestions(session=db(), user=me(), case_id=view.case.id)
+
+
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int) -> ResponseReturnValue:
     """The message, its open tasks, history, draft versions and the diagram with the path so far."""
-    return render_template("case.html", view=case_view(session=db(), user=me(), case_id=case_id))
+    view = case_view(session=db(), user=me(), case_id=case_id)
+    return render_template("case.html", view=view, suggestions=repeat_suggestions(view))
+
+
+@bp.post("/<int:case_id>/links")
+@login_required
+def link(case_id: int) -> ResponseReturnValue:
+    """The curator marks the case as a repeat of an earlier case (clause 8.10)."""
+    earlier = request.form.get("earlier_id", "")
+    if not earlier.isdigit():
+        raise Invalid("Укажите номер более раннего случая", fields={"earlier_id": "Введите номер случая"})
+    link_case(session=db(), clock=clock(), user=me(), case_id=case_id, earlier_id=int(earlier))
+    flash(f"Случай № {case_id} связан со случаем № {earlier} как повторное сообщение", "success")
+    return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith("/")
+                    else url_for("cases.show", case_id=case_id))
 
 
 @bp.get("/<int:case_id>/diagram.bpmn")

@@ -9,6 +9,7 @@ from flask_login import login_required
 from services.cases import case_view
 from services.errors import Conflict, Invalid
 from services.tasks import complete_task, open_task
+from web.cases import repeat_suggestions
 from web.common import clock, db, me
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -44,5 +45,5 @@ def show(task_id: int) -> ResponseReturnValue:
             return redirect(url_for("inbox.show"))
     form = open_task(session=db(), user=me(), task_id=task_id, clock=clock())
     view = case_view(session=db(), user=me(), case_id=form.task.case_id)
-    return render_template("task.html", form=form, view=view, errors=errors,
+    return render_template("task.html", form=form, view=view, errors=errors, suggestions=repeat_suggestions(view),
                            values=values if values is not None else form.values), 422 if errors else 200

@@ -22,7 +22,7 @@ PLAIN = WorkingCalendar(ProductionCalendar(shipped_years()))
 DAY_OFF = WorkingCalendar(ProductionCalendar(shipped_years()),
                           overrides=[OverrideDay(date(2026, 11, 25), NON_WORKING, reason="Решение губернатора")])
 TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
-          "shortened_due_at": None, "body": "kgkh"}
+          "shortened_due_at": None, "bodies": ["kgkh"], "order": None}
 
 
 def msk(text: str) -> datetime:
@@ -50,8 +50,8 @@ ARMED_TUESDAY_16 = {
     # From Tue 16:00: 2 h to 18:00, then Wed from 09:00.
     ("warning", "draft"): msk("2026-11-25 11:00"),  # 4 h of 5
     ("deadline", "draft"): msk("2026-11-25 12:00"),  # 5 h
-    ("case_warning", "processing"): msk("2026-11-25 15:00"),  # 7 h 12 min of 9 h: 4 h to 13:00, 13:48 + 1 h 12
-    ("case", "processing"): msk("2026-11-25 16:48"),  # 9 h
+    ("case_warning", "work"): msk("2026-11-25 15:00"),  # 7 h 12 min of 9 h: 4 h to 13:00, 13:48 + 1 h 12
+    ("case", "work"): msk("2026-11-25 16:48"),  # 9 h
 }
 
 
@@ -67,8 +67,8 @@ def test_timers_move_past_a_new_day_off_but_a_passed_one_stays() -> None:
     assert due(moved) == {
         ("warning", "draft"): msk("2026-11-25 11:00"),
         ("deadline", "draft"): msk("2026-11-26 12:00"),
-        ("case_warning", "processing"): msk("2026-11-26 15:00"),
-        ("case", "processing"): msk("2026-11-26 16:48"),
+        ("case_warning", "work"): msk("2026-11-26 15:00"),
+        ("case", "work"): msk("2026-11-26 16:48"),
     }
     assert {t.id for t in moved.timers} == {t.id for t in snapshot.timers}
     assert [t.step for t in moved.open_tasks] == ["draft"] and moved.effects == []
@@ -94,7 +94,7 @@ def test_unchanged_calendar_gives_the_same_due_moments_and_only_named_timers_mov
     assert due(same) == ARMED_TUESDAY_16
     case_timer = next(t.id for t in snapshot.timers if t.kind == "case")
     only_case = runner(clock, lambda body: DAY_OFF).reschedule(snapshot.state, {case_timer: msk("2026-11-24 16:00")})
-    assert due(only_case) == {**ARMED_TUESDAY_16, ("case", "processing"): msk("2026-11-26 16:48")}
+    assert due(only_case) == {**ARMED_TUESDAY_16, ("case", "work"): msk("2026-11-26 16:48")}
 
 
 def test_a_body_calendar_moves_only_the_timers_counted_on_that_body() -> None:
@@ -110,7 +110,7 @@ def test_a_body_calendar_moves_only_the_timers_counted_on_that_body() -> None:
              for t in approval_state.timers}
     moved = runner(clock, lambda body: DAY_OFF if body == "kgkh" else PLAIN).reschedule(approval_state.state, armed)
     assert due(moved)[("deadline", "approval")] == msk("2026-11-24 18:00")
-    assert due(moved)[("case", "processing")] == msk("2026-11-26 16:48")
+    assert due(moved)[("case", "work")] == msk("2026-11-26 16:48")
 
 
 def test_a_year_without_data_is_a_clear_failure() -> None:

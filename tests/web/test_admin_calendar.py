@@ -27,10 +27,10 @@ DAY_OFF = {**BACK, "day": "2026-11-25", "kind": "non_working", "reason": REASON,
 # Tue 24.11.2026 16:00: 2 working hours left that day, so a 5-hour draft and a 9-hour case end on Wednesday.
 TRIAGED_AT = datetime(2026, 11, 24, 16, 0, tzinfo=MSK)
 PLAIN = {("warning", "draft"): "25.11.2026 11:00", ("deadline", "draft"): "25.11.2026 12:00",
-         ("case_warning", "processing"): "25.11.2026 15:00", ("case", "processing"): "25.11.2026 16:48"}
+         ("case_warning", "work"): "25.11.2026 15:00", ("case", "work"): "25.11.2026 16:48"}
 # Wednesday off: Tue 2 h, then Thursday from 09:00.
 WEDNESDAY_OFF = {("warning", "draft"): "26.11.2026 11:00", ("deadline", "draft"): "26.11.2026 12:00",
-                 ("case_warning", "processing"): "26.11.2026 15:00", ("case", "processing"): "26.11.2026 16:48"}
+                 ("case_warning", "work"): "26.11.2026 15:00", ("case", "work"): "26.11.2026 16:48"}
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def sent_to(app: Flask, clock: FixedClock, body: str = "kgkh") -> int:
     case_id = register(curator)
     clock.set(TRIAGED_AT)
     triage = open_inbox_task(curator, "Отбор и классификация сообщения")
-    assert curator.post(f"/tasks/{triage}", data={**TRIAGE, "body": body}).status_code == 302
+    assert curator.post(f"/tasks/{triage}", data={**TRIAGE, "bodies": body}).status_code == 302
     return case_id
 
 
@@ -72,7 +72,7 @@ def deadlines(sessions: Any, case_id: int) -> dict[tuple[str, str | None], str]:
         case = session.get(Case, case_id)
         assert draft is not None and case is not None
         assert msk(draft.due_at) == timers[("deadline", "draft")]
-        assert msk(case.due_at) == timers[("case", "processing")]
+        assert msk(case.due_at) == timers[("case", "work")]
         return timers
 
 
@@ -122,9 +122,9 @@ def test_a_regional_day_off_moves_open_deadlines_not_yet_passed(app: Flask, cloc
     reason = f"Добавлен особый день: 25.11.2026 нерабочий (весь регион) — {REASON}"
     assert changes(sessions, case_id) == [
         {"step": "draft", "timer": "deadline", "reason": reason, "old": "25.11.2026 12:00", "new": "26.11.2026 12:00"},
-        {"step": "processing", "timer": "case_warning", "reason": reason, "old": "25.11.2026 15:00",
+        {"step": "work", "timer": "case_warning", "reason": reason, "old": "25.11.2026 15:00",
          "new": "26.11.2026 15:00"},
-        {"step": "processing", "timer": "case", "reason": reason, "old": "25.11.2026 16:48",
+        {"step": "work", "timer": "case", "reason": reason, "old": "25.11.2026 16:48",
          "new": "26.11.2026 16:48"},
     ]
     case_page = login(app, "curator").get(f"/cases/{case_id}").get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_editing_and_removing_an_override_day_recalculates_again(app: Flask, clo
     assert "стало 25.11.2026 рабочий 12:00–18:00 (весь регион)" in page
     after_edit = deadlines(sessions, case_id)
     assert after_edit[("deadline", "draft")] == "25.11.2026 15:48"
-    assert after_edit[("case", "processing")] == "26.11.2026 10:48"  # Tue 2 h + Wed 5 h 12 min + Thu 1 h 48 min
+    assert after_edit[("case", "work")] == "26.11.2026 10:48"  # Tue 2 h + Wed 5 h 12 min + Thu 1 h 48 min
 
     page = post(admin, f"/admin/calendar/overrides/{day}/delete", BACK)
     assert "Удалён особый день: 25.11.2026 рабочий 12:00–18:00" in page
@@ -182,16 +182,17 @@ def test_a_body_schedule_edit_moves_its_deadlines(app: Flask, clock: FixedClock,
     hours = {f"{day}_{part}": value for day in ("mon", "tue", "wed", "thu", "fri")
              for part, value in (("start", "09:00"), ("end", "17:00"), ("lunch_start", "12:00"),
                                  ("lunch_end", "13:00"))}
-    bad = post(admin, "/admin/calendar/schedule", {**BACK, "body": "kgkh", **hours, "wed_end": "08:00"}, status=422)
+    form = {**BACK, "back_body": "kgkh", "body": "kgkh", **hours}
+    bad = post(admin, "/admin/calendar/schedule", {**form, "wed_end": "08:00"}, status=422)
     assert '<small class="error" role="alert">Среда: окончание работы (08:00) должно быть позже начала (09:00)' in bad
     assert 'name="wed_end" type="time" value="08:00"' in bad  # the refused form keeps what was typed
     assert deadlines(sessions, case_id) == PLAIN
 
-    page = post(admin, "/admin/calendar/schedule", {**BACK, "back_body": "kgkh", "body": "kgkh", **hours})
+    page = post(admin, "/admin/calendar/schedule", form)
     assert "Изменено расписание органа" in page and 'value="12:00"' in page
     # Tue 16:00-17:00 1 h; Wed 09:00-12:00 3 h, 13:00 + 1 h = 14:00; the case: Wed 13:00-17:00, Thu 09:00 + 1 h.
     after = deadlines(sessions, case_id)
-    assert after[("deadline", "draft")] == "25.11.2026 14:00" and after[("case", "processing")] == "26.11.2026 10:00"
+    assert after[("deadline", "draft")] == "25.11.2026 14:00" and after[("case", "work")] == "26.11.2026 10:00"
     with sessions() as session:
         body = session.scalar(select(Body).where(Body.code == "kgkh"))
         assert body is not None and body.schedule is not None

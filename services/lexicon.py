@@ -1,0 +1,228 @@
+"""Editable word lists: clause-10 grounds found in messages at intake and clause-11 phrases found in replies.
+
+An entry is a word or a phrase. A word matches whole; `*` at the end of a word allows any ending (`убь*` finds
+«убью», «убьёт»), `*` at its start any prefix (`*пизд*`). Words of a phrase may be separated by spaces and
+punctuation. Letter case and ё/е do not matter, and Latin look-alike letters inside a Cyrillic word are read as
+Cyrillic, so «cука» with a Latin «c» is still found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.clock import Clock
+from models import Case, LexiconEntry, Tenant, User
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.workflow import add_event
+
+SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.json"
+LISTS = ("obscene", "threat", "harm", "template", "bureaucratese", "redirection")
+LIST_TITLES = {
+    "obscene": "Нецензурные и оскорбительные выражения (п. 10)",
+    "threat": "Угрозы жизни, здоровью и имуществу (п. 10)",
+    "harm": "Намерение причинить вред другому лицу (п. 10)",
+    "template": "Шаблонные фразы (п. 11)",
+    "bureaucratese": "Канцеляризмы (п. 11)",
+    "redirection": "Переадресация в другой орган (п. 11)",
+}
+GROUNDS = ("threat", "harm", "obscene")  # clause-10 lists, most serious first: the first flag pre-selects the ground
+EDITORS = ("methodologist", "admin")
+MAX_PATTERN = 200
+MAX_FLAGS = 20
+_LOOKALIKES = str.maketrans("aceopxykm", "асеорхукм")
+_CYRILLIC = re.compile(r"[а-яё]")
+_LATIN = re.compile(r"[a-z]")
+_PATTERN_WORD = re.compile(r"\*?[\w-]+\*?")
+_ITEM = re.compile(r"\w+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, ё as е, Latin look-alikes inside Cyrillic words as Cyrillic; the length is kept."""
+    lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).replace("ё", "е")
+
+    def _word(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word.translate(_LOOKALIKES) if _CYRILLIC.search(word) and _LATIN.search(word) else word
+
+    return _ITEM.sub(_word, lowered)
+
+
+def canonical(pattern: str) -> str:
+    """The stored form of an entry: normalized, single spaces."""
+    return " ".join(normalize(str(pattern or "")).split())
+
+
+def _regex(pattern: str) -> str:
+    parts = []
+    for word in pattern.split():
+        core = re.escape(word.strip("*"))
+        parts.append((r"\w*" if word.startswith("*") else "") + core + (r"\w*" if word.endswith("*") else ""))
+    return r"(?<!\w)" + r"\W+".join(parts) + r"(?!\w)"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One tenant's lists, compiled: one alternation per list."""
+
+    regexes: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def of(cls, entries: dict[str, list[str]]) -> Lexicon:
+        """Compile the lists; longer entries first so a phrase wins over a word inside it."""
+        regexes = {}
+        for name, patterns in entries.items():
+            if patterns:
+                ordered = sorted(patterns, key=len, reverse=True)
+                regexes[name] = re.compile("|".join(f"(?:{_regex(p)})" for p in ordered))
+        return cls(regexes)
+
+    def find(self, list_name: str, text: str) -> list[str]:
+        """The distinct fragments of `text` (as written) that an entry of the list matches, in order."""
+        regex = self.regexes.get(list_name)
+        if regex is None or not text:
+            return []
+        found: dict[str, str] = {}
+        for match in regex.finditer(normalize(text)):
+            found.setdefault(match.group(0), text[match.start():match.end()])
+        return list(found.values())
+
+
+def load_lexicon(*, session: Session, tenant_id: int) -> Lexicon:
+    """The tenant's lists as stored."""
+    entries: dict[str, list[str]] = {name: [] for name in LISTS}
+    rows = session.execute(select(LexiconEntry.list_name, LexiconEntry.pattern)
+                           .where(LexiconEntry.tenant_id == tenant_id))
+    for list_name, pattern in rows:
+        entries.setdefault(list_name, []).append(pattern)
+    return Lexicon.of(entries)
+
+
+def detect_flags(*, session: Session, tenant_id: int, text: str) -> list[dict[str, Any]]:
+    """Likely clause-10 grounds in a message: [{"ground", "match"}], most serious ground first."""
+    lexicon = load_lexicon(session=session, tenant_id=tenant_id)
+    flags = [{"ground": ground, "match": fragment[:MAX_PATTERN]}
+             for ground in GROUNDS for fragment in lexicon.find(ground, text)]
+    return flags[:MAX_FLAGS]
+
+
+def seed(*, session: Session, tenant: Tenant) -> int:
+    """Add the shipped entries a tenant has not been offered yet; returns how many were added.
+
+    The shipped file's version is remembered in the tenant's settings, so entries people removed stay removed
+    and entries they added stay, until a newer file version offers its entries again.
+    """
+    data: dict[str, Any] = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+    version = int(data["version"])
+    settings = dict(tenant.settings or {})
+    if int(settings.get("lexicon_seed", 0)) >= version:
+        return 0
+    existing = set(session.execute(select(LexiconEntry.list_name, LexiconEntry.pattern)
+                                   .where(LexiconEntry.tenant_id == tenant.id)).tuples())
+    added = 0
+    for list_name, patterns in data["lists"].items():
+        for pattern in patterns:
+            key = (list_name, canonical(pattern))
+            if key not in existing:
+                session.add(LexiconEntry(tenant_id=tenant.id, list_name=list_name, pattern=key[1]))
+                existing.add(key)
+                added += 1
+    tenant.settings = {**settings, "lexicon_seed": version}
+    session.flush()
+    return added
+
+
+def require_editor(user: User) -> None:
+    """Only methodologists and administrators edit the lists."""
+    if user.role not in EDITORS:
+        raise Forbidden("Словари ведут методолог и администратор")
+
+
+def lists(*, session: Session, user: User) -> dict[str, list[LexiconEntry]]:
+    """The tenant's lists, each sorted alphabetically."""
+    require_editor(user)
+    out: dict[str, list[LexiconEntry]] = {name: [] for name in LISTS}
+    rows = session.scalars(select(LexiconEntry).where(LexiconEntry.tenant_id == user.tenant_id)
+                           .order_by(LexiconEntry.list_name, LexiconEntry.pattern))
+    for row in rows:
+        out.setdefault(row.list_name, []).append(row)
+    return out
+
+
+def validate_pattern(pattern: Any) -> str:
+    """The canonical entry, or Invalid with a message for the `pattern` field."""
+    value = canonical(str(pattern or ""))
+    if not value:
+        raise Invalid("Запись не добавлена", fields={"pattern": "Введите слово или фразу"})
+    if len(value) > MAX_PATTERN:
+        raise Invalid("Запись не добавлена", fields={"pattern": f"Не длиннее {MAX_PATTERN} символов"})
+    for word in value.split():
+        if not _PATTERN_WORD.fullmatch(word) or "_" in word:
+            raise Invalid("Запись не добавлена", fields={
+                "pattern": "Допустимы буквы, цифры, дефис и звёздочка «*» в начале или в конце слова"})
+        if "*" in word and len(word.strip("*-")) < 3:
+            raise Invalid("Запись не добавлена", fields={
+                "pattern": "Слово со звёздочкой должно содержать не меньше трёх букв"})
+    return value
+
+
+def add_entry(*, session: Session, user: User, list_name: Any, pattern: Any) -> LexiconEntry:
+    """Add an entry to one of the tenant's lists."""
+    require_editor(user)
+    if list_name not in LISTS:
+        raise Invalid("Запись не добавлена", fields={"list_name": "Выберите словарь из списка"})
+    value = validate_pattern(pattern)
+    duplicate = Invalid("Запись не добавлена", fields={
+        "pattern": f"«{value}» уже есть в словаре «{LIST_TITLES[list_name]}»"})
+    if session.scalar(select(LexiconEntry.id).where(LexiconEntry.tenant_id == user.tenant_id,
+                                                    LexiconEntry.list_name == list_name,
+                                                    LexiconEntry.pattern == value)) is not None:
+        raise duplicate
+    entry = LexiconEntry(tenant_id=user.tenant_id, list_name=list_name, pattern=value)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+            session.flush()
+    except IntegrityError:
+        raise duplicate from None
+    return entry
+
+
+def remove_entry(*, session: Session, user: User, entry_id: int) -> LexiconEntry:
+    """Remove an entry from the tenant's lists; returns the removed entry."""
+    require_editor(user)
+    entry = session.get(LexiconEntry, entry_id)
+    if entry is None or entry.tenant_id != user.tenant_id:
+        raise NotFound("Запись не найдена: возможно, её уже удалили")
+    session.delete(entry)
+    session.flush()
+    return entry
+
+
+def dismiss_flags(*, session: Session, clock: Clock, user: User, case_id: int) -> Case:
+    """The curator finds the clause-10 flags unfounded: the notice goes, the history keeps what was found."""
+    case = session.get(Case, case_id)
+    if case is None or case.tenant_id != user.tenant_id:
+        raise NotFound("Случай не найден")
+    if user.role != "curator":
+        raise Forbidden("Отметку отклоняет куратор")
+    if not case.flags:
+        raise Conflict("Отметки уже нет: её отклонили или её не было")
+    matches = ", ".join(dict.fromkeys(str(flag.get("match", "")) for flag in case.flags))
+    try:
+        with session.begin_nested():
+            case.flags = []
+            add_event(session=session, case=case, at=clock.now(), actor=user, kind="flag_dismissed",
+                      details={"matches": matches})
+            session.flush()
+    except StaleDataError:
+        raise Conflict("Случай только что изменил другой участник: обновите страницу") from None
+    return case

@@ -1,0 +1,149 @@
+"""Clauses 7.3, 8.8, 8.9 and 8.10 driven over HTTP the way curators and executors do it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from engine.clock import FixedClock
+from models import Draft
+from tests.conftest import api_token, login, task_id_from
+from tests.web.test_main_path import MESSAGE, TRIAGE, open_inbox_task, register
+
+PUBLISHED = {"published_url": "https://vk.com/wall-1_100?reply=9", "published_at": "2026-11-24T10:00"}
+
+
+def case_json(client: FlaskClient, case_id: int) -> dict[str, Any]:
+    response = client.get(f"/api/v1/cases/{case_id}", headers=api_token(client, "curator"))
+    assert response.status_code == 200
+    return dict(response.json)
+
+
+def reply(app: Flask, case_id: int, kind: str, executor: str = "kgkh.exec1") -> None:
+    """Draft, approve and publish one reply of a kind."""
+    executor_client, curator = login(app, executor), login(app, "curator")
+    draft = open_inbox_task(executor_client, "Подготовка проекта ответа")
+    assert executor_client.post(f"/tasks/{draft}", data={"draft_outcome": "draft", "reply_kind": kind,
+                                                         "reply_text": "Здравствуйте! Ответ."}).status_code == 302
+    approval = open_inbox_task(curator, "Согласование проекта ответа")
+    assert curator.post(f"/tasks/{approval}", data={"approval_decision": "approve"}).status_code == 302
+    publication = open_inbox_task(executor_client, "Публикация ответа")
+    assert executor_client.post(f"/tasks/{publication}", data=PUBLISHED).status_code == 302
+
+
+def triaged(app: Flask, **triage: Any) -> int:
+    curator = login(app, "curator")
+    case_id = register(curator)
+    task = open_inbox_task(curator, "Отбор и классификация сообщения")
+    assert curator.post(f"/tasks/{task}", data={**TRIAGE, **triage}).status_code == 302
+    return case_id
+
+
+def test_interim_reply_then_final_within_seven_working_days(app: Flask) -> None:
+    case_id = triaged(app)
+    reply(app, case_id, "interim")
+    data = case_json(login(app, "curator"), case_id)
+    assert data["status"] == "open"
+    # Interim published Tue 24 Nov 2026: 7 working days -> end of Thu 3 Dec, 18:00 MSK.
+    assert data["due_at"] == "2026-12-03T15:00:00+00:00"
+    assert data["open_tasks"][0]["step"] == "draft" and data["open_tasks"][0]["due_at"] == data["due_at"]
+    reply(app, case_id, "reply")
+    data = case_json(login(app, "curator"), case_id)
+    assert data["status"] == "closed"
+    assert [d["kind"] for d in data["drafts"]] == ["interim", "reply"]
+    assert sum(1 for e in data["history"] if e["step"] == "publication") == 2
+
+
+def test_clarification_waits_for_the_author_without_a_deadline(app: Flask, clock: FixedClock) -> None:
+    case_id = triaged(app)
+    reply(app, case_id, "clarification")
+    curator = login(app, "curator")
+    page = curator.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "ждёт уточнения от автора" in page
+    data = case_json(curator, case_id)
+    assert data["due_at"] is None and data["open_tasks"][0]["due_at"] is None
+    clock.advance(timedelta(days=3))  # Fri 27 Nov 2026, 10:00
+    task = open_inbox_task(curator, "Ожидание уточнения от автора (п. 7.3)")
+    response = curator.post(f"/tasks/{task}", data={"clarification_text": "Подъезд 2, кв. 15",
+                                                    "clarification_at": "2026-11-27T09:50"})
+    assert response.status_code == 302
+    # 2 WH from Fri 10:00 -> 12:00.
+    assert case_json(curator, case_id)["due_at"] == "2026-11-27T09:00:00+00:00"
+
+
+def test_several_bodies_in_turn_and_one_reassigned(app: Flask, clock: FixedClock, sessions: Any) -> None:
+    case_id = triaged(app, bodies=["kdh", "kgkh"], order="sequential")
+    roads, housing, curator = login(app, "kdh.exec1"), login(app, "kgkh.exec1"), login(app, "curator")
+    assert "task-link" not in housing.get("/inbox").get_data(as_text=True), "the second body waits its turn"
+    part = open_inbox_task(roads, "Подготовка информации органа (п. 8.9)")
+    response = roads.post(f"/tasks/{part}", data={"part_outcome": "not_competent", "not_competent_reason": "не наше"})
+    assert response.status_code == 302
+    reassign = open_inbox_task(curator, "Назначение другого органа для части ответа")
+    assert curator.post(f"/tasks/{reassign}", data={"body": "ktrans"}).status_code == 302
+    transport = login(app, "ktrans.exec1")
+    part = open_inbox_task(transport, "Подготовка информации органа (п. 8.9)")
+    assert transport.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Рейсы добавим"}).status_code == 302
+    part = open_inbox_task(housing, "Подготовка информации органа (п. 8.9)")
+    assert housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дадут"}).status_code == 302
+    decision = open_inbox_task(curator, "Решение об общем ответе (п. 8.9)")
+    page = curator.get(f"/tasks/{decision}").get_data(as_text=True)
+    assert "Рейсы добавим" in page and "Воду дадут" in page, "the curator sees every part"
+    assert curator.post(f"/tasks/{decision}", data={"composer": "last_body"}).status_code == 302
+    reply(app, case_id, "reply", executor="kgkh.exec1")
+    data = case_json(curator, case_id)
+    assert data["status"] == "closed"
+    assert [(d["kind"], d["decision"]) for d in data["drafts"]] == [("part", None), ("part", None), ("reply", "approve")]
+    with sessions() as session:
+        bodies = [d.body.code for d in session.scalars(select(Draft).where(Draft.case_id == case_id)
+                                                      .order_by(Draft.number))]
+    assert bodies == ["ktrans", "kgkh", "kgkh"]
+
+
+def test_separate_replies_each_approved_and_published(app: Flask) -> None:
+    case_id = triaged(app, bodies=["kdh", "kgkh"], order="parallel")
+    clients = {"kdh": login(app, "kdh.exec1"), "kgkh": login(app, "kgkh.exec1")}
+    for code, client in clients.items():
+        part = open_inbox_task(client, "Подготовка информации органа (п. 8.9)")
+        assert client.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": f"Ответ {code}"}).status_code == 302
+    curator = login(app, "curator")
+    decision = open_inbox_task(curator, "Решение об общем ответе (п. 8.9)")
+    assert curator.post(f"/tasks/{decision}", data={"composer": "separate"}).status_code == 302
+    for code in ("kdh", "kgkh"):
+        approval = open_inbox_task(curator, "Согласование проекта ответа")
+        assert f"Ответ {code}" in curator.get(f"/tasks/{approval}").get_data(as_text=True)
+        assert curator.post(f"/tasks/{approval}", data={"approval_decision": "approve"}).status_code == 302
+        publication = open_inbox_task(clients[code], "Публикация ответа")
+        assert clients[code].post(f"/tasks/{publication}", data=PUBLISHED).status_code == 302
+    data = case_json(curator, case_id)
+    assert data["status"] == "closed"
+    assert [d["published_url"] is not None for d in data["drafts"]] == [True, True]
+
+
+def test_repeat_message_is_linked_and_its_reply_states_measures(app: Flask) -> None:
+    first = triaged(app)
+    curator = login(app, "curator")
+    second = register(curator, url="https://vk.com/wall-1_100?reply=55", text="Опять нет воды!")
+    page = curator.get(f"/cases/{second}").get_data(as_text=True)
+    assert f'name="earlier_id" value="{first}"' in page and "тот же автор" in page
+    assert "та же публикация или ветка" in page
+    assert curator.post(f"/cases/{second}/links", data={"earlier_id": str(first)}).status_code == 302
+    assert f"/cases/{second}" in curator.get(f"/cases/{first}").get_data(as_text=True), "both cases show the link"
+    assert curator.post(f"/cases/{second}/links", data={"earlier_id": str(second)}).status_code == 422
+    task_id = task_id_from(curator.get("/inbox").get_data(as_text=True), "Отбор и классификация сообщения")
+    assert curator.post(f"/tasks/{task_id}", data=TRIAGE).status_code == 302
+    executor = login(app, "kgkh.exec1")
+    html = executor.get("/inbox").get_data(as_text=True)
+    draft = max(int(i) for i in re.findall(r'href="/tasks/(\d+)">Подготовка проекта ответа<', html))
+    response = executor.post(f"/tasks/{draft}", data={"draft_outcome": "draft", "reply_kind": "reply",
+                                                      "reply_text": "Здравствуйте!"})
+    assert response.status_code == 422 and "п. 8.10" in response.get_data(as_text=True)
+    response = executor.post(f"/tasks/{draft}", data={"draft_outcome": "draft", "reply_kind": "reply",
+                                                      "reply_text": "Здравствуйте!",
+                                                      "measures_taken": "Заменена задвижка, вода подаётся"})
+    assert response.status_code == 302
+    assert MESSAGE["author"] in page
