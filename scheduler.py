@@ -8,6 +8,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from services.absences import apply_absences
 from services.timers import fire_due_timers
 
 log = logging.getLogger("otklik.scheduler")
@@ -18,6 +19,11 @@ def _sweep(app: Any) -> None:
         fired = fire_due_timers(sessions=app.extensions["otklik.sessions"], clock=app.config["CLOCK"])
         if fired:
             log.info("woke %d case(s) with due timers", fired)
+        with app.extensions["otklik.sessions"]() as session:
+            moved = apply_absences(session=session, clock=app.config["CLOCK"])
+            session.commit()
+        if moved:
+            log.info("moved %d task(s) of absent people to their substitutes", moved)
     except Exception:
         log.exception("timer sweep failed; the next sweep retries")
 
