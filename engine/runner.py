@@ -26,7 +26,7 @@ from engine.calendar import CalendarError, WorkingCalendar
 from engine.clock import Clock, clock_scope
 from engine.expressions import ExpressionError, evaluate
 from engine.parser import ProcessBundle
-from engine.timers import ParameterError, deadline_functions, describe_timer
+from engine.timers import Duration, ParameterError, deadline_functions, describe_timer
 
 FORMAT = "otklik-1"
 
@@ -45,6 +45,7 @@ class EngineContext:
 
     clock: Clock
     calendar_for: Callable[[str | None], WorkingCalendar]
+    deadline_overrides: Mapping[str, Duration] = field(default_factory=dict)  # a municipality's own values
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,9 @@ class Runner:
     def __init__(self, bundle: ProcessBundle, context: EngineContext) -> None:
         self.bundle = bundle
         self.context = context
+        self.parameters = bundle.parameters.with_overrides(context.deadline_overrides)
         functions = deadline_functions(now=context.clock.now, calendar_for=context.calendar_for,
-                                       parameters=bundle.parameters)
+                                       parameters=self.parameters)
         self.script_engine = _ScriptEngine(environment=_SafeEnvironment(functions))
 
     def start(self, data: Mapping[str, Any]) -> Snapshot:
@@ -241,7 +243,7 @@ class Runner:
 
         def functions_at(moment: datetime) -> dict[str, Callable[..., Any]]:
             return deadline_functions(now=lambda: moment, calendar_for=self.context.calendar_for,
-                                      parameters=self.bundle.parameters)
+                                      parameters=self.parameters)
 
         for task in _all_tasks(workflow):
             moment = armed_at.get(str(task.id))

@@ -140,16 +140,28 @@ def deadline_functions(
 ) -> dict[str, Callable[..., Any]]:
     """The deadline functions a diagram's expressions may call, bound to a clock and calendars."""
 
-    def deadline(name: str, body: str | None = None) -> str:
-        """Due moment of step `name`, counted from now on the body's calendar."""
-        return due_after(calendar_for(body), now(), parameters.duration(name)).isoformat()
+    def _start(start: str | None) -> datetime:
+        """The moment a deadline is counted from: now, or an aware ISO moment from the task data."""
+        if start is None:
+            return now()
+        try:
+            moment = datetime.fromisoformat(str(start))
+        except ValueError:
+            raise ParameterError(f"Начало отсчёта срока «{start}» не является датой и временем") from None
+        if moment.tzinfo is None:
+            raise ParameterError(f"Начало отсчёта срока «{start}» указано без часового пояса")
+        return moment
 
-    def warning(name: str, body: str | None = None) -> str:
-        """Escalation moment before the deadline of step `name`."""
+    def deadline(name: str, body: str | None = None, start: str | None = None) -> str:
+        """Due moment of step `name` on the body's calendar, counted from `start` (an ISO moment) or from now."""
+        return due_after(calendar_for(body), _start(start), parameters.duration(name)).isoformat()
+
+    def warning(name: str, body: str | None = None, start: str | None = None) -> str:
+        """Escalation moment before the deadline of step `name`, counted from `start` or from now."""
         calendar = calendar_for(body)
-        start = now()
-        due = due_after(calendar, start, parameters.duration(name))
-        return warning_before(calendar, start, due, parameters.warning_share).isoformat()
+        begin = _start(start)
+        due = due_after(calendar, begin, parameters.duration(name))
+        return warning_before(calendar, begin, due, parameters.warning_share).isoformat()
 
     def _case_due(importance: str, shortened_due_at: str | None, body: str | None, round_: str) -> datetime:
         if round_ != "first":  # after an interim reply (8.8) or the author's clarification (7.3)

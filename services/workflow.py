@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
-from models import Body, Breach, Case, CaseEvent, HumanTask, Notification, ProcessVersion, Timer, User
+from engine.timers import Duration, ParameterError
+from models import Body, Breach, Case, CaseEvent, HumanTask, Notification, ProcessVersion, Tenant, Timer, User
 from services.absences import assign_opened_task
 from services.calendars import calendar_resolver
 from services.errors import Conflict, Invalid
@@ -21,7 +22,14 @@ def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
     """A runner for the case's own frozen process version and its tenant's calendars."""
     version = session.get(ProcessVersion, case.process_version_id)
     assert version is not None
-    context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id))
+    tenant = session.get(Tenant, case.tenant_id)
+    assert tenant is not None
+    try:
+        overrides = {name: Duration(**spec) for name, spec in tenant.settings.get("deadlines", {}).items()}
+    except (TypeError, ParameterError) as exc:
+        raise Invalid(f"Сроки организации «{tenant.name}» заданы неверно: {exc}") from exc
+    context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id),
+                            deadline_overrides=overrides)
     return Runner(bundle_of(version), context)
 
 

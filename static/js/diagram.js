@@ -11,14 +11,19 @@
     canvas.zoom('fit-viewport');
     const done = JSON.parse(el.dataset.done || '[]');
     const active = JSON.parse(el.dataset.active || '[]');
-    done.forEach((id) => { if (registry.get(id)) canvas.addMarker(id, 'step-done'); });
+    const mark = (id, marker) => {
+      const element = registry.get(id);
+      // A subprocess is a frame around steps: outline it, do not fill it over its own steps.
+      if (element) canvas.addMarker(id, element.type === 'bpmn:SubProcess' ? marker + '-frame' : marker);
+    };
+    done.forEach((id) => mark(id, 'step-done'));
     // Sequence flows between two completed elements belong to the path taken.
     registry.filter((e) => e.type === 'bpmn:SequenceFlow').forEach((flow) => {
       const src = flow.businessObject.sourceRef.id;
       const dst = flow.businessObject.targetRef.id;
       if (done.includes(src) && (done.includes(dst) || active.includes(dst))) canvas.addMarker(flow.id, 'flow-done');
     });
-    active.forEach((id) => { if (registry.get(id)) canvas.addMarker(id, 'step-current'); });
+    active.forEach((id) => mark(id, 'step-current'));
     el.dataset.ready = 'true';
   } catch (err) {
     el.textContent = 'Не удалось показать схему: ' + err.message;

@@ -15,6 +15,7 @@ from engine.calendar import ProductionCalendar, WorkingCalendar, shipped_years
 from engine.clock import FixedClock
 from engine.parser import LibraryError, load_bundle, read_library
 from engine.runner import EngineContext, Runner, Snapshot, StepRefused
+from engine.timers import Duration
 
 ROOT = Path(__file__).resolve().parents[2]
 MSK = ZoneInfo("Europe/Moscow")
@@ -24,10 +25,11 @@ CALENDAR = WorkingCalendar(ProductionCalendar(shipped_years()))
 class Case:
     """A case driven through the runner, reloading the stored JSON before every step."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, overrides: Mapping[str, Duration] | None = None) -> None:
         self.clock = FixedClock(start)
         self.runner = Runner(load_bundle(read_library([ROOT / "bpmn", ROOT / "forms"]), "case_148rg"),
-                             EngineContext(clock=self.clock, calendar_for=lambda body: CALENDAR))
+                             EngineContext(clock=self.clock, calendar_for=lambda body: CALENDAR,
+                                           deadline_overrides=overrides or {}))
         self.snapshot = self.runner.start({"case_id": 1, "channel": "vk"})
         self.stored = self._store(self.snapshot)
 
@@ -275,3 +277,11 @@ def test_the_curator_composes_then_approval_and_the_last_body_publishes() -> Non
     case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
     publication = case.snapshot.open_tasks[0]
     assert (publication.step, publication.body, publication.role) == ("publication", "ktrans", "executor")
+
+
+def test_a_municipality_overrides_a_deadline_without_copying_the_diagram() -> None:
+    case = Case(msk("2026-11-24 10:00"), overrides={"draft": Duration(3, "hours", clause="8.4")})
+    case.complete("triage", TRIAGE)
+    # 3 WH from 10:00 ends exactly at the lunch break: 13:00, not 13:48.
+    assert case.due("deadline", "draft") == msk("2026-11-24 13:00")
+    assert case.due("case") == msk("2026-11-25 10:48"), "other deadlines stay the oblast's"
