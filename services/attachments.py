@@ -141,11 +141,11 @@ def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename
 
 
 def pending(*, session: Session, task: HumanTask) -> list[Attachment]:
-    """Files uploaded for the next draft of this task's body, not yet bound to a draft."""
-    query = select(Attachment).where(Attachment.case_id == task.case_id, Attachment.draft_id.is_(None))
-    if task.body_id is not None:
-        query = query.where(Attachment.uploaded_by_id.in_(select(User.id).where(User.body_id == task.body_id)))
-    return list(session.scalars(query.order_by(Attachment.id)))
+    """Files uploaded for the next draft of this task's body (or of the curators), not yet bound to a draft."""
+    team = User.body_id == task.body_id if task.body_id is not None else User.body_id.is_(None)
+    return list(session.scalars(select(Attachment).where(
+        Attachment.case_id == task.case_id, Attachment.draft_id.is_(None),
+        Attachment.uploaded_by_id.in_(select(User.id).where(team))).order_by(Attachment.id)))
 
 
 def bind_pending(*, session: Session, task: HumanTask, draft: Draft) -> int:

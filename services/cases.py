@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, ProcessVersion, User
 from services.errors import Duplicate, Invalid, NotFound
+from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_of, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
@@ -78,7 +79,8 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     case = Case(tenant_id=actor.tenant_id, channel_id=channel_row.id, url=link, url_key=key, author=author_text,
                 text=body_text, published_at=moment, attachments=[str(a) for a in links],
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",
-                process_version_id=version.id, state="")
+                process_version_id=version.id, state="",
+                flags=detect_flags(session=session, tenant_id=actor.tenant_id, text=body_text))
     try:
         with session.begin_nested():
             session.add(case)

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from models import Case, Channel, User
+from models import Case, Channel, Draft, HumanTask, User
 from services.lexicon import Lexicon, load_lexicon, normalize
-from services.tasks import open_task
+from services.tasks import _current_draft, open_task
 
 GREETINGS = ("здравствуйте", "добрый день", "добрый вечер", "доброе утро", "доброго дня", "доброго времени суток",
              "приветствуем", "приветствую", "приветствуем вас", "приветствую вас")
@@ -129,3 +129,11 @@ def checks_for_task(*, session: Session, clock: Clock, user: User, task_id: int,
     """The checks of the text being typed into a task's form, if the user may see the task."""
     form = open_task(session=session, user=user, task_id=task_id, clock=clock)
     return reply_checks(session=session, case=form.case, text=text)
+
+
+def checks_for_decision(*, session: Session, task: HumanTask) -> tuple[Draft | None, list[ReplyCheck]]:
+    """The draft a curator's task decides on (as services.tasks picks it) and its checks."""
+    draft = _current_draft(session, task.case, task)
+    if draft is None:
+        return None, []
+    return draft, reply_checks(session=session, case=task.case, text=draft.text)

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from engine.calendar import shipped_year_files
 from engine.clock import Clock
 from models import Body, CalendarYear, Channel, Location, Tenant, Theme, ThemeGroup
+from services.lexicon import seed as seed_lexicon
 from services.library import sync_library
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def load_reference(*, session: Session, clock: Clock, library: list[Path] | None = None) -> Tenant:
-    """Create or update the regional tenant, its bodies, channels, locations and themes."""
+    """Create or update the regional tenant, its bodies, channels, locations, themes and word lists."""
     ref: dict[str, Any] = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))
     tenant: Tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
     session.flush()
@@ -38,6 +39,8 @@ def load_reference(*, session: Session, clock: Clock, library: list[Path] | None
     for year, (xml, source) in shipped_year_files().items():
         if session.get(CalendarYear, year) is None:
             session.add(CalendarYear(year=year, xml=xml, source=source, loaded_at=clock.now()))
+    for row in session.scalars(select(Tenant).order_by(Tenant.id)).all():
+        seed_lexicon(session=session, tenant=row)
     sync_library(session=session, clock=clock, directories=library)
     session.flush()
     return tenant

@@ -189,9 +189,13 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         if data.get("measures_taken"):
             text = f"{text}\n\nПринятые меры: {data['measures_taken']}"
         # A reply the curator composes (8.9) belongs to no body; the publishing body takes it from there.
-        session.add(Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
-                          author_id=user.id, kind=kind, text=text, created_at=now))
+        draft = Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
+                      author_id=user.id, kind=kind, text=text, created_at=now)
+        session.add(draft)
         session.flush()
+        from services.attachments import bind_pending  # here: services.attachments imports this module
+
+        bind_pending(session=session, task=task, draft=draft)
     current = _current_draft(session, case, task)
     if data.get("approval_decision") and current is not None:
         current.decision = data["approval_decision"]

@@ -5,7 +5,8 @@
   const viewer = new BpmnJS({ container: el });
   try {
     const xml = await (await fetch(el.dataset.xmlUrl, { credentials: 'same-origin' })).text();
-    await viewer.importXML(xml);
+    const { warnings } = await viewer.importXML(xml);
+    el.dataset.warnings = warnings.map((w) => w.message).join('\n');
     const canvas = viewer.get('canvas');
     const registry = viewer.get('elementRegistry');
     canvas.zoom('fit-viewport');
