@@ -37,6 +37,13 @@ def _settings(instance: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("OTKLIK_SECURE_COOKIES", "0") == "1",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "CLOCK": SystemClock(),
+        # E-mail for notifications; none is sent while SMTP_HOST is empty.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ["SMTP_PORT"]) if os.environ.get("SMTP_PORT") else None,
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "otklik@localhost"),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_TLS": os.environ.get("SMTP_TLS", "starttls"),
     }
 
 

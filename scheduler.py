@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.absences import apply_absences
+from services.outbox import send_outbox, smtp_settings
 from services.timers import fire_due_timers
 
 log = logging.getLogger("otklik.scheduler")
@@ -26,6 +27,15 @@ def _sweep(app: Any) -> None:
             log.info("moved %d task(s) of absent people to their substitutes", moved)
     except Exception:
         log.exception("timer sweep failed; the next sweep retries")
+    mail = smtp_settings(app.config)
+    if mail is not None:
+        try:  # e-mail has its own try: a mail server that is down must not stop the timers, nor they the mail
+            sent = send_outbox(sessions=app.extensions["otklik.sessions"], clock=app.config["CLOCK"],
+                               smtp_settings=mail)
+            if sent:
+                log.info("sent %d e-mail(s)", sent)
+        except Exception:
+            log.exception("e-mail sweep failed; the next sweep retries")
 
 
 def _add_job(scheduler: Any, app: Any) -> None:

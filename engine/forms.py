@@ -36,6 +36,7 @@ class Field:
     choices: Sequence[tuple[str, str]] = ()
     max_length: int | None = None
     default: Any = None
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class FormSchema:
             choices = [(str(v), str(titles.get(v, v))) for v in target.get("enum", [])]
             out.append(Field(key, prop["type"], prop.get("title", key), key in required,
                              hints.get("ui:help", prop.get("description", "")), hints.get("ui:widget", ""),
-                             prop.get("format", ""), choices, prop.get("maxLength"), prop.get("default")))
+                             prop.get("format", ""), choices, prop.get("maxLength"), prop.get("default"),
+                             prop.get("maxItems")))
         return out
 
     def _properties(self) -> dict[str, Any]:

@@ -194,7 +194,9 @@ def assigned_elsewhere(user: User, task: HumanTask) -> str | None:
     """Why an executor may not complete a colleague's task, or None."""
     if may_work_on(user, task) or task.assignee is None:
         return None
-    return (f"Задача назначена {short_name(task.assignee.full_name, 'dat')}: выполнить её может он(а) "
+    surname, *names = task.assignee.full_name.split()
+    pronoun = "она" if _is_female(surname, names) else "он"
+    return (f"Задача назначена {short_name(task.assignee.full_name, 'dat')}: выполнить её может {pronoun} "
             "или ответственное лицо органа")
 
 

@@ -125,8 +125,8 @@ def seed(*, session: Session, tenant: Tenant) -> int:
     settings = dict(tenant.settings or {})
     if int(settings.get("lexicon_seed", 0)) >= version:
         return 0
-    existing = set(session.execute(select(LexiconEntry.list_name, LexiconEntry.pattern)
-                                   .where(LexiconEntry.tenant_id == tenant.id)).tuples())
+    existing = {(name, pattern) for name, pattern in session.execute(
+        select(LexiconEntry.list_name, LexiconEntry.pattern).where(LexiconEntry.tenant_id == tenant.id))}
     added = 0
     for list_name, patterns in data["lists"].items():
         for pattern in patterns:
@@ -209,11 +209,11 @@ def remove_entry(*, session: Session, user: User, entry_id: int) -> LexiconEntry
 
 def dismiss_flags(*, session: Session, clock: Clock, user: User, case_id: int) -> Case:
     """The curator finds the clause-10 flags unfounded: the notice goes, the history keeps what was found."""
+    if user.role != "curator":
+        raise Forbidden("Отметку отклоняет куратор")
     case = session.get(Case, case_id)
     if case is None or case.tenant_id != user.tenant_id:
         raise NotFound("Случай не найден")
-    if user.role != "curator":
-        raise Forbidden("Отметку отклоняет куратор")
     if not case.flags:
         raise Conflict("Отметки уже нет: её отклонили или её не было")
     matches = ", ".join(dict.fromkeys(str(flag.get("match", "")) for flag in case.flags))

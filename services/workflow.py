@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
 from engine.timers import Duration, ParameterError
-from models import Body, Breach, Case, CaseEvent, HumanTask, Notification, ProcessVersion, Tenant, Timer, User
+from models import Body, Breach, Case, CaseEvent, HumanTask, ProcessVersion, Tenant, Timer, User
 from services.absences import assign_opened_task
 from services.calendars import calendar_resolver
 from services.errors import Conflict, Invalid
 from services.library import bundle_of
+from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
 
 
 def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
@@ -75,11 +76,18 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         session.add(row)
         opened.append(row)
     previous = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
-    armed = {t.task_guid: t.armed_at for t in previous}
-    session.execute(delete(Timer).where(Timer.case_id == case.id))
+    kept = {t.task_guid: t for t in previous}
+    pending = {t.id for t in snapshot.timers}
+    gone = [t.id for t in previous if t.task_guid not in pending]
+    if gone:
+        session.execute(delete(Timer).where(Timer.id.in_(gone)))
     for timer in snapshot.timers:
-        session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
-                          step=timer.step, due_at=timer.due_at, armed_at=armed.get(timer.id, now)))
+        row = kept.get(timer.id)
+        if row is None:
+            session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
+                              step=timer.step, due_at=timer.due_at, armed_at=now))
+        elif row.due_at != timer.due_at:
+            row.due_at = timer.due_at
         if timer.kind == "case":
             case.due_at = timer.due_at
     guarded = {t.step for t in previous if t.kind == "case"}
@@ -94,6 +102,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                   details={"outcome": case.outcome})
     session.flush()
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now, bodies=bodies)
+    notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
     return opened
 
 
@@ -128,16 +137,9 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
                                recorded_at=now))
             add_event(session=session, case=case, at=now, actor=None, kind="overdue", step=step, body_id=body_id,
                       due_at=due, details={"clause": clause})
+            notify_overdue(session=session, case=case, task=task, body_id=body_id, due=due, clause=clause, now=now)
         elif effect.action == "notify":
-            recipients = session.scalars(select(User).where(User.active, User.body_id == body_id,
-                                                            User.role.in_(("executor", "responsible")))).all()
-            if body_id is None or (task is not None and task.role == "curator"):
-                recipients = session.scalars(select(User).where(User.active, User.tenant_id == case.tenant_id,
-                                                                User.role == "curator")).all()
-            text = f"Подходит срок: случай № {case.id}, шаг «{task.name if task else 'ответ по сообщению'}»"
-            for user in recipients:
-                session.add(Notification(user_id=user.id, case_id=case.id, kind="deadline_warning", text=text,
-                                         created_at=now))
+            notify_deadline(session=session, case=case, task=task, body_id=body_id, due=due, now=now)
             add_event(session=session, case=case, at=now, actor=None, kind="warning", step=step, body_id=body_id,
                       due_at=due)
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web import absences, admin, api, auth, cases, cli, inbox, processes, tasks
+from services.notifications import MAIL_ENABLED
+from services.outbox import smtp_settings
+from web import absences, admin, api, attachments, auth, cases, cli, inbox, lexicon, notifications, processes, tasks
 from web.common import install
 
 
 def register(app: Flask) -> None:
     """Attach sessions, login, i18n, error pages, blueprints and CLI commands to the app."""
     install(app)
-    for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp):
+    for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
+                      lexicon.bp, attachments.bp, notifications.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
+    if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address
+        app.extensions["otklik.sessions"].configure(info={MAIL_ENABLED: True})

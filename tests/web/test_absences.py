@@ -175,7 +175,8 @@ def test_executor_sees_own_and_queue_tasks_only(app: Flask, sessions: Any) -> No
         as_text=True)
     response = kozlova.post(f"/tasks/{rework}", data={"reply_kind": "reply", "reply_text": "Мой вариант"})
     assert response.status_code == 403
-    assert "Задача назначена Егорову И. А." in response.get_data(as_text=True)
+    assert "Задача назначена Егорову И. А.: выполнить её может он или ответственное лицо органа" in \
+        response.get_data(as_text=True)
     assert kozlova.get("/absences").status_code == 403
     assert login(app, "curator").get("/absences").status_code == 403
     # The body's responsible official may do any open task of the body.

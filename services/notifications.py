@@ -1,0 +1,274 @@
+"""Notifications: who hears of what (new task, returned draft, deadlines, surge, clause 14) in-app and by e-mail."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
+from services.errors import NotFound
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+# Session.info key: set on the app's sessionmaker when SMTP is configured, so notifications also queue e-mail.
+MAIL_ENABLED = "otklik.mail"
+# Kinds of notification and the subject line of their e-mail.
+SUBJECTS = {
+    "new_task": "Новая задача",
+    "draft_returned": "Проект ответа возвращён на доработку",
+    "deadline_warning": "Подходит срок",
+    "escalation": "Подходит срок в органе (копия ответственному лицу)",
+    "overdue": "Срок нарушен",
+    "surge": "Всплеск активности (п. 14)",
+    "socially_significant": "Общественно значимое сообщение (п. 14)",
+}
+MAX_TEXT = 1000
+PAGE_SIZE = 200
+# A returned draft's rework task is announced by the "draft returned" notice, which carries the curator's comment.
+REWORK_STEP = "rework"
+
+
+def notify(*, session: Session, people: Iterable[User], kind: str, text: str, now: datetime,
+           case_id: int | None = None) -> list[Notification]:
+    """Notify each active person once: an in-app row, and an e-mail through the outbox when mail is on."""
+    assert kind in SUBJECTS, kind
+    text = text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+    unique = {person.id: person for person in people if person.active}
+    rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text, created_at=now)
+            for person in unique.values()]
+    session.add_all(rows)
+    if not rows or not session.info.get(MAIL_ENABLED):
+        return rows
+    session.flush()  # the ids make the e-mails' idempotency keys
+    for row in rows:
+        email = (unique[row.user_id].email or "").strip()
+        if email:
+            subject = SUBJECTS[kind] + (f": случай № {case_id}" if case_id else "")
+            enqueue_mail(session=session, key=f"notification:{row.id}", recipient=email, subject=subject,
+                         body=f"{text}\n\n—\nОтклик: все уведомления в разделе «Уведомления».", now=now)
+    return rows
+
+
+def enqueue_mail(*, session: Session, key: str, recipient: str, subject: str, body: str,
+                 now: datetime) -> OutboxMessage:
+    """Queue an e-mail once per idempotency key; the same key again returns the queued message."""
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    if existing is not None:
+        return existing
+    message = OutboxMessage(idempotency_key=key, recipient=recipient, subject=subject[:300], body=body,
+                            created_at=now, available_at=now, attempts=0)
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # a concurrent transaction queued the same key first
+        found = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+        assert found is not None
+        return found
+    return message
+
+
+def message_id(key: str) -> str:
+    """A Message-ID derived from the idempotency key, so a resent copy is recognisably the same letter."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@otklik>"
+
+
+# Who hears of what.
+
+def curators(session: Session, tenant_id: int) -> list[User]:
+    """The tenant's curators."""
+    return list(session.scalars(select(User).where(User.tenant_id == tenant_id, User.role == "curator",
+                                                   User.active).order_by(User.id)))
+
+
+def leaders(session: Session, tenant_id: int) -> list[User]:
+    """The tenant's leadership."""
+    return list(session.scalars(select(User).where(User.tenant_id == tenant_id, User.role == "leader",
+                                                   User.active).order_by(User.id)))
+
+
+def body_people(session: Session, body_id: int | None, role: str) -> list[User]:
+    """A body's active people of one role (executor | responsible)."""
+    if body_id is None:
+        return []
+    return list(session.scalars(select(User).where(User.body_id == body_id, User.role == role, User.active)
+                                .order_by(User.id)))
+
+
+def task_people(session: Session, task: HumanTask) -> list[User]:
+    """Who works on a task: its assignee if any, else the body's executors, or the curators for curator tasks."""
+    if task.assignee_id is not None:
+        assignee = session.get(User, task.assignee_id)
+        if assignee is not None and assignee.active:
+            return [assignee]
+    if task.role == "curator":
+        return curators(session, task.tenant_id)
+    return body_people(session, task.body_id, "executor")
+
+
+def _moment(moment: datetime | None) -> str:
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+def _step_name(task: HumanTask | None) -> str:
+    return task.name if task else "ответ по сообщению"
+
+
+def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTask], actor: User | None,
+                        now: datetime) -> None:
+    """A new task: its assignee, else the body's executors, or the curators; never the person who just acted."""
+    for task in tasks:
+        if task.step == REWORK_STEP:
+            continue
+        people = [p for p in task_people(session, task) if actor is None or p.id != actor.id]
+        due = f", срок {_moment(task.due_at)}" if task.due_at else ""
+        notify(session=session, people=people, kind="new_task", case_id=case.id, now=now,
+               text=f"Новая задача «{task.name}» по случаю № {case.id}{due}")
+
+
+def notify_draft_returned(*, session: Session, case: Case, body_id: int | None, comment: str | None,
+                          now: datetime) -> None:
+    """A returned draft: whoever has the rework task, else the body's executors."""
+    rework = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open",
+                                                     HumanTask.step == REWORK_STEP)).all()
+    tasks = [t for t in rework if t.body_id == body_id] or list(rework)
+    people = [p for task in tasks for p in task_people(session, task)] or body_people(session, body_id, "executor")
+    text = f"Проект ответа по случаю № {case.id} возвращён на доработку"
+    notify(session=session, people=people, kind="draft_returned", case_id=case.id, now=now,
+           text=f"{text}: {comment}" if comment else text)
+
+
+def notify_deadline(*, session: Session, case: Case, task: HumanTask | None, body_id: int | None,
+                    due: datetime | None, now: datetime) -> None:
+    """80 % of a step's time is gone: the body's executors, with a copy to its responsible official (escalation)."""
+    text = f"Подходит срок: случай № {case.id}, шаг «{_step_name(task)}», срок {_moment(due)}"
+    if body_id is None or (task is not None and task.role == "curator"):
+        notify(session=session, people=curators(session, case.tenant_id), kind="deadline_warning", text=text,
+               case_id=case.id, now=now)
+        return
+    notify(session=session, people=body_people(session, body_id, "executor"), kind="deadline_warning", text=text,
+           case_id=case.id, now=now)
+    body = session.get(Body, body_id)
+    where = f" в органе «{body.short_name}»" if body else ""
+    notify(session=session, people=body_people(session, body_id, "responsible"), kind="escalation", case_id=case.id,
+           now=now, text=f"Подходит срок{where}: случай № {case.id}, шаг «{_step_name(task)}», срок {_moment(due)}")
+
+
+def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body_id: int | None,
+                   due: datetime | None, clause: str, now: datetime) -> None:
+    """A missed deadline: the body's executors and responsible official, and the curators."""
+    people = curators(session, case.tenant_id)
+    if body_id is not None and (task is None or task.role != "curator"):
+        people = body_people(session, body_id, "executor") + body_people(session, body_id, "responsible") + people
+    rule = f" (п. {clause})" if clause else ""
+    notify(session=session, people=people, kind="overdue", case_id=case.id, now=now,
+           text=f"Срок нарушен{rule}: случай № {case.id}, шаг «{_step_name(task)}», срок был {_moment(due)}")
+
+
+def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[User]:
+    """A socially significant message (clause 14): every leader of the tenant, at once; returns who was told."""
+    people = leaders(session, case.tenant_id)
+    excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
+    notify(session=session, people=people, kind="socially_significant", case_id=case.id, now=now,
+           text=f"Общественно значимое сообщение (п. 14), случай № {case.id}: {case.author}, "
+                f"{case.channel.name}, {case.url} — «{excerpt}»")
+    return people
+
+
+def surge_text(alert: SurgeAlert, name: str, hours: float) -> str:
+    """What curators read about a surge."""
+    where = f"на тему «{name}»" if alert.dimension == "theme" else f"в локации «{name}»"
+    return (f"Всплеск активности (п. 14): {alert.count} {messages_word(alert.count)} за {hours:g} ч {where}, "
+            f"с {_moment(alert.window_start)} по {_moment(alert.window_end)}")
+
+
+def messages_word(count: int) -> str:
+    """«сообщение», «сообщения» or «сообщений» for the number."""
+    if count % 10 == 1 and count % 100 != 11:
+        return "сообщение"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return "сообщения"
+    return "сообщений"
+
+
+def alert_value_name(session: Session, alert: SurgeAlert) -> str:
+    """The theme's or location's name an alert is about."""
+    if alert.dimension == "theme":
+        name = session.scalar(select(Theme.name).where(Theme.code == alert.value))
+    else:
+        name = session.scalar(select(Location.name).where(Location.tenant_id == alert.tenant_id,
+                                                          Location.code == alert.value))
+    return name or alert.value
+
+
+# The notification centre.
+
+@dataclass(frozen=True)
+class NotificationItem:
+    """One notification as the centre lists it, with the surge alert it announces, if any."""
+
+    notification: Notification
+    surge: SurgeAlert | None = None
+
+
+def unread_count(*, session: Session, user: User) -> int:
+    """How many of the person's notifications are unread."""
+    return int(session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                                      Notification.read_at.is_(None))) or 0)
+
+
+def notification_centre(*, session: Session, user: User, limit: int = PAGE_SIZE) -> list[NotificationItem]:
+    """The person's notifications, newest first."""
+    rows = list(session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    moments = {n.created_at for n in rows if n.kind == "surge"}
+    alerts: dict[datetime, list[SurgeAlert]] = {}
+    if moments:
+        for alert in session.scalars(select(SurgeAlert).where(SurgeAlert.tenant_id == user.tenant_id,
+                                                              SurgeAlert.created_at.in_(moments))
+                                     .order_by(SurgeAlert.id)):
+            alerts.setdefault(alert.created_at, []).append(alert)
+    return [NotificationItem(n, _alert_of(session, n, alerts.get(n.created_at, []))) for n in rows]
+
+
+def _alert_of(session: Session, notification: Notification, candidates: list[SurgeAlert]) -> SurgeAlert | None:
+    """The alert a surge notification announced: written at the same moment, with the text it produced."""
+    if notification.kind != "surge" or not candidates:
+        return None
+    for alert in candidates:
+        hours = (alert.window_end - alert.window_start).total_seconds() / 3600
+        if surge_text(alert, alert_value_name(session, alert), hours) == notification.text:
+            return alert
+    return candidates[0]
+
+
+def open_notification(*, session: Session, user: User, notification_id: int, now: datetime) -> NotificationItem:
+    """Mark one of the person's notifications read and return it with the surge alert it announces."""
+    row = mark_read(session=session, user=user, notification_id=notification_id, now=now)
+    candidates = [] if row.kind != "surge" else list(session.scalars(
+        select(SurgeAlert).where(SurgeAlert.tenant_id == user.tenant_id, SurgeAlert.created_at == row.created_at)
+        .order_by(SurgeAlert.id)))
+    return NotificationItem(row, _alert_of(session, row, candidates))
+
+
+def mark_read(*, session: Session, user: User, notification_id: int, now: datetime) -> Notification:
+    """Mark one of the person's notifications read."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("Уведомление не найдено")
+    if row.read_at is None:
+        row.read_at = now
+        session.flush()
+    return row
+
+
+def mark_all_read(*, session: Session, user: User, now: datetime) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    result = session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None)).values(read_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,115 @@
+"""Surge detection (clause 14): many messages on one theme or location within a window alert the curators."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Case, Location, SurgeAlert, Tenant, Theme, User
+from services.errors import Forbidden, Invalid
+from services.notifications import alert_value_name, curators, notify, surge_text
+
+log = logging.getLogger("otklik.surge")
+# Defaults from research/reports-ratings.md 3.d: at least 5 messages within the last 3 hours, in calendar time.
+DEFAULT_THRESHOLD = 5
+DEFAULT_WINDOW_HOURS = 3.0
+THRESHOLD_RANGE = (2, 1000)
+WINDOW_RANGE = (0.5, 168.0)
+
+
+@dataclass(frozen=True)
+class SurgeSettings:
+    """How many messages within how many hours make a surge."""
+
+    threshold: int
+    window_hours: float
+
+    @property
+    def window(self) -> timedelta:
+        """The window as a duration."""
+        return timedelta(hours=self.window_hours)
+
+
+def surge_settings(tenant: Tenant) -> SurgeSettings:
+    """The tenant's surge rule (Tenant.settings surge_threshold, surge_window_hours), defaults where unset."""
+    settings = tenant.settings or {}
+    try:
+        threshold = int(settings.get("surge_threshold", DEFAULT_THRESHOLD))
+        hours = float(settings.get("surge_window_hours", DEFAULT_WINDOW_HOURS))
+    except (TypeError, ValueError):
+        return SurgeSettings(DEFAULT_THRESHOLD, DEFAULT_WINDOW_HOURS)
+    if not THRESHOLD_RANGE[0] <= threshold <= THRESHOLD_RANGE[1] or not WINDOW_RANGE[0] <= hours <= WINDOW_RANGE[1]:
+        return SurgeSettings(DEFAULT_THRESHOLD, DEFAULT_WINDOW_HOURS)
+    return SurgeSettings(threshold, hours)
+
+
+def update_surge_settings(*, session: Session, user: User, threshold: Any, window_hours: Any) -> SurgeSettings:
+    """The administrator sets the tenant's surge rule."""
+    if user.role != "admin":
+        raise Forbidden("Правило всплеска настраивает администратор")
+    errors: dict[str, str] = {}
+    number = hours = None
+    try:
+        number = int(str(threshold).strip())
+        if not THRESHOLD_RANGE[0] <= number <= THRESHOLD_RANGE[1]:
+            raise ValueError
+    except ValueError:
+        errors["surge_threshold"] = f"Целое число от {THRESHOLD_RANGE[0]} до {THRESHOLD_RANGE[1]}"
+    try:
+        hours = float(str(window_hours).strip().replace(",", "."))
+        if not WINDOW_RANGE[0] <= hours <= WINDOW_RANGE[1]:
+            raise ValueError
+    except ValueError:
+        errors["surge_window_hours"] = f"Число часов от {WINDOW_RANGE[0]:g} до {WINDOW_RANGE[1]:g}"
+    if errors:
+        raise Invalid("Правило всплеска не сохранено: исправьте поля", fields=errors)
+    assert number is not None and hours is not None
+    tenant = session.get(Tenant, user.tenant_id)
+    assert tenant is not None
+    # A new dict: the JSON column does not track changes made inside the old one.
+    tenant.settings = {**(tenant.settings or {}), "surge_threshold": number, "surge_window_hours": hours}
+    session.flush()
+    log.info("tenant %s: surge rule set to %d messages in %g h by %s", tenant.code, number, hours, user.username)
+    return SurgeSettings(number, hours)
+
+
+def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAlert]:
+    """After triage: alert the curators when the case's theme or location reached the threshold within the window."""
+    if case.theme_id is None and case.location_id is None:
+        return []
+    # Serialise the check per tenant (PostgreSQL; SQLite's BEGIN IMMEDIATE already does): two triages at once
+    # then neither miss each other's case nor both raise the same alert.
+    tenant = session.get(Tenant, case.tenant_id, with_for_update=True, populate_existing=True)
+    assert tenant is not None
+    rule = surge_settings(tenant)
+    since = now - rule.window
+    raised = []
+    # Codes by id: the case's relationships may still hold what was loaded before triage set the ids.
+    cells = (("theme", Case.theme_id, case.theme_id,
+              session.scalar(select(Theme.code).where(Theme.id == case.theme_id))),
+             ("location", Case.location_id, case.location_id,
+              session.scalar(select(Location.code).where(Location.id == case.location_id))))
+    for dimension, column, value_id, code in cells:
+        if value_id is None or code is None:
+            continue
+        count = int(session.scalar(select(func.count(Case.id)).where(
+            Case.tenant_id == case.tenant_id, column == value_id, Case.sent_at > since, Case.sent_at <= now)) or 0)
+        if count < rule.threshold:
+            continue
+        # One alert per episode: none while an earlier alert on the same value overlaps the window.
+        if session.scalar(select(SurgeAlert.id).where(
+                SurgeAlert.tenant_id == case.tenant_id, SurgeAlert.dimension == dimension, SurgeAlert.value == code,
+                SurgeAlert.window_end > since).limit(1)) is not None:
+            continue
+        alert = SurgeAlert(tenant_id=case.tenant_id, dimension=dimension, value=code, window_start=since,
+                           window_end=now, count=count, created_at=now)
+        session.add(alert)
+        notify(session=session, people=curators(session, case.tenant_id), kind="surge", now=now,
+               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours))
+        raised.append(alert)
+    return raised
