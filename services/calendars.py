@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import OverrideDay as CalendarOverride
@@ -13,14 +13,19 @@ from models import Body, CalendarYear, OverrideDay, Tenant
 from services.errors import NotFound
 
 _cache: dict[tuple[int, int, str | None], WorkingCalendar] = {}
+_CHANGED = "otklik.calendar_changed"
 
 
 def calendar_resolver(*, session: Session, tenant_id: int) -> Callable[[str | None], WorkingCalendar]:
     """A function from a body code (or None for the tenant's default) to that body's working calendar."""
     revision = session.scalar(select(Tenant.calendar_revision).where(Tenant.id == tenant_id)) or 0
+    # Calendars built inside a transaction that changed them are not shared: it may still roll back.
+    private = session.info.get(_CHANGED, False)
 
     def calendar_for(body_code: str | None) -> WorkingCalendar:
         key = (tenant_id, revision, body_code)
+        if private:
+            return _build(session, tenant_id, body_code)
         if key not in _cache:
             _cache[key] = _build(session, tenant_id, body_code)
         return _cache[key]
@@ -42,9 +47,9 @@ def _build(session: Session, tenant_id: int, body_code: str | None) -> WorkingCa
 
 def bump_revision(*, session: Session, tenant_id: int | None = None) -> None:
     """Invalidate cached calendars after a change to schedules, overrides or production years."""
-    query = select(Tenant) if tenant_id is None else select(Tenant).where(Tenant.id == tenant_id)
-    for tenant in session.scalars(query):
-        tenant.calendar_revision += 1
+    change = update(Tenant).values(calendar_revision=Tenant.calendar_revision + 1)
+    session.execute(change if tenant_id is None else change.where(Tenant.id == tenant_id))
+    session.info[_CHANGED] = True
 
 
 def resolve_body(*, session: Session, body_code: str | None) -> tuple[int, str | None]:

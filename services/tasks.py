@@ -19,8 +19,10 @@ from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library import bundle_of
+from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
 from services.repeats import is_repeat
+from services.surge import check_surge
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 
@@ -139,7 +141,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
 
 
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
-           "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url")
+           "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
+           "part_outcome", "composer", "measures_taken", "clarification_text")
 
 
 def _already_done(task: HumanTask) -> Conflict:
@@ -182,6 +185,12 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         case.location_id = _id_of(session, "location", data.get("location"), case.tenant_id)
         case.importance = data.get("importance")
         case.sent_at = now
+        check_surge(session=session, case=case, now=now)
+    if data.get("socially_significant") and not case.socially_significant:
+        case.socially_significant = True  # clause 14: the leadership hears of it at once
+        told = notify_leadership(session=session, case=case, now=now)
+        add_event(session=session, case=case, at=now, actor=user, kind="leadership_notified", step=task.step,
+                  details={"notified": ", ".join(person.full_name for person in told)})
     text = data.get("reply_text") or data.get("part_text")
     if text and data.get("draft_outcome", data.get("part_outcome")) != "not_competent":
         number = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all()) + 1
@@ -202,6 +211,9 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         current.comment = data.get("approval_comment")
         current.decided_by_id = user.id
         current.decided_at = now
+        if current.decision == "return":
+            notify_draft_returned(session=session, case=case, body_id=current.body_id or task.body_id,
+                                  comment=current.comment, now=now)
     if data.get("published_url") and current is not None:
         current.published_url = data["published_url"]
         current.published_at = datetime.fromisoformat(data["published_at"])

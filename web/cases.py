@@ -18,9 +18,13 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """Recent cases the person may see."""
+    """Recent cases the person may see; ?theme= or ?location= (codes) narrow them, as a surge alert links here."""
     status = request.args.get("status") or None
-    return render_template("cases.html", cases=list_cases(session=db(), user=me(), status=status), status=status)
+    theme, location = request.args.get("theme"), request.args.get("location")
+    cases = [c for c in list_cases(session=db(), user=me(), status=status)
+             if (not theme or (c.theme is not None and c.theme.code == theme))
+             and (not location or (c.location is not None and c.location.code == location))]
+    return render_template("cases.html", cases=cases, status=status)
 
 
 @bp.route("/new", methods=["GET", "POST"])

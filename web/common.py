@@ -132,19 +132,27 @@ def datetime_local(value: object) -> str:
 
 
 EVENT_TITLES = {"registered": "Сообщение зарегистрировано", "overdue": "Срок нарушен", "warning": "Срок подходит",
-                "closed": "Случай закрыт"}
+                "closed": "Случай закрыт", "deadline_changed": "Срок пересчитан", "linked": "Связь с другим случаем",
+                "assigned": "Назначен исполнитель", "reassigned": "Задача передана",
+                "flag_dismissed": "Отметка «не подлежит обработке» отклонена",
+                "leadership_notified": "Руководство уведомлено (п. 14)"}
 FIELD_LABELS = {"source": "Способ", "channel": "Источник", "triage_decision": "Решение", "importance": "Важность",
                 "not_subject_ground": "Основание", "triage_comment": "Комментарий", "draft_outcome": "Результат",
                 "reply_kind": "Вид ответа", "not_competent_reason": "Причина", "reassign_comment": "Комментарий",
                 "approval_decision": "Решение", "approval_comment": "Комментарий", "published_url": "Ссылка",
-                "clause": "Пункт", "outcome": "Итог"}
+                "clause": "Пункт", "outcome": "Итог", "old": "Было", "new": "Стало", "reason": "Причина",
+                "timer": "Срок", "repeat_of": "Повтор случая №", "repeated_by": "Повторное сообщение №",
+                "late_minutes": "Опоздание, раб. мин", "composer": "Ответ готовит", "part_outcome": "Результат",
+                "measures_taken": "Принятые меры", "clarification_text": "Уточнение автора"}
 VALUE_LABELS = {"send": "направить в орган", "not_subject": "не подлежит обработке", "normal": "обычная",
                 "high": "высокая", "draft": "проект направлен куратору", "not_competent": "не в компетенции органа",
                 "reply": "ответ", "interim": "промежуточный ответ", "clarification": "запрос уточнения",
                 "approve": "согласовать", "return": "вернуть на доработку", "harm": "намерение причинить вред",
                 "obscene": "нецензурные или оскорбительные выражения", "threat": "угрозы должностному лицу",
                 "form": "форма куратора", "api": "API", "monitoring": "система мониторинга",
-                "published_end": "ответ опубликован", "not_subject_end": "не подлежит обработке"}
+                "published_end": "ответ опубликован", "not_subject_end": "не подлежит обработке",
+                "last_body": "последний орган", "curator": "куратор", "separate": "отдельные ответы органов",
+                "part": "информация направлена куратору"}
 
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:
