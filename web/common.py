@@ -134,7 +134,7 @@ def datetime_local(value: object) -> str:
 EVENT_TITLES = {"registered": "Сообщение зарегистрировано", "overdue": "Срок нарушен", "warning": "Срок подходит",
                 "closed": "Случай закрыт", "deadline_changed": "Срок пересчитан", "linked": "Связь с другим случаем",
                 "assigned": "Назначен исполнитель", "reassigned": "Задача передана",
-                "flag_dismissed": "Отметка «не подлежит обработке» отклонена",
+                "flag_dismissed": "Отметка «не подлежит обработке» (п. 10) отклонена куратором",
                 "leadership_notified": "Руководство уведомлено (п. 14)"}
 FIELD_LABELS = {"source": "Способ", "channel": "Источник", "triage_decision": "Решение", "importance": "Важность",
                 "not_subject_ground": "Основание", "triage_comment": "Комментарий", "draft_outcome": "Результат",
