@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -116,7 +117,21 @@ def _check_expression(element: etree._Element, label: str, source: str, known: f
         problems += [_problem(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "
                                        f"пишите \"{name}\"") for name in sorted(expression.names)
                      if _ISO_DURATION.match(name) and name != "P"]
+        problems += _hard_coded_deadline(element, label, source)
     return problems
+
+
+def _hard_coded_deadline(element: etree._Element, label: str, source: str) -> list[DiagramProblem]:
+    """Deadline values live in the process parameters (a municipality overrides them), never in a diagram."""
+    tree = ast.parse(source.strip(), mode="eval")
+    indices = {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
+    constants = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and id(node) not in indices]
+    numbers = [c for c in constants if isinstance(c, int | float) and not isinstance(c, bool)]
+    durations = [c for c in constants if isinstance(c, str) and _ISO_DURATION.match(c) and c != "P"]
+    if not numbers and not durations:
+        return []
+    return [_problem(element, f"{label}: срок «{source.strip()[:80]}» задан числом; задайте его параметром "
+                              "процесса, например deadline(\"draft\", body)")]
 
 
 def _check_service_task(task: etree._Element, known: frozenset[str]) -> list[DiagramProblem]:

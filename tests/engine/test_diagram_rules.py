@@ -57,7 +57,7 @@ GOOD = """
     </bpmn:extensionElements>
   </bpmn:serviceTask>
   <bpmn:intermediateCatchEvent id="wait">
-    <bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    <bpmn:timerEventDefinition><bpmn:timeDate>deadline("draft", body)</bpmn:timeDate></bpmn:timerEventDefinition>
   </bpmn:intermediateCatchEvent>
   <bpmn:endEvent id="end"/>
 """
@@ -121,6 +121,8 @@ def _loop(kind: str, text: str) -> str:
         (_timer("timeDuration", "[i for i in x]"), "timer1", ["длительность таймера", "генераторы (for) запрещены"]),
         (_timer("timeCycle", "'R3/' + 2 ** 8"), "timer1", ["цикл таймера", "(**)"]),
         (_timer("timeDuration", "PT1H"), "timer1", ["«PT1H» похоже на срок ISO 8601 без кавычек"]),
+        (_timer("timeDuration", '"PT1H"'), "timer1", ["задан числом", "параметром процесса"]),
+        (_timer("timeDate", "deadline(5)"), "timer1", ["задан числом"]),
         (_loop("loopCardinality", "lambda: 3"), "mi", ["число экземпляров", "лямбда"]),
         (_loop("completionCondition", "(done := 1)"), "mi", ["условие завершения", "присваивание"]),
         (('<bpmn:userTask id="loop"><bpmn:standardLoopCharacteristics><bpmn:loopCondition>f"{x}"'
