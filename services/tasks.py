@@ -18,6 +18,7 @@ from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library import bundle_of
 from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
@@ -44,7 +45,7 @@ def inbox(*, session: Session, user: User, clock: Clock) -> Inbox:
         query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id,
                             HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id))
     elif user.role == "responsible":
-        query = query.where(HumanTask.body_id == user.body_id)
+        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id)
     else:
         return Inbox([], {}, 0)
     query = query.order_by(sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at,
@@ -176,6 +177,8 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
 def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],
                    now: datetime) -> None:
     """Keep drafts, decisions, publication and the case's classification in their own tables."""
+    if task.form == MONITORING_FORM:
+        record_monitoring_check(session=session, user=user, task=task, data=data, now=now)
     chosen = data.get("body") or (data.get("bodies") or [None])[0]
     if chosen:
         body = session.scalar(select(Body).where(Body.code == chosen, Body.tenant_id == case.tenant_id))

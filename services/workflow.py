@@ -82,12 +82,12 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     if gone:
         session.execute(delete(Timer).where(Timer.id.in_(gone)))
     for timer in snapshot.timers:
-        row = kept.get(timer.id)
-        if row is None:
+        stored = kept.get(timer.id)
+        if stored is None:
             session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
                               step=timer.step, due_at=timer.due_at, armed_at=now))
-        elif row.due_at != timer.due_at:
-            row.due_at = timer.due_at
+        elif stored.due_at != timer.due_at:
+            stored.due_at = timer.due_at
         if timer.kind == "case":
             case.due_at = timer.due_at
     guarded = {t.step for t in previous if t.kind == "case"}

@@ -31,6 +31,7 @@ CASE_WARNING = datetime(2026, 11, 24, 18, 0, tzinfo=MSK)
 SECOND = timedelta(seconds=1)
 # The body kgkh's people who hear of an approaching deadline: its executors and its responsible official.
 KGKH_NOTIFIED = {"kgkh.exec1", "kgkh.exec2", "kgkh.resp"}
+WARNING_KINDS = ("deadline_warning", "escalation")
 
 
 def send_to_body(curator: FlaskClient, url: str = "https://vk.com/wall-1_100", **triage: str) -> int:
@@ -65,9 +66,10 @@ def breaches(sessions: Callable[[], Session]) -> list[tuple[int, str, str, str |
 
 
 def notified(sessions: Callable[[], Session]) -> list[str]:
-    """Usernames of everyone notified, sorted."""
+    """Usernames of everyone told of an approaching deadline (executors, the responsible official's copy), sorted."""
     with sessions() as session:
-        return sorted(session.scalars(select(User.username).join(Notification, Notification.user_id == User.id)))
+        return sorted(session.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
+                                      .where(Notification.kind.in_(WARNING_KINDS))))
 
 
 def test_warning_then_breach_fire_once_each(app: Flask, clock: FixedClock, sessions: Any) -> None:

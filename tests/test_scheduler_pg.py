@@ -21,7 +21,7 @@ from models import Breach, CaseEvent, HumanTask, Notification, Timer, User
 from services.cases import register_message
 from services.tasks import complete_task
 from tests.conftest import MSK
-from tests.test_scheduler import KGKH_NOTIFIED
+from tests.test_scheduler import KGKH_NOTIFIED, WARNING_KINDS
 from tests.web.test_main_path import TRIAGE
 
 URL = os.environ.get("OTKLIK_TEST_DATABASE_URL", "")
@@ -106,7 +106,7 @@ def ledger(sessions: Callable[[], Session]) -> dict[str, int]:
             "warnings": count(warning), "distinct warnings": count(warning.distinct()),
             "overdue": count(overdue), "distinct overdue": count(overdue.distinct()),
             "breaches": count(breach), "distinct breaches": count(breach.distinct()),
-            "notifications": count(select(Notification.id)),
+            "notifications": count(select(Notification.id).where(Notification.kind.in_(WARNING_KINDS))),
             "due": count(select(Timer.id).where(Timer.due_at < MOMENT)),
             "not yet due": count(select(Timer.id).where(Timer.due_at >= MOMENT)),
         }
