@@ -148,5 +148,6 @@ class LexiconEntry(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "list_name", "pattern"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    list_name: Mapped[str] = mapped_column(String(30))  # obscene | threat | harm | template | bureaucratese | redirection
+    # obscene | threat | harm (clause 10); template | bureaucratese | redirection (clause 11)
+    list_name: Mapped[str] = mapped_column(String(30))
     pattern: Mapped[str] = mapped_column(String(200))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,9 +43,9 @@ class DuplicatePost(Duplicate):
 
 
 def monitored_bodies(*, session: Session, tenant_id: int) -> list[Body]:
-    """The bodies a post may be monitored by: every body of the tenant except the curator, by name."""
+    """The bodies a post may be monitored by: every body of the tenant except the curator, by short name."""
     return list(session.scalars(select(Body).where(Body.tenant_id == tenant_id, Body.is_curator.is_(False))
-                                .order_by(Body.name)))
+                                .order_by(Body.short_name)))
 
 
 def register_post(*, session: Session, clock: Clock, actor: User, account: Any, url: Any, published_at: Any,
@@ -61,7 +62,7 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
     key = normalize_link(link)
     if not link.startswith(("http://", "https://")) or len(link) > 2000 or any(c.isspace() for c in link):
         errors["url"] = "Укажите ссылку на пост, начинающуюся с http:// или https://"
-    elif channel is not None and key.split("/", 1)[0] not in ACCOUNTS[code]:
+    elif channel is not None and _host(link) not in ACCOUNTS[code]:
         errors["url"] = f"Ссылка должна вести на пост в аккаунте {ACCOUNT_TITLES[code]} ({ACCOUNTS[code][0]})"
     excerpt = str(text or "").strip()
     if not excerpt or len(excerpt) > MAX_EXCERPT:
@@ -99,6 +100,14 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
     snapshot = run_step(lambda: runner.start(data))
     apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
     return case
+
+
+def _host(link: str) -> str:
+    """The link's host without www. or the mobile m. prefix."""
+    host = (urlsplit(link).hostname or "").lower()
+    for prefix in ("www.", "m."):
+        host = host.removeprefix(prefix)
+    return host
 
 
 def _moment(value: Any) -> datetime | None:
@@ -210,8 +219,8 @@ class BodyStatus:
 
     @property
     def current(self) -> CheckRow | None:
-        """The open row due first, if any."""
-        open_rows = [r for r in self.rows if r.status in ("open", "overdue")]
+        """The open row still in time that is due first, if any (overdue ones count as missed)."""
+        open_rows = [r for r in self.rows if r.status == "open"]
         return min(open_rows, key=lambda r: r.task.due_at or datetime.max.replace(tzinfo=MOSCOW), default=None)
 
     @property
@@ -281,7 +290,7 @@ def _statuses(session: Session, cases: list[Case], now: datetime) -> list[PostSt
     for breach in breaches:
         if breach.task_guid not in known and breach.body_id in by_case[breach.case_id]:
             by_case[breach.case_id][breach.body_id].unlinked_breaches += 1
-    return [PostStatus(case, sorted(by_case[case.id].values(), key=lambda s: s.body.name),
+    return [PostStatus(case, sorted(by_case[case.id].values(), key=lambda s: s.body.short_name),
                        slots.get(case.id) if case.status != "closed" else None) for case in cases]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from models import Case, Channel, Draft, HumanTask, User
 from services.lexicon import Lexicon, load_lexicon, normalize
-from services.tasks import _current_draft, open_task
+from services.tasks import current_draft, open_task
 
 GREETINGS = ("здравствуйте", "добрый день", "добрый вечер", "доброе утро", "доброго дня", "доброго времени суток",
              "приветствуем", "приветствую", "приветствуем вас", "приветствую вас")
@@ -133,7 +133,7 @@ def checks_for_task(*, session: Session, clock: Clock, user: User, task_id: int,
 
 def checks_for_decision(*, session: Session, task: HumanTask) -> tuple[Draft | None, list[ReplyCheck]]:
     """The draft a curator's task decides on (as services.tasks picks it) and its checks."""
-    draft = _current_draft(session, task.case, task)
+    draft = current_draft(session, task.case, task)
     if draft is None:
         return None, []
     return draft, reply_checks(session=session, case=task.case, text=draft.text)

@@ -91,7 +91,7 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> Ta
     task = _visible_task(session, user, task_id)
     form = _form_of(session, task)
     values = {f.name: f.default for f in form.fields() if f.default is not None}
-    last = _current_draft(session, task.case, task)
+    last = current_draft(session, task.case, task)
     if task.form == "rework.schema.json" and last is not None:
         values.update(reply_kind=last.kind, reply_text=last.text)
     if "published_at" in form.schema["properties"]:
@@ -208,7 +208,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         from services.attachments import bind_pending  # here: services.attachments imports this module
 
         bind_pending(session=session, task=task, draft=draft)
-    current = _current_draft(session, case, task)
+    current = current_draft(session, case, task)
     if data.get("approval_decision") and current is not None:
         current.decision = data["approval_decision"]
         current.comment = data.get("approval_comment")
@@ -222,7 +222,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         current.published_at = datetime.fromisoformat(data["published_at"])
 
 
-def _current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None:
+def current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None:
     """The draft a curator's decision or a publication is about: the newest of the task's body or of nobody."""
     return session.scalar(select(Draft).where(Draft.case_id == case.id,
                                               (Draft.body_id == task.body_id) | Draft.body_id.is_(None))

@@ -10,12 +10,11 @@ from models import Case, HumanTask
 from services.errors import Invalid
 from services.lexicon import LIST_TITLES, MAX_PATTERN, add_entry, dismiss_flags, lists, remove_entry
 from services.reply_checks import ReplyCheck, checks_for_decision, checks_for_task, reply_checks
-from web.common import FIELD_LABELS, clock, db, me
+from web.common import clock, db, me
 
 bp = Blueprint("lexicon", __name__)
 
 # The history table labels detail fields through web.common's table; a dismissed flag's details join it here.
-FIELD_LABELS.setdefault("matches", "Найдено")
 
 
 @bp.get("/lexicon")

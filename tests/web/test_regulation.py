@@ -87,9 +87,11 @@ def test_several_bodies_in_turn_and_one_reassigned(app: Flask, clock: FixedClock
     assert curator.post(f"/tasks/{reassign}", data={"body": "ktrans"}).status_code == 302
     transport = login(app, "ktrans.exec1")
     part = open_inbox_task(transport, "Подготовка информации органа (п. 8.9)")
-    assert transport.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Рейсы добавим"}).status_code == 302
+    response = transport.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Рейсы добавим"})
+    assert response.status_code == 302
     part = open_inbox_task(housing, "Подготовка информации органа (п. 8.9)")
-    assert housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дадут"}).status_code == 302
+    response = housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дадут"})
+    assert response.status_code == 302
     decision = open_inbox_task(curator, "Решение об общем ответе (п. 8.9)")
     page = curator.get(f"/tasks/{decision}").get_data(as_text=True)
     assert "Рейсы добавим" in page and "Воду дадут" in page, "the curator sees every part"
@@ -97,7 +99,8 @@ def test_several_bodies_in_turn_and_one_reassigned(app: Flask, clock: FixedClock
     reply(app, case_id, "reply", executor="kgkh.exec1")
     data = case_json(curator, case_id)
     assert data["status"] == "closed"
-    assert [(d["kind"], d["decision"]) for d in data["drafts"]] == [("part", None), ("part", None), ("reply", "approve")]
+    kinds = [(d["kind"], d["decision"]) for d in data["drafts"]]
+    assert kinds == [("part", None), ("part", None), ("reply", "approve")]
     with sessions() as session:
         bodies = [d.body.code for d in session.scalars(select(Draft).where(Draft.case_id == case_id)
                                                       .order_by(Draft.number))]
@@ -109,7 +112,8 @@ def test_separate_replies_each_approved_and_published(app: Flask) -> None:
     clients = {"kdh": login(app, "kdh.exec1"), "kgkh": login(app, "kgkh.exec1")}
     for code, client in clients.items():
         part = open_inbox_task(client, "Подготовка информации органа (п. 8.9)")
-        assert client.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": f"Ответ {code}"}).status_code == 302
+        response = client.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": f"Ответ {code}"})
+        assert response.status_code == 302
     curator = login(app, "curator")
     decision = open_inbox_task(curator, "Решение об общем ответе (п. 8.9)")
     assert curator.post(f"/tasks/{decision}", data={"composer": "separate"}).status_code == 302
