@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, ProcessVersion, User
+from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, ProcessVersion, Theme, User
 from services.errors import Duplicate, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_of, current_version
@@ -165,11 +165,16 @@ def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case
     return list(earlier), list(later)
 
 
-def list_cases(*, session: Session, user: User, status: str | None = None, limit: int = 200) -> list[Case]:
-    """Recent cases the user may see."""
+def list_cases(*, session: Session, user: User, status: str | None = None, theme: str | None = None,
+               location: str | None = None, limit: int = 200) -> list[Case]:
+    """Recent cases the user may see, optionally of one status, theme or location (codes)."""
     query = select(Case).where(Case.tenant_id == user.tenant_id).order_by(Case.registered_at.desc()).limit(limit)
     if status:
         query = query.where(Case.status == status)
+    if theme:
+        query = query.join(Theme, Case.theme_id == Theme.id).where(Theme.code == theme)
+    if location:
+        query = query.join(Location, Case.location_id == Location.id).where(Location.code == location)
     if user.role not in TENANT_WIDE_ROLES:
         query = query.where((Case.body_id == user.body_id) | exists().where(
             HumanTask.case_id == Case.id, HumanTask.body_id == user.body_id))

@@ -20,10 +20,8 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 def index() -> ResponseReturnValue:
     """Recent cases the person may see; ?theme= or ?location= (codes) narrow them, as a surge alert links here."""
     status = request.args.get("status") or None
-    theme, location = request.args.get("theme"), request.args.get("location")
-    cases = [c for c in list_cases(session=db(), user=me(), status=status)
-             if (not theme or (c.theme is not None and c.theme.code == theme))
-             and (not location or (c.location is not None and c.location.code == location))]
+    cases = list_cases(session=db(), user=me(), status=status, theme=request.args.get("theme") or None,
+                       location=request.args.get("location") or None)
     return render_template("cases.html", cases=cases, status=status)
 
 

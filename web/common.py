@@ -141,7 +141,8 @@ FIELD_LABELS = {"source": "Способ", "channel": "Источник", "triage
                 "reply_kind": "Вид ответа", "not_competent_reason": "Причина", "reassign_comment": "Комментарий",
                 "approval_decision": "Решение", "approval_comment": "Комментарий", "published_url": "Ссылка",
                 "clause": "Пункт", "outcome": "Итог", "old": "Было", "new": "Стало", "reason": "Причина",
-                "timer": "Срок", "assignment": "Назначение", "matches": "Найдено", "repeat_of": "Повтор случая №",
+                "timer": "Срок", "assignment": "Назначение", "matches": "Найдено", "notified": "Уведомлены",
+                "repeat_of": "Повтор случая №",
                 "repeated_by": "Повторное сообщение №",
                 "late_minutes": "Опоздание, раб. мин", "composer": "Ответ готовит", "part_outcome": "Результат",
                 "measures_taken": "Принятые меры", "clarification_text": "Уточнение автора"}
