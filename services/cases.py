@@ -166,9 +166,10 @@ def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case
 
 
 def list_cases(*, session: Session, user: User, status: str | None = None, theme: str | None = None,
-               location: str | None = None, limit: int = 200) -> list[Case]:
-    """Recent cases the user may see, optionally of one status, theme or location (codes)."""
-    query = select(Case).where(Case.tenant_id == user.tenant_id).order_by(Case.registered_at.desc()).limit(limit)
+               location: str | None = None, kind: str = "message", limit: int = 200) -> list[Case]:
+    """Recent cases of a kind the user may see, optionally of one status, theme or location (codes)."""
+    query = select(Case).where(Case.tenant_id == user.tenant_id, Case.kind == kind) \
+        .order_by(Case.registered_at.desc()).limit(limit)
     if status:
         query = query.where(Case.status == status)
     if theme:

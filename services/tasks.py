@@ -147,6 +147,8 @@ SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_commen
 
 
 def _already_done(task: HumanTask) -> Conflict:
+    if task.state == "cancelled":
+        return Conflict(f"Задача «{task.name}» закрыта: её срок истёк или процесс пошёл дальше без неё")
     who = task.completed_by.full_name if task.completed_by else "другим участником"
     when = task.completed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if task.completed_at else ""
     return Conflict(f"Задача «{task.name}» уже выполнена: {who} {when}".strip())
