@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import http_bench
 from http_bench import (
     CURATOR,
     PASSWORD,
@@ -130,10 +131,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key: cumulative or tottime")
     parser.add_argument("--pyinstrument", action="store_true", help="also print one call tree per request type")
+    parser.add_argument("--snapshot", action="store_true", help="profile a `git archive HEAD` export")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "profile_requests.txt")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="otklik-profile-") as tmp:
+        if args.snapshot:
+            http_bench.use_snapshot(Path(tmp))
         db = Path(tmp) / "profile.db"
         env = prepare_database(db, [TWO_TASKS_DIR], TWO_TASKS_PROCESS, executor=False)
         if args.open_cases:
@@ -141,6 +145,7 @@ def main() -> None:
         from app import create_app
 
         app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"],
+                          "OTKLIK_PROCESS": env["OTKLIK_PROCESS"],
                           "OTKLIK_SCHEDULER": False})
         token = app.test_client().post("/api/v1/auth/token",
                                        json={"username": CURATOR, "password": PASSWORD}).get_json()["token"]
@@ -160,6 +165,7 @@ def main() -> None:
         wall = time.perf_counter() - began
         app.extensions["otklik.engine"].dispose()
 
+    say(f"commit {http_bench.SNAPSHOT or 'working tree'}; python {sys.version.split()[0]}")
     say(f"in-process profile of the two-task flow: {args.instances} instances, {args.open_cases} extra open "
         f"cases, next task via {args.locate}; cProfile on (adds overhead; compare ratios, not absolutes)")
     say(f"  {args.instances / wall:.1f} instances/s in-process with the profiler on")

@@ -85,10 +85,10 @@ def analyse(raw: Path, title: str, instances: int, cpu_ms: float) -> None:
     busy: Counter[str] = Counter()
     idle = 0
     for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
+        stack, _, text = line.rpartition(" ")
         if not stack:
             continue
-        n = int(count)
+        n = int(text)
         frames = [strip(f) for f in stack.split(";")]
         if IDLE.search(frames[-1]):
             idle += n
@@ -110,8 +110,8 @@ def analyse(raw: Path, title: str, instances: int, cpu_ms: float) -> None:
             continue
         say(f"  -- {'whole worker' if scope == 'all' else scope}: {100 * n / total:.1f} % of samples, "
             f"~{cpu_ms * n / total:.1f} ms CPU per instance")
-        for layer, count in layers[scope].most_common():
-            say(f"     {100 * count / n:5.1f} %  {layer}")
+        for layer, hits in layers[scope].most_common():
+            say(f"     {100 * hits / n:5.1f} %  {layer}")
         top = [(name, count) for name, count in functions[scope].most_common(16)]
         say("     inclusive: " + "; ".join(f"{name} {100 * count / n:.0f} %" for name, count in top))
     say()

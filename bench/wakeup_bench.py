@@ -60,7 +60,7 @@ LATENCY_SAMPLES = 20
 SPACING = timedelta(seconds=1.37)  # between two latency deadlines: not a multiple of the 1 s interval
 TARGET_S = 2.0
 TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
-          "body": "kgkh"}
+          "bodies": "kgkh"}
 # Sweep-cost cases: sent Tue 24 Nov 2026 09:00 + i min; draft warning at 13:48 + i min (4 WH), deadline at
 # 14:48 + i min (5 WH: 4 h to 13:00, 1 h from 13:48). Their warnings are fired beforehand at 14:30.
 SWEEP_SENT = datetime(2026, 11, 24, 9, 0, tzinfo=MSK)

@@ -157,17 +157,23 @@ def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clo
     return True
 
 
-def assign_opened_task(*, session: Session, case: Case, task: HumanTask, clock: Clock) -> None:
-    """Give a new executor task to the body's executor who last completed a task of the case, else the queue."""
-    if task.role != "executor" or task.body_id is None:
+def assign_opened_tasks(*, session: Session, case: Case, tasks: list[HumanTask], clock: Clock) -> None:
+    """Give each new executor task to the body's executor who last completed a task of the case, else the queue."""
+    bodies = {t.body_id for t in tasks if t.role == "executor" and t.body_id is not None}
+    if not bodies:
         return
-    drafter = session.scalar(
-        select(User).join(HumanTask, HumanTask.completed_by_id == User.id)
-        .where(HumanTask.case_id == case.id, HumanTask.state == "completed", HumanTask.body_id == task.body_id,
-               User.role == "executor", User.body_id == task.body_id, User.active)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
-    if drafter is not None:
-        _hand_to(session=session, case=case, task=task, person=drafter, clock=clock, actor=None)
+    drafters: dict[int | None, User] = {}
+    rows = session.execute(
+        select(HumanTask.body_id, User).join(User, HumanTask.completed_by_id == User.id)
+        .where(HumanTask.case_id == case.id, HumanTask.state == "completed", HumanTask.body_id.in_(bodies),
+               User.role == "executor", User.body_id == HumanTask.body_id, User.active)
+        .order_by(HumanTask.completed_at, HumanTask.id))
+    for body_id, user in rows:
+        drafters[body_id] = user  # ordered by completion: the last one wins
+    for task in tasks:
+        drafter = drafters.get(task.body_id) if task.role == "executor" and task.body_id is not None else None
+        if drafter is not None:
+            _hand_to(session=session, case=case, task=task, person=drafter, clock=clock, actor=None)
 
 
 def apply_absences(*, session: Session, clock: Clock, actor: User | None = None, user_id: int | None = None) -> int:

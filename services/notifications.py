@@ -122,13 +122,12 @@ def _step_name(task: HumanTask | None) -> str:
 def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTask], actor: User | None,
                         now: datetime) -> None:
     """A new task: its assignee, else the body's executors, or the curators; never the person who just acted."""
-    for task in tasks:
-        if task.step == REWORK_STEP:
-            continue
-        people = [p for p in task_people(session, task) if actor is None or p.id != actor.id]
+    # Everyone is looked up before anything is added, so the lookups do not flush one task's rows at a time.
+    recipients = [(task, task_people(session, task)) for task in tasks if task.step != REWORK_STEP]
+    for task, people in recipients:
         due = f", срок {_moment(task.due_at)}" if task.due_at else ""
-        notify(session=session, people=people, kind="new_task", case_id=case.id, now=now,
-               text=f"Новая задача «{task.name}» по случаю № {case.id}{due}")
+        notify(session=session, people=[p for p in people if actor is None or p.id != actor.id], kind="new_task",
+               case_id=case.id, now=now, text=f"Новая задача «{task.name}» по случаю № {case.id}{due}")
 
 
 def notify_draft_returned(*, session: Session, case: Case, body_id: int | None, comment: str | None,

@@ -12,7 +12,7 @@ from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
 from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, ProcessVersion, Tenant, Timer, User
-from services.absences import assign_opened_task
+from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
 from services.errors import Conflict, Invalid
 from services.library import bundle_of
@@ -69,12 +69,12 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                 existing[task.id].due_at = deadline_of[task.id]
             continue
         body = bodies.get(task.body) if task.body else next((b for b in bodies.values() if b.is_curator), None)
-        row = HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
-                        name=task.name, role=task.role, body_id=body.id if body else None, form=task.form,
-                        deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now)
-        assign_opened_task(session=session, case=case, task=row, clock=clock)
-        session.add(row)
-        opened.append(row)
+        opened.append(HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
+                                name=task.name, role=task.role, body_id=body.id if body else None, form=task.form,
+                                deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
+    session.add_all(opened)
+    session.flush()  # one insert batch; the assignment lookups below then find nothing pending to flush
+    assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     previous = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
