@@ -54,15 +54,16 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/otklik_wakeup"
 PASSWORD = "bench-password-148"
 LEVELS = (1_000, 10_000, 100_000)
 PARKED_CASES = 2_000
-SWEEP_SAMPLES = 10  # real cases woken per level
-EMPTY_SAMPLES = 50  # empty sweeps per level
+SWEEP_SAMPLES = 20  # real cases woken per level
+EMPTY_SAMPLES = 100  # empty sweeps per level
 LATENCY_SAMPLES = 20
 SPACING = timedelta(seconds=1.37)  # between two latency deadlines: not a multiple of the 1 s interval
 TARGET_S = 2.0
 TRIAGE = {"triage_decision": "send", "theme": "heating", "location": "gatchinsky", "importance": "normal",
           "bodies": "kgkh"}
-# Sweep-cost cases: sent Tue 24 Nov 2026 09:00 + i min; draft warning at 13:48 + i min (4 WH), deadline at
-# 14:48 + i min (5 WH: 4 h to 13:00, 1 h from 13:48). Their warnings are fired beforehand at 14:30.
+# Sweep-cost cases: sent Tue 24 Nov 2026 09:00 + i * 30 s; draft warning at 13:48 + i * 30 s (4 WH), deadline at
+# 14:48 + i * 30 s (5 WH: 4 h to 13:00, 1 h from 13:48). Their warnings are fired beforehand at 14:30.
+SWEEP_SPACING = timedelta(seconds=30)
 SWEEP_SENT = datetime(2026, 11, 24, 9, 0, tzinfo=MSK)
 SWEEP_WARNINGS_DONE = datetime(2026, 11, 24, 14, 30, tzinfo=MSK)
 SWEEP_DUE = datetime(2026, 11, 24, 14, 48, tzinfo=MSK)
@@ -144,7 +145,7 @@ def send_cases(sessions: Callable[[], Session], clock: FixedClock) -> tuple[list
         curator = session.scalar(select(User).where(User.username == "bench.curator"))
         assert curator is not None
         for i in range(SWEEP_SAMPLES * len(LEVELS)):
-            clock.set(SWEEP_SENT + timedelta(minutes=i))
+            clock.set(SWEEP_SENT + i * SWEEP_SPACING)
             sweep_cases.append(send_case(session, clock, curator, f"sweep{i}"))
         for k in range(LATENCY_SAMPLES):
             clock.set(LATENCY_SENT + k * SPACING)
@@ -194,19 +195,33 @@ def drain(sessions: Callable[[], Session], clock: Any) -> int:
 # ------------------------------------------------------------------------------------------- measurements
 
 
+class Statements:
+    """The SQL statements an engine ran, and the time spent in them (commits excluded)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        self.seen.append((statement, parameters))
+        self._began = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        self.seconds += time.perf_counter() - self._began
+
+
 @contextmanager
-def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+def statements(engine: Engine) -> Iterator[Statements]:
     """Record the SQL statements the engine runs meanwhile."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
+    record = Statements()
+    event.listen(engine, "before_cursor_execute", record.before)
+    event.listen(engine, "after_cursor_execute", record.after)
     try:
-        yield seen
+        yield record
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record.before)
+        event.remove(engine, "after_cursor_execute", record.after)
 
 
 def sweep_costs(sessions: Callable[[], Session], engine: Engine, clock: FixedClock, parked: list[int],
@@ -215,8 +230,11 @@ def sweep_costs(sessions: Callable[[], Session], engine: Engine, clock: FixedClo
     clock.set(SWEEP_WARNINGS_DONE)
     warned = drain(sessions, clock)
     assert warned == len(sweep_cases), f"expected every sweep case's warning to fire, woke {warned}"
+    say("waiting timers: parked ones plus the real cases' later timers; an empty sweep is one claim that finds")
+    say("nothing (BEGIN, claim, ROLLBACK); a one-case sweep wakes one case whose deadline just passed and ends with")
+    say("an empty claim; 'SQL' is the time inside its SQL statements (the rest is the engine in Python and commit).")
     say(f"{'waiting timers':>15} | {'empty sweep median / p90 / max, ms':>36} | "
-        f"{'one-case sweep median / max, ms':>33} | claim SQL")
+        f"{'one-case sweep median / max, ms':>32} | {'its SQL median / max, ms':>25}")
     claim: tuple[str, Any] = ("", None)
     parked_so_far = 0
     for level_no, level in enumerate(LEVELS):
@@ -224,23 +242,25 @@ def sweep_costs(sessions: Callable[[], Session], engine: Engine, clock: FixedClo
         parked_so_far = level
         with sessions() as session:
             waiting = session.scalar(select(func.count()).select_from(Timer).where(Timer.due_at > clock.now()))
-        empty, one = [], []
+        empty, one, sql = [], [], []
         for sample in range(SWEEP_SAMPLES):
             i = level_no * SWEEP_SAMPLES + sample
-            clock.set(SWEEP_DUE + timedelta(minutes=i, seconds=1))
-            with statements(engine) as seen:
+            clock.set(SWEEP_DUE + i * SWEEP_SPACING + timedelta(seconds=1))
+            with statements(engine) as record:
                 began = time.perf_counter()
                 woke = fire_due_timers(sessions=sessions, clock=clock)
                 one.append(time.perf_counter() - began)
             assert woke == 1, f"one case's deadline was due, {woke} woke"
-            claim = next(s for s in seen if "FROM timer" in s[0] and "ORDER BY" in s[0])
+            sql.append(record.seconds)
+            claim = next(s for s in record.seen if "FROM timer" in s[0] and "ORDER BY" in s[0])
             for _ in range(EMPTY_SAMPLES // SWEEP_SAMPLES):
                 began = time.perf_counter()
                 assert fire_due_timers(sessions=sessions, clock=clock) == 0
                 empty.append(time.perf_counter() - began)
         empty.sort()
         say(f"{waiting:>15,} | {ms(statistics.median(empty))} / {ms(empty[int(len(empty) * 0.9)])} / "
-            f"{ms(empty[-1])}      | {ms(statistics.median(one))} / {ms(max(one))}          |")
+            f"{ms(empty[-1])}      | {ms(statistics.median(one))} / {ms(max(one))}         | "
+            f"{ms(statistics.median(sql))} / {ms(max(sql))}")
     return claim
 
 

@@ -314,8 +314,9 @@ class Runner:
             completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
             completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
             end_events=ends,
-            active_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in tasks if t.task_spec.bpmn_id and t.state in (
-                TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
+            active_steps=list(dict.fromkeys(
+                t.task_spec.bpmn_id for t in tasks if t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEvent)
+                and t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
             effects=run.effects,
         )
 

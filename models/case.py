@@ -43,7 +43,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     state: Mapped[str] = mapped_column(Text)
-    path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)  # diagram elements passed, for the case page
+    active_steps: Mapped[list[str]] = mapped_column(JSON, default=list)  # elements under way (tasks, subprocesses)
     version: Mapped[int] = mapped_column(default=1)
     channel: Mapped[Channel] = relationship(lazy="joined")
     theme: Mapped[Theme | None] = relationship(lazy="joined")

@@ -152,7 +152,7 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
     return CaseView(case=case, open_tasks=[t for t in tasks if t.state == "open"], history=list(history),
                     drafts=list(drafts), diagram_xml=bundle.diagram_xml(),
                     completed_steps=list(case.path),
-                    active_steps=[t.step for t in tasks if t.state == "open"],
+                    active_steps=list(case.active_steps),
                     step_names=dict(bundle.step_names), repeats_of=earlier, repeated_by=later)
 
 

@@ -50,6 +50,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     now = clock.now()
     case.state = snapshot.state
     case.path = snapshot.completed_steps
+    case.active_steps = snapshot.active_steps
     session.flush()  # the version check on the case row, before anything else is written
     bodies = {b.code: b for b in session.scalars(select(Body).where(Body.tenant_id == case.tenant_id))}
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}

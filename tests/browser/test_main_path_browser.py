@@ -83,7 +83,7 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     field(curator, "theme").locator("select").select_option("heating")
     field(curator, "location").locator("select").select_option("gatchinsky")
     field(curator, "importance").locator('input[value="normal"]').check()
-    field(curator, "body").locator("select").select_option(label="Комитет по ЖКХ")
+    field(curator, "bodies").locator("select").first.select_option(label="Комитет по ЖКХ")
     submit(curator, TRIAGE)
     expect(task_row(curator, case_id, TRIAGE)).to_have_count(0)
 
@@ -152,7 +152,7 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
 
     diagram = curator.locator("#diagram")
     expect(diagram).to_have_attribute("data-ready", "true")
-    for step in ("triage", "draft", "approval", "rework", "publication"):
+    for step in ("triage", "work", "draft", "approve_and_publish", "published_end"):
         shape = diagram.locator(f'g.djs-element[data-element-id="{step}"]')
         expect(shape).to_have_class(re.compile(r"\bstep-done\b"))
         expect(shape).to_be_visible()
@@ -188,7 +188,7 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     curator.get_by_role("button", name="Отправить").click()
 
     expect(curator.locator("p.error[role=alert]")).to_have_text("Исправьте отмеченные поля: ничего не сохранено.")
-    body = field(curator, "body")
+    body = field(curator, "bodies")
     expect(body).to_have_class(re.compile(r"\bhas-error\b"))
     expect(body.locator(".error")).to_have_text("Заполните это поле")
     expect(field(curator, "theme").locator(".error")).to_have_count(0)
@@ -198,7 +198,7 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     # The same form posted with the session cookie but without the CSRF token is refused too.
     forged = curator.request.post(curator.url, form={"triage_decision": "send", "theme": "heating",
                                                      "location": "gatchinsky", "importance": "normal",
-                                                     "body": "kgkh"}, max_redirects=0)
+                                                     "bodies": "kgkh"}, max_redirects=0)
     assert forged.status == 400, forged.status
 
     open_task(curator, case_id, TRIAGE)
