@@ -4,8 +4,8 @@ Needs py-spy in the venv (`.venv/bin/pip install py-spy`; it attaches with ptrac
 root). Starts gunicorn like http_bench.py, samples the worker with `py-spy record --format raw --nonblocking`
 while the client drives a flow, and prints, per flow and per API view: the share of worker samples by layer
 (gunicorn, Flask/Werkzeug, SQLAlchemy Python, SQLite C, engine, JSON, jsonschema, project code) and the
-inclusive share of the functions worth optimising. Results in bench/results/pyspy_profile.txt; the raw
-collapsed stacks stay in bench/results/pyspy_<flow>.txt (feed them to flamegraph.pl or speedscope).
+inclusive share of the functions worth optimising. Results in bench/results/pyspy_profile.txt; with
+--raw-dir DIR the raw collapsed stacks are kept as DIR/pyspy_<flow>.txt (for flamegraph.pl or speedscope).
 
     .venv/bin/python bench/spy_bench.py [--instances 200] [--cases 50] [--open-cases 0] [--rate 500]
 """
@@ -142,9 +142,12 @@ def worker_of(master: int) -> int:
     raise RuntimeError("no gunicorn worker found")
 
 
+RAW_DIR: list[Path] = []
+
+
 def spied(client: hb.Client, master: int, name: str, title: str, count: int, warmup: int, flow: object,
           rate: int, unit: str = "instances", clients: list[hb.Client] | None = None) -> None:
-    raw = RESULTS / f"pyspy_{name}.txt"
+    raw = RAW_DIR[0] / f"pyspy_{name}.txt"
     for i in range(warmup):
         flow(-1 - i)  # type: ignore[operator]
     spy = record(worker_of(master), raw, rate)
@@ -162,6 +165,7 @@ def main() -> None:
     parser.add_argument("--open-cases", type=int, default=0, help="seed open cases before the two-task flows")
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")
     parser.add_argument("--snapshot", action="store_true", help="profile a `git archive HEAD` export")
+    parser.add_argument("--raw-dir", type=Path, default=None, help="keep py-spy's raw collapsed stacks here")
     parser.add_argument("--out", type=Path, default=RESULTS / "pyspy_profile.txt")
     args = parser.parse_args()
     if not PY_SPY.exists():
@@ -170,6 +174,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="otklik-spy-"))
     if args.snapshot:
         hb.use_snapshot(tmp)
+    RAW_DIR.append(args.raw_dir or tmp)
+    RAW_DIR[0].mkdir(parents=True, exist_ok=True)
     try:
         hb.header()
         LINES.extend(hb.LINES)

@@ -122,8 +122,17 @@ def _step_name(task: HumanTask | None) -> str:
 def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTask], actor: User | None,
                         now: datetime) -> None:
     """A new task: its assignee, else the body's executors, or the curators; never the person who just acted."""
-    # Everyone is looked up before anything is added, so the lookups do not flush one task's rows at a time.
-    recipients = [(task, task_people(session, task)) for task in tasks if task.step != REWORK_STEP]
+    # Everyone is looked up before anything is added, so the lookups do not flush one task's rows at a time;
+    # tasks of one body and role (the 8.9 fan-out opens one per body) share one lookup.
+    looked_up: dict[tuple[int | None, int | None, str], list[User]] = {}
+    recipients = []
+    for task in tasks:
+        if task.step == REWORK_STEP:
+            continue
+        key = (task.assignee_id, task.body_id, task.role)
+        if key not in looked_up:
+            looked_up[key] = task_people(session, task)
+        recipients.append((task, looked_up[key]))
     for task, people in recipients:
         due = f", срок {_moment(task.due_at)}" if task.due_at else ""
         notify(session=session, people=[p for p in people if actor is None or p.id != actor.id], kind="new_task",

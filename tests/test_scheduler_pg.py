@@ -6,9 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from select import select as wait_readable
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # warning (18:00) and case deadline (Wed 10:48) are not due yet and must stay armed.
 MOMENT = datetime(2026, 11, 24, 16, 0, tzinfo=MSK)
 MESSAGE = {"author": "Ирина Петрова", "text": "Нет горячей воды третий день", "published_at": "2026-11-24T09:30"}
-# One scheduler process: warm up (connection, parsed diagrams), say "ready", wait for "go" on stdin, then sweep
+# One scheduler process: warm up (connection, parsed diagrams) and say "ready"; then for every "go" on stdin, sweep
 # until a sweep finds nothing it can claim, and print how many cases it woke.
 WORKER = """
 import json, sys
@@ -50,11 +51,11 @@ with sessions() as session:
     for version in session.scalars(select(ProcessVersion)):
         bundle_of(version)
 print("ready", flush=True)
-sys.stdin.readline()
-woken = 0
-while swept := fire_due_timers(sessions=sessions, clock=clock):
-    woken += swept
-print(json.dumps(woken), flush=True)
+for _ in sys.stdin:
+    woken = 0
+    while swept := fire_due_timers(sessions=sessions, clock=clock):
+        woken += swept
+    print(json.dumps(woken), flush=True)
 """
 
 
@@ -72,25 +73,41 @@ def send_cases(sessions: Callable[[], Session], clock: FixedClock, count: int) -
         session.commit()
 
 
-def run_two_schedulers(url: str) -> list[int]:
-    """Start two scheduler processes, release them together, and return how many cases each woke."""
+def line_from(worker: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The next line a worker prints, or a failure if it prints none in time."""
+    assert worker.stdout is not None
+    ready, _, _ = wait_readable([worker.stdout], [], [], timeout)
+    assert ready, "a scheduler process went silent"
+    return worker.stdout.readline().strip()
+
+
+@pytest.fixture(scope="module")
+def schedulers(app: Flask) -> Iterator[list[subprocess.Popen[str]]]:
+    """Two scheduler processes on the test database, warmed up and waiting for the start signal."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, MOMENT.isoformat()], cwd=ROOT, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, app.config["DATABASE_URL"], MOMENT.isoformat()],
+                                cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
     try:
-        for worker in workers:
-            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
-        for worker in workers:  # the start signal: both are blocked on stdin until now
-            assert worker.stdin is not None
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        results = [worker.communicate(timeout=60)[0] for worker in workers]
+        assert [line_from(worker) for worker in workers] == ["ready", "ready"]
+        yield workers
     finally:
         for worker in workers:
-            if worker.poll() is None:
+            if worker.stdin is not None:
+                worker.stdin.close()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
                 worker.kill()
-    assert [worker.returncode for worker in workers] == [0, 0]
-    return [json.loads(out.strip().splitlines()[-1]) for out in results]
+
+
+def run_two_schedulers(workers: list[subprocess.Popen[str]]) -> list[int]:
+    """Release both scheduler processes together; returns how many cases each woke."""
+    for worker in workers:  # the start signal: both are blocked reading stdin until now
+        assert worker.stdin is not None and worker.poll() is None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    return [json.loads(line_from(worker)) for worker in workers]
 
 
 def ledger(sessions: Callable[[], Session]) -> dict[str, int]:
@@ -113,12 +130,12 @@ def ledger(sessions: Callable[[], Session]) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("cases", [1, 50])
-def test_two_processes_fire_each_due_timer_exactly_once(app: Flask, clock: FixedClock, sessions: Any,
-                                                        cases: int) -> None:
+def test_two_processes_fire_each_due_timer_exactly_once(schedulers: list[subprocess.Popen[str]], clock: FixedClock,
+                                                        sessions: Any, cases: int) -> None:
     send_cases(sessions, clock, cases)
     assert ledger(sessions)["due"] == 2 * cases
 
-    woken = run_two_schedulers(app.config["DATABASE_URL"])
+    woken = run_two_schedulers(schedulers)
 
     assert sum(woken) == cases, f"each case is woken once in all, got {woken}"
     if cases > 1:

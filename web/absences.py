@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from models import HumanTask
@@ -17,9 +18,12 @@ from services.absences import (
     reassign_task,
 )
 from services.errors import Conflict, Invalid
-from web.common import clock, db, me
+from web.common import N_, clock, db, me
 
 bp = Blueprint("absences", __name__)
+# services.absences.KIND_TITLES stays Russian; absences.html shows each title through _(title), so the titles are
+# listed here for pybabel (tests/web/test_language.py checks that every one of them has a translation).
+KIND_MSGIDS = (N_("Болезнь"), N_("Отпуск"), N_("Командировка"), N_("Обучение"), N_("Другая причина"))
 
 
 @bp.app_template_global("reassign_options")
@@ -49,10 +53,11 @@ def add() -> ResponseReturnValue:
     except Invalid as exc:
         return _page(error=exc)
     absence = recorded.absence
-    message = (f"Отсутствие добавлено: {absence.user.full_name}, {absence.starts_on:%d.%m.%Y}–"
-               f"{absence.ends_on:%d.%m.%Y}, замещает {absence.substitute.full_name}")
+    message = gettext("Отсутствие добавлено: %(person)s, %(starts)s–%(ends)s, замещает %(substitute)s",
+                      person=absence.user.full_name, starts=f"{absence.starts_on:%d.%m.%Y}",
+                      ends=f"{absence.ends_on:%d.%m.%Y}", substitute=absence.substitute.full_name)
     if recorded.moved:
-        message += f". Передано замещающему открытых задач: {recorded.moved}"
+        message += ". " + gettext("Передано замещающему открытых задач: %(count)s", count=recorded.moved)
     flash(message, "success")
     return redirect(url_for("absences.index"))
 
@@ -77,8 +82,8 @@ def reassign(task_id: int) -> ResponseReturnValue:
     except (Invalid, Conflict) as exc:
         flash(exc.message, "warning")
         return redirect(back)
-    who = task.assignee.full_name if task.assignee else "очередь органа"
-    flash(f"Задача «{task.name}» передана: {who}", "success")
+    who = task.assignee.full_name if task.assignee else gettext("очередь органа")
+    flash(gettext("Задача «%(task)s» передана: %(who)s", task=task.name, who=who), "success")
     return redirect(back)
 
 

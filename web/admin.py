@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from services.calendar_admin import (
@@ -20,11 +21,15 @@ from services.calendar_admin import (
     year_view,
 )
 from services.errors import Invalid
-from web.common import clock, db, me
+from web.common import N_, clock, db, me
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-MONTHS = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь",
-          "Декабрь")
+# admin_calendar.html translates these and services.calendar_admin's KIND_TITLES and WEEKDAYS with _(title); the
+# services' titles are listed here for pybabel (tests/web/test_language.py checks that each has a translation).
+MONTHS = (N_("Январь"), N_("Февраль"), N_("Март"), N_("Апрель"), N_("Май"), N_("Июнь"), N_("Июль"), N_("Август"),
+          N_("Сентябрь"), N_("Октябрь"), N_("Ноябрь"), N_("Декабрь"))
+CALENDAR_MSGIDS = (N_("нерабочий"), N_("сокращённый"), N_("рабочий"), N_("Понедельник"), N_("Вторник"), N_("Среда"),
+                   N_("Четверг"), N_("Пятница"))
 
 
 @bp.before_request
@@ -93,7 +98,8 @@ def import_year() -> ResponseReturnValue:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise Invalid("Календарь не загружен: выберите файл", fields={"file": "Выберите файл .xml"})
+            raise Invalid(gettext("Календарь не загружен: выберите файл"),
+                          fields={"file": gettext("Выберите файл .xml")})
         change = import_calendar(session=db(), clock=clock(), actor=me(), year=request.form.get("year"),
                                  filename=upload.filename, content=upload.read(MAX_FILE_BYTES + 1))
     except Invalid as exc:
@@ -118,6 +124,7 @@ def _refused(error: Invalid, failed: str) -> ResponseReturnValue:
 
 def _done(change: Change, year: str | None = None) -> ResponseReturnValue:
     """Say what changed and how many open cases' deadlines moved, and go back to the page."""
-    flash(f"{change.description}. Открытых случаев с пересчитанными сроками: {change.recalculated}.", "success")
+    flash(gettext("%(change)s. Открытых случаев с пересчитанными сроками: %(count)s.", change=change.description,
+                  count=change.recalculated), "success")
     return redirect(url_for("admin.calendar", year=year or request.form.get("back_year") or None,
                             body=request.form.get("back_body") or None))

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from models import Attachment, HumanTask
@@ -82,7 +83,7 @@ def upload_file(task_id: int) -> ResponseReturnValue:
         raise
     if _htmx():
         return _block(task_id)
-    flash(f"Файл прикреплён: {attachment.filename}", "success")
+    flash(gettext("Файл прикреплён: %(name)s", name=attachment.filename), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="attachments"))
 
 
@@ -96,7 +97,7 @@ def delete_file(task_id: int, attachment_id: int) -> ResponseReturnValue:
     stored_path(uploads_dir(), attachment).unlink(missing_ok=True)
     if _htmx():
         return _block(task_id)
-    flash(f"Файл удалён: {attachment.filename}", "success")
+    flash(gettext("Файл удалён: %(name)s", name=attachment.filename), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="attachments"))
 
 
@@ -107,7 +108,7 @@ def download(attachment_id: int) -> ResponseReturnValue:
     attachment = for_download(session=db(), user=me(), attachment_id=attachment_id)
     path = stored_path(uploads_dir(), attachment)
     if not path.is_file():
-        raise NotFound("Файл не найден в хранилище")
+        raise NotFound(gettext("Файл не найден в хранилище"))
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"

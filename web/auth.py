@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
 from services.auth import authenticate
@@ -25,7 +26,7 @@ def login() -> ResponseReturnValue:
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")
                             else url_for("inbox.index"))
-        error = "Неверное имя пользователя или пароль"
+        error = gettext("Неверное имя пользователя или пароль")
     return render_template("login.html", error=error), 401 if error else 200
 
 

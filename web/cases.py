@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from services.cases import CaseView, case_view, list_cases, register_message
@@ -30,7 +31,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     """The curator registers a message found in an open source."""
     if me().role != "curator":
-        raise Forbidden("Регистрировать сообщения может куратор")
+        raise Forbidden(gettext("Регистрировать сообщения может куратор"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -46,7 +47,7 @@ def new() -> ResponseReturnValue:
         except Invalid as exc:
             errors = exc.fields
         else:
-            flash(f"Сообщение зарегистрировано: случай № {case.id}", "success")
+            flash(gettext("Сообщение зарегистрировано: случай № %(id)s", id=case.id), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("case_new.html", channels=channels(session=db()), errors=errors, values=request.form), \
         422 if errors else 200
@@ -73,9 +74,11 @@ def link(case_id: int) -> ResponseReturnValue:
     """The curator marks the case as a repeat of an earlier case (clause 8.10)."""
     earlier = request.form.get("earlier_id", "")
     if not earlier.isdigit():
-        raise Invalid("Укажите номер более раннего случая", fields={"earlier_id": "Введите номер случая"})
+        raise Invalid(gettext("Укажите номер более раннего случая"),
+                      fields={"earlier_id": gettext("Введите номер случая")})
     link_case(session=db(), clock=clock(), user=me(), case_id=case_id, earlier_id=int(earlier))
-    flash(f"Случай № {case_id} связан со случаем № {earlier} как повторное сообщение", "success")
+    flash(gettext("Случай № %(case)s связан со случаем № %(earlier)s как повторное сообщение", case=case_id,
+                  earlier=earlier), "success")
     return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith("/")
                     else url_for("cases.show", case_id=case_id))
 

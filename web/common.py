@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
@@ -22,6 +22,11 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 LANGUAGES = ("ru", "en")
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+def N_(message: str) -> str:
+    """Mark a Russian string for pybabel (N_ is one of its default keywords) without translating it yet."""
+    return message
 
 
 def db() -> Session:
@@ -56,7 +61,8 @@ def install(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Войдите, чтобы продолжить"
+    login_manager.login_message = N_("Войдите, чтобы продолжить")
+    login_manager.localize_callback = gettext
 
     @login_manager.user_loader
     def _load(key: str) -> User | None:
@@ -96,28 +102,29 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
-        messages = {404: "Страница не найдена", 403: "Нет доступа", 400: "Неверный запрос",
-                    405: "Метод не поддерживается", 413: "Слишком большой запрос"}
-        message = messages.get(exc.code or 500, exc.description or "Ошибка")
-        if request.path.startswith("/api/"):
+        message = HTTP_MESSAGES.get(exc.code or 500, exc.description or N_("Ошибка"))
+        if request.path.startswith("/api/"):  # the API speaks Russian whatever the client's language
             return {"error": {"code": (exc.name or "error").lower().replace(" ", "_"), "message": message}}, \
                 exc.code or 500
-        return render_template("error.html", message=message, status=exc.code), exc.code or 500
+        return render_template("error.html", message=gettext(message), status=exc.code), exc.code or 500
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
-        message = "Внутренняя ошибка. Ничего не сохранено; попробуйте ещё раз или сообщите администратору."
+        message = N_("Внутренняя ошибка. Ничего не сохранено; попробуйте ещё раз или сообщите администратору.")
         if request.path.startswith("/api/"):
             return {"error": {"code": "internal", "message": message}}, 500
-        return render_template("error.html", message=message, status=500), 500
+        return render_template("error.html", message=gettext(message), status=500), 500
 
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["datetime_local"] = datetime_local
-    app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title,
-                                 field_label=lambda key: FIELD_LABELS.get(key, key),
-                                 value_label=lambda value: VALUE_LABELS.get(value, value)
-                                 if isinstance(value, str) else value)
+    app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
+                                 value_label=value_label)
+
+
+# Error pages translate these; the API answers with them as they are (Russian).
+HTTP_MESSAGES = {404: N_("Страница не найдена"), 403: N_("Нет доступа"), 400: N_("Неверный запрос"),
+                 405: N_("Метод не поддерживается"), 413: N_("Слишком большой запрос")}
 
 
 def datetime_local(value: object) -> str:
@@ -131,35 +138,54 @@ def datetime_local(value: object) -> str:
     return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
 
 
-EVENT_TITLES = {"registered": "Сообщение зарегистрировано", "overdue": "Срок нарушен", "warning": "Срок подходит",
-                "closed": "Случай закрыт", "deadline_changed": "Срок пересчитан", "linked": "Связь с другим случаем",
-                "assigned": "Назначен исполнитель", "reassigned": "Задача передана",
-                "flag_dismissed": "Отметка «не подлежит обработке» (п. 10) отклонена куратором",
-                "leadership_notified": "Руководство уведомлено (п. 14)"}
-FIELD_LABELS = {"source": "Способ", "channel": "Источник", "triage_decision": "Решение", "importance": "Важность",
-                "not_subject_ground": "Основание", "triage_comment": "Комментарий", "draft_outcome": "Результат",
-                "reply_kind": "Вид ответа", "not_competent_reason": "Причина", "reassign_comment": "Комментарий",
-                "approval_decision": "Решение", "approval_comment": "Комментарий", "published_url": "Ссылка",
-                "clause": "Пункт", "outcome": "Итог", "old": "Было", "new": "Стало", "reason": "Причина",
-                "timer": "Срок", "assignment": "Назначение", "matches": "Найдено", "notified": "Уведомлены",
-                "repeat_of": "Повтор случая №",
-                "repeated_by": "Повторное сообщение №",
-                "late_minutes": "Опоздание, раб. мин", "composer": "Ответ готовит", "part_outcome": "Результат",
-                "measures_taken": "Принятые меры", "clarification_text": "Уточнение автора"}
-VALUE_LABELS = {"send": "направить в орган", "not_subject": "не подлежит обработке", "normal": "обычная",
-                "high": "высокая", "draft": "проект направлен куратору", "not_competent": "не в компетенции органа",
-                "reply": "ответ", "interim": "промежуточный ответ", "clarification": "запрос уточнения",
-                "approve": "согласовать", "return": "вернуть на доработку", "harm": "намерение причинить вред",
-                "obscene": "нецензурные или оскорбительные выражения", "threat": "угрозы должностному лицу",
-                "form": "форма куратора", "api": "API", "monitoring": "система мониторинга",
-                "published_end": "ответ опубликован", "not_subject_end": "не подлежит обработке",
-                "last_body": "последний орган", "curator": "куратор", "separate": "отдельные ответы органов",
-                "part": "информация направлена куратору"}
+# History labels: Russian msgids, translated when a page shows them (event_title, field_label, value_label).
+EVENT_TITLES = {"registered": N_("Сообщение зарегистрировано"), "overdue": N_("Срок нарушен"),
+                "warning": N_("Срок подходит"), "closed": N_("Случай закрыт"),
+                "deadline_changed": N_("Срок пересчитан"), "linked": N_("Связь с другим случаем"),
+                "assigned": N_("Назначен исполнитель"), "reassigned": N_("Задача передана"),
+                "flag_dismissed": N_("Отметка «не подлежит обработке» (п. 10) отклонена куратором"),
+                "leadership_notified": N_("Руководство уведомлено (п. 14)")}
+FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"), "triage_decision": N_("Решение"),
+                "importance": N_("Важность"), "not_subject_ground": N_("Основание"),
+                "triage_comment": N_("Комментарий"), "draft_outcome": N_("Результат"), "reply_kind": N_("Вид ответа"),
+                "not_competent_reason": N_("Причина"), "reassign_comment": N_("Комментарий"),
+                "approval_decision": N_("Решение"), "approval_comment": N_("Комментарий"),
+                "published_url": N_("Ссылка"), "clause": N_("Пункт"), "outcome": N_("Итог"), "old": N_("Было"),
+                "new": N_("Стало"), "reason": N_("Причина"), "timer": N_("Срок"), "assignment": N_("Назначение"),
+                "matches": N_("Найдено"), "notified": N_("Уведомлены"), "repeat_of": N_("Повтор случая №"),
+                "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
+                "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
+                "clarification_text": N_("Уточнение автора")}
+VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
+                "high": N_("высокая"), "draft": N_("проект направлен куратору"),
+                "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
+                "interim": N_("промежуточный ответ"), "clarification": N_("запрос уточнения"),
+                "approve": N_("согласовать"), "return": N_("вернуть на доработку"),
+                "harm": N_("намерение причинить вред"), "obscene": N_("нецензурные или оскорбительные выражения"),
+                "threat": N_("угрозы должностному лицу"), "form": N_("форма куратора"), "api": "API",
+                "monitoring": N_("система мониторинга"), "published_end": N_("ответ опубликован"),
+                "not_subject_end": N_("не подлежит обработке"), "last_body": N_("последний орган"),
+                "curator": N_("куратор"), "separate": N_("отдельные ответы органов"),
+                "part": N_("информация направлена куратору")}
 
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:
-    """What a history entry says happened."""
+    """What a history entry says happened, in the interface language (step names stay as the diagram has them)."""
     if event.kind == "task_completed":
-        return f"Выполнено: {event.details.get('task') or step_names.get(event.step, event.step)}"
-    title = EVENT_TITLES.get(event.kind, event.kind)
-    return f"{title}: {step_names.get(event.step, 'ответ по сообщению')}" if event.step else title
+        return str(gettext("Выполнено: %(task)s",
+                           task=event.details.get("task") or step_names.get(event.step, event.step)))
+    title = str(gettext(EVENT_TITLES[event.kind])) if event.kind in EVENT_TITLES else str(event.kind)
+    if not event.step:
+        return title
+    step = step_names[event.step] if event.step in step_names else gettext("ответ по сообщению")
+    return f"{title}: {step}"
+
+
+def field_label(key: str) -> str:
+    """The label of a history detail field, in the interface language."""
+    return str(gettext(FIELD_LABELS[key])) if key in FIELD_LABELS else key
+
+
+def value_label(value: object) -> object:
+    """A history detail value as words, in the interface language; other values as they are."""
+    return gettext(VALUE_LABELS[value]) if isinstance(value, str) and value in VALUE_LABELS else value

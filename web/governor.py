@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from services.errors import Forbidden, Invalid
@@ -25,7 +26,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     """The curator registers a post in the Governor's VK or Telegram account."""
     if me().role != "curator":
-        raise Forbidden("Регистрировать посты Губернатора может куратор")
+        raise Forbidden(gettext("Регистрировать посты Губернатора может куратор"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         chosen = None if request.form.get("scope", "all") == "all" else request.form.getlist("bodies")
@@ -40,7 +41,8 @@ def new() -> ResponseReturnValue:
         except Invalid as exc:
             errors = exc.fields or {"__all__": exc.message}
         else:
-            flash(f"Пост зарегистрирован: № {case.id}. Органы получили задачи мониторинга", "success")
+            flash(gettext("Пост зарегистрирован: № %(id)s. Органы получили задачи мониторинга", id=case.id),
+                  "success")
             return redirect(url_for("governor.show", case_id=case.id))
     form = request.form if request.method == "POST" else {"scope": "all"}
     return render_template("governor_new.html", accounts=ACCOUNT_TITLES, errors=errors, values=form,

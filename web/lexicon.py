@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from models import Case, HumanTask
@@ -33,7 +34,9 @@ def add() -> ResponseReturnValue:
         entry = add_entry(session=db(), user=me(), list_name=list_name, pattern=request.form.get("pattern"))
     except Invalid as exc:
         return _page(exc.fields, list_name, request.form.get("pattern", ""))
-    flash(f"Добавлено в словарь «{LIST_TITLES[entry.list_name]}»: {entry.pattern}", "success")
+    # The list titles are msgids too: lexicon.html wraps the same Russian titles.
+    flash(gettext("Добавлено в словарь «%(list)s»: %(entry)s", list=gettext(LIST_TITLES[entry.list_name]),
+                  entry=entry.pattern), "success")
     return redirect(url_for("lexicon.index", _anchor=f"list-{entry.list_name}"))
 
 
@@ -42,7 +45,8 @@ def add() -> ResponseReturnValue:
 def remove(entry_id: int) -> ResponseReturnValue:
     """Remove an entry."""
     entry = remove_entry(session=db(), user=me(), entry_id=entry_id)
-    flash(f"Удалено из словаря «{LIST_TITLES.get(entry.list_name, entry.list_name)}»: {entry.pattern}", "success")
+    flash(gettext("Удалено из словаря «%(list)s»: %(entry)s",
+                  list=gettext(LIST_TITLES.get(entry.list_name, entry.list_name)), entry=entry.pattern), "success")
     return redirect(url_for("lexicon.index", _anchor=f"list-{entry.list_name}"))
 
 
@@ -57,7 +61,7 @@ def _page(errors: dict[str, str], list_name: str | None, pattern: str = "") -> R
 def dismiss(case_id: int) -> ResponseReturnValue:
     """The curator dismisses the clause-10 flag and goes back to the triage task."""
     dismiss_flags(session=db(), clock=clock(), user=me(), case_id=case_id)
-    flash("Отметка отклонена; это записано в историю случая", "success")
+    flash(gettext("Отметка отклонена; это записано в историю случая"), "success")
     task_id = request.form.get("task_id", "")
     if task_id.isdigit():
         return redirect(url_for("tasks.show", task_id=int(task_id)))

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,7 +73,7 @@ def _page(errors: dict[str, str] | None = None, values: dict[str, Any] | None = 
 def read_all() -> ResponseReturnValue:
     """Mark every notification read."""
     count = mark_all_read(session=db(), user=me(), now=clock().now())
-    flash(f"Отмечено прочитанными: {count}", "success")
+    flash(gettext("Отмечено прочитанными: %(count)s", count=count), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -111,5 +112,6 @@ def surge_rule() -> ResponseReturnValue:
                                      window_hours=form.get("surge_window_hours"))
     except Invalid as exc:
         return _page(errors=exc.fields, values=dict(form))
-    flash(f"Правило всплеска: не меньше {rule.threshold} сообщений за {rule.window_hours:g} ч", "success")
+    flash(gettext("Правило всплеска: не меньше %(threshold)s сообщений за %(hours)s ч", threshold=rule.threshold,
+                  hours=f"{rule.window_hours:g}"), "success")
     return redirect(url_for("notifications.index"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from services.cases import case_view
@@ -41,7 +42,7 @@ def show(task_id: int) -> ResponseReturnValue:
             flash(exc.message, "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
         else:
-            flash(f"Готово: «{task.name}»", "success")
+            flash(gettext("Готово: «%(task)s»", task=task.name), "success")
             return redirect(url_for("inbox.show"))
     form = open_task(session=db(), user=me(), task_id=task_id, clock=clock())
     view = case_view(session=db(), user=me(), case_id=form.task.case_id)

@@ -1,0 +1,176 @@
+"""The English interface: the language switch, English pages without leftover Russian chrome, a complete catalog."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from models import User
+from services.absences import KIND_TITLES as ABSENCE_KINDS
+from services.calendar_admin import KIND_TITLES as DAY_KINDS
+from services.calendar_admin import WEEKDAYS
+from services.lexicon import LIST_TITLES
+from tests.conftest import login, task_id_from
+from tests.web.test_main_path import register
+from web.admin import MONTHS
+from web.common import EVENT_TITLES, FIELD_LABELS, HTTP_MESSAGES, VALUE_LABELS
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+TRIAGE = "Отбор и классификация сообщения"  # step names come from the diagram and stay Russian
+
+
+def _catalog() -> Catalog:
+    with PO.open("rb") as po:
+        return read_po(po, locale="en")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled() -> None:
+    """The .mo is a build product (scripts/bootstrap.sh); compile it here too when it is missing or stale."""
+    if not MO.exists() or MO.stat().st_mtime < PO.stat().st_mtime:
+        with MO.open("wb") as mo:
+            write_mo(mo, _catalog())
+
+
+def _page(client: FlaskClient, path: str, status: int = 200) -> str:
+    response = client.get(path)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def _header(page: str) -> str:
+    match = re.search(r'<header class="top">.*?</header>', page, re.S)
+    assert match, "no header"
+    return _text(match.group(0))
+
+
+def _nav(page: str) -> str:
+    match = re.search(r"<nav>.*?</nav>", page, re.S)
+    assert match, "no navigation"
+    return _text(match.group(0))
+
+
+def _assert_english_chrome(page: str, person: User) -> None:
+    """The navigation and header have no Russian left except data: the person's name and body, and «Русский»,
+    the switch back, which names each language in that language."""
+    assert '<html lang="en">' in page
+    assert not CYRILLIC.search(_nav(page)), _nav(page)
+    header = _header(page).replace(person.full_name, "").replace("Русский", "")
+    if person.body is not None:
+        header = header.replace(person.body.short_name, "")
+    assert not CYRILLIC.search(header), header
+    assert "Русский" in _header(page)
+
+
+def _person(app: Flask, username: str) -> User:
+    with app.app_context():
+        session = app.extensions["otklik.sessions"]()
+        user: User = session.scalars(select(User).where(User.username == username)).one()
+        _ = user.body  # loaded before the session closes
+        session.expunge_all()
+        session.close()
+        return user
+
+
+def test_english_interface_and_back(app: Flask) -> None:
+    curator = login(app, "curator")
+    person = _person(app, "curator")
+    assert curator.post("/lang/en").status_code == 302
+
+    case_id = register(curator)
+    inbox = _page(curator, "/inbox")
+    _assert_english_chrome(inbox, person)
+    for text in ("Inbox", "Cases", "Processes", "Register a message", "Governor's posts", "Notifications", "Log out",
+                 "Step deadline", "Reply deadline", f"Message registered: case No. {case_id}"):
+        assert text in inbox, text
+    assert "Входящие" not in inbox and "Срок шага" not in inbox
+
+    task_id = task_id_from(inbox, TRIAGE)
+    task = _page(curator, f"/tasks/{task_id}")
+    _assert_english_chrome(task, person)
+    for text in ("Step deadline", "Overall reply deadline", "Status", "in progress", "Submit", "Body", "Theme"):
+        assert text in task, text
+    assert "Отправить" not in task and "Срок шага" not in task
+
+    case = _page(curator, f"/cases/{case_id}")
+    _assert_english_chrome(case, person)
+    for text in (f"Case № {case_id}", "Current tasks", "Process diagram", "History", "When", "Details",
+                 "Message registered", "Method:", "curator's form", "Source:"):
+        assert text in case, text
+    assert "Сообщение зарегистрировано" not in case and "Схема процесса" not in case
+
+    missing = _page(curator, "/no-such-page", 404)
+    assert "Page not found" in missing and "To the home page" in missing
+    _assert_english_chrome(missing, person)
+
+    assert curator.post("/lang/ru").status_code == 302
+    russian = _page(curator, "/inbox")
+    assert '<html lang="ru">' in russian
+    assert "Входящие" in russian and "Срок шага" in russian and "English" in _header(russian)
+    assert "Step deadline" not in russian
+
+
+def test_login_page_in_english(app: Flask) -> None:
+    client = app.test_client()
+    assert client.post("/lang/en").status_code == 302
+    page = _page(client, "/login")
+    assert '<html lang="en">' in page
+    for text in ("Log in to Otklik", "Username", "Password", "Handling messages from open sources"):
+        assert text in page, text
+    assert not CYRILLIC.search(_header(page).replace("Русский", ""))
+    refused = client.post("/login", data={"username": "curator", "password": "wrong"})
+    assert refused.status_code == 401 and "Wrong username or password" in refused.get_data(as_text=True)
+    assert "Вход в «Отклик»" in _page(app.test_client(), "/login")  # Russian stays the default
+
+
+def test_every_message_has_an_english_translation() -> None:
+    catalog = _catalog()
+    assert not catalog.fuzzy
+    messages = [m for m in catalog if m.id]
+    assert messages
+    for message in messages:
+        strings = [str(s or "") for s in (message.string if isinstance(message.string, (tuple, list))
+                                          else [message.string])]
+        assert all(s.strip() for s in strings), f"no translation for «{message.id}»"
+        assert not message.fuzzy, f"fuzzy: «{message.id}»"
+        msgid = str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id)
+        for text in strings:
+            assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", msgid)), msgid
+
+
+def test_catalog_covers_the_sources() -> None:
+    """Every string wrapped in web/ and templates/ is in the .po (run pybabel extract and update after adding one)."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
+    extracted = {message for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map)
+                 if isinstance(message, str)}
+    translated = {m.id for m in _catalog() if m.id and m.string}
+    assert extracted, "nothing extracted: check babel.cfg"
+    assert extracted - translated == set()
+
+
+def test_labels_shown_through_gettext_are_translated() -> None:
+    """Templates and web/common.py translate these dictionaries' Russian values at render time."""
+    translated = {m.id for m in _catalog() if m.id and m.string}
+    labels = [*ABSENCE_KINDS.values(), *DAY_KINDS.values(), *WEEKDAYS.values(), *LIST_TITLES.values(), *MONTHS,
+              *EVENT_TITLES.values(), *FIELD_LABELS.values(), *HTTP_MESSAGES.values(),
+              *(v for v in VALUE_LABELS.values() if CYRILLIC.search(v))]
+    assert [label for label in labels if label not in translated] == []
