@@ -42,13 +42,13 @@ class Case(Base):
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the engine steps the case
     path: Mapped[list[str]] = mapped_column(JSON, default=list)  # diagram elements passed, for the case page
     active_steps: Mapped[list[str]] = mapped_column(JSON, default=list)  # elements under way (tasks, subprocesses)
     version: Mapped[int] = mapped_column(default=1)
     channel: Mapped[Channel] = relationship(lazy="joined")
-    theme: Mapped[Theme | None] = relationship(lazy="joined")
-    location: Mapped[Location | None] = relationship(lazy="joined")
+    theme: Mapped[Theme | None] = relationship()
+    location: Mapped[Location | None] = relationship()
     body: Mapped[Body | None] = relationship(lazy="joined")
     __mapper_args__ = {"version_id_col": version}
 
@@ -76,8 +76,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     case: Mapped[Case] = relationship(lazy="joined")
     body: Mapped[Body | None] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
 class Timer(Base):

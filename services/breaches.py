@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.timers import due_after
-from models import Body, Breach, Case, HumanTask, ProcessVersion, User
+from models import Body, Breach, Case, HumanTask, User
 from services.calendars import calendar_resolver
-from services.library import bundle_of
+from services.library import bundle_for
 from services.workflow import add_event
 
 
@@ -31,9 +31,7 @@ def settle(*, session: Session, case: Case, task: HumanTask, user: User, now: da
 
 def check_competence(*, session: Session, case: Case, task: HumanTask, user: User, now: datetime) -> None:
     """Clause 8.2: "not our competence" must reach the curator within 60 minutes of the case reaching the body."""
-    version = session.get(ProcessVersion, case.process_version_id)
-    assert version is not None
-    duration = bundle_of(version).parameters.durations.get("competence")
+    duration = bundle_for(session=session, version_id=case.process_version_id).parameters.durations.get("competence")
     if duration is None:
         return
     calendar = calendar_resolver(session=session, tenant_id=case.tenant_id)(task.body.code if task.body else None)

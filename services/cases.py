@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, ProcessVersion, Theme, User
+from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
 from services.errors import Duplicate, Invalid, NotFound
 from services.lexicon import detect_flags
-from services.library import CASE_PROCESS, bundle_of, current_version
+from services.library import CASE_PROCESS, bundle_for, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -145,9 +145,7 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
     history = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                               .order_by(CaseEvent.at, CaseEvent.id)).all()
     drafts = session.scalars(select(Draft).where(Draft.case_id == case.id).order_by(Draft.number)).all()
-    version = session.get(ProcessVersion, case.process_version_id)
-    assert version is not None
-    bundle = bundle_of(version)
+    bundle = bundle_for(session=session, version_id=case.process_version_id)
     earlier, later = linked_cases(session=session, case=case)
     return CaseView(case=case, open_tasks=[t for t in tasks if t.state == "open"], history=list(history),
                     drafts=list(drafts), diagram_xml=bundle.diagram_xml(),

@@ -46,6 +46,21 @@ def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> Proc
     return version
 
 
+_bundles: dict[tuple[str, int], ProcessBundle] = {}
+
+
 def bundle_of(version: ProcessVersion) -> ProcessBundle:
-    """The parsed, cached bundle of a stored version."""
+    """The parsed bundle of a stored version."""
     return load_bundle(version.files, version.process_id)
+
+
+def bundle_for(*, session: Session, version_id: int) -> ProcessBundle:
+    """The parsed bundle of a version id; versions never change, so it is read and parsed once per database."""
+    bind = session.get_bind()
+    key = (str(bind.engine.url), version_id)
+    if key not in _bundles:
+        version = session.get(ProcessVersion, version_id)
+        if version is None:
+            raise LookupError(f"Версия процесса {version_id} не найдена")
+        _bundles[key] = bundle_of(version)
+    return _bundles[key]

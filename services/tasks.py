@@ -7,19 +7,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
 from engine.forms import FormSchema
-from models import Body, Case, Draft, HumanTask, Location, ProcessVersion, Theme, ThemeGroup, User
+from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, User
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
-from services.library import bundle_of
+from services.library import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
 from services.repeats import is_repeat
@@ -29,34 +29,39 @@ from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 @dataclass
 class Inbox:
-    """The open tasks a person works on, sorted by deadline, with counts."""
+    """The open tasks a person works on, sorted by deadline (the first `limit`), with counts of all of them."""
 
     tasks: list[HumanTask]
     counts: dict[str, int]
     overdue: int
+    total: int
 
 
-def inbox(*, session: Session, user: User, clock: Clock) -> Inbox:
+INBOX_PAGE = 100
+
+
+def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,
+          limit: int = INBOX_PAGE) -> Inbox:
     """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
-    query = select(HumanTask).where(HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open")
+    scope = [HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open"]
     if user.role == "curator":
-        query = query.where(HumanTask.role == "curator")
+        scope.append(HumanTask.role == "curator")
     elif user.role == "executor":
-        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id,
-                            HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id))
+        scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id,
+                  HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id)]
     elif user.role == "responsible":
-        query = query.where(HumanTask.role == "executor", HumanTask.body_id == user.body_id)
+        scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id]
     else:
-        return Inbox([], {}, 0)
-    query = query.order_by(sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at,
-                           HumanTask.created_at)
-    tasks = list(session.scalars(query))
-    counts: dict[str, int] = {}
-    for task in tasks:
-        counts[task.name] = counts.get(task.name, 0) + 1
-    now = clock.now()
-    overdue = sum(1 for t in tasks if t.due_at and t.due_at < now)
-    return Inbox(tasks, counts, overdue)
+        return Inbox([], {}, 0, 0)
+    if case_id is not None:
+        scope.append(HumanTask.case_id == case_id)
+    counts = {name: n for name, n in session.execute(
+        select(HumanTask.name, func.count()).where(*scope).group_by(HumanTask.name).order_by(HumanTask.name))}
+    overdue = session.scalar(select(func.count()).select_from(HumanTask).where(*scope, HumanTask.due_at < clock.now()))
+    query = select(HumanTask).where(*scope).order_by(
+        sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    tasks = list(session.scalars(query.limit(limit)))
+    return Inbox(tasks, counts, overdue or 0, sum(counts.values()))
 
 
 def _visible_task(session: Session, user: User, task_id: int) -> HumanTask:
@@ -100,9 +105,7 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> Ta
 
 
 def _form_of(session: Session, task: HumanTask) -> FormSchema:
-    version = session.get(ProcessVersion, task.case.process_version_id)
-    assert version is not None
-    form = bundle_of(version).forms[task.form]
+    form = bundle_for(session=session, version_id=task.case.process_version_id).forms[task.form]
     return form.with_options(form_options(session=session, tenant_id=task.tenant_id, lists=form.option_lists))
 
 

@@ -11,18 +11,16 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
 from engine.timers import Duration, ParameterError
-from models import Body, Breach, Case, CaseEvent, HumanTask, ProcessVersion, Tenant, Timer, User
+from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
 from services.errors import Conflict, Invalid
-from services.library import bundle_of
+from services.library import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
 
 
 def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
     """A runner for the case's own frozen process version and its tenant's calendars."""
-    version = session.get(ProcessVersion, case.process_version_id)
-    assert version is not None
     tenant = session.get(Tenant, case.tenant_id)
     assert tenant is not None
     try:
@@ -31,7 +29,7 @@ def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
         raise Invalid(f"Сроки организации «{tenant.name}» заданы неверно: {exc}") from exc
     context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id),
                             deadline_overrides=overrides)
-    return Runner(bundle_of(version), context)
+    return Runner(bundle_for(session=session, version_id=case.process_version_id), context)
 
 
 def run_step(step: Callable[[], Snapshot]) -> Snapshot:
@@ -147,8 +145,6 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
 
 def _clause(session: Session, case: Case, step: str) -> str:
     """The regulation clause whose deadline a step breaks."""
-    version = session.get(ProcessVersion, case.process_version_id)
-    assert version is not None
-    params = bundle_of(version).parameters
+    params = bundle_for(session=session, version_id=case.process_version_id).parameters
     name = "case_urgent" if step == "case" and case.importance == "high" else step
     return params.durations[name].clause if name in params.durations else ""

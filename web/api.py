@@ -14,7 +14,7 @@ from models import CaseEvent, Draft, HumanTask, User
 from services.auth import authenticate, issue_token, user_by_token
 from services.cases import case_view, register_message
 from services.errors import Duplicate, Invalid, ServiceError
-from services.tasks import complete_task, inbox, open_task
+from services.tasks import INBOX_PAGE, complete_task, inbox, open_task
 from web.common import clock, csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -102,7 +102,10 @@ def messages() -> ResponseReturnValue:
 @token_required
 def tasks() -> ResponseReturnValue:
     """The caller's open tasks, by deadline."""
-    return {"tasks": [_task_json(t) for t in inbox(session=db(), user=_user(), clock=clock()).tasks]}
+    case_id = request.args.get("case_id", type=int)
+    limit = min(max(request.args.get("limit", default=INBOX_PAGE, type=int) or INBOX_PAGE, 1), 500)
+    found = inbox(session=db(), user=_user(), clock=clock(), case_id=case_id, limit=limit)
+    return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total}
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -119,7 +122,8 @@ def task(task_id: int) -> ResponseReturnValue:
 def complete(task_id: int) -> ResponseReturnValue:
     """Complete a task with the form's fields as a JSON object."""
     done = complete_task(session=db(), user=_user(), task_id=task_id, form_data=_json_body(), clock=clock())
-    return {"task": _task_json(done), "case_status": done.case.status}
+    following = inbox(session=db(), user=_user(), clock=clock(), case_id=done.case_id).tasks
+    return {"task": _task_json(done), "case_status": done.case.status, "next_tasks": [_task_json(t) for t in following]}
 
 
 @bp.get("/cases/<int:case_id>")
