@@ -21,7 +21,10 @@ def login() -> ResponseReturnValue:
         user = authenticate(session=db(), username=request.form.get("username", ""),
                             password=request.form.get("password", ""))
         if user is not None:
-            session.clear()
+            language = session.get("lang")
+            session.clear()  # a fresh session on login; the chosen language stays
+            if language:
+                session["lang"] = language
             login_user(user)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")

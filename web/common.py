@@ -52,7 +52,7 @@ def msk(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
 
 
 def _locale() -> str:
-    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "ru"
+    return session.get("lang") or "ru"  # Russian first, whatever the browser prefers
 
 
 def install(app: Flask) -> None:
