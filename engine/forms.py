@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ class FormSchema:
 
     def with_options(self, options: Mapping[str, Sequence[tuple[str, str]]]) -> FormSchema:
         """A copy whose x-options fields list the given (value, title) choices."""
+        if not self.option_lists:
+            return self
         schema = copy.deepcopy(dict(self.schema))
         for prop in schema["properties"].values():
             source = prop.get("x-options")
@@ -125,11 +128,17 @@ class FormSchema:
         unknown = set(raw) - set(self._properties()) - {"csrf_token", "version"}
         for key in sorted(unknown):
             errors[key] = "Такого поля нет в форме"
-        validator = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = _validator(json.dumps(self.schema, sort_keys=True))
         for error in validator.iter_errors(data):
             key = _field_of(error)
             errors.setdefault(key, _message(error, self._properties().get(key, {})))
         return {key: data.get(key) for key in self._properties()}, errors
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema: str) -> Draft202012Validator:
+    """A validator per distinct schema (building one costs more than validating a form)."""
+    return Draft202012Validator(json.loads(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _coerce(prop: Mapping[str, Any], value: Any) -> Any:

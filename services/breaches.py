@@ -21,6 +21,10 @@ def _late_minutes(session: Session, case: Case, body: Body | None, due: datetime
 
 def settle(*, session: Session, case: Case, task: HumanTask, user: User, now: datetime) -> None:
     """When a late step (or the whole case) is finished, record who finished it and how late."""
+    late_step = task.due_at is not None and now > task.due_at
+    late_case = case.status == "closed" and case.due_at is not None and now > case.due_at
+    if not (late_step or late_case):
+        return  # no breach of this step or of the case can be open
     rows = session.scalars(select(Breach).where(Breach.case_id == case.id, Breach.done_at.is_(None))).all()
     for breach in rows:
         if breach.task_guid == task.task_guid or (breach.step == "case" and case.status == "closed"):

@@ -41,7 +41,7 @@ INBOX_PAGE = 100
 
 
 def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,
-          limit: int = INBOX_PAGE) -> Inbox:
+          limit: int = INBOX_PAGE, summary: bool = True) -> Inbox:
     """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
     scope = [HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open"]
     if user.role == "curator":
@@ -55,12 +55,14 @@ def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = N
         return Inbox([], {}, 0, 0)
     if case_id is not None:
         scope.append(HumanTask.case_id == case_id)
-    counts = {name: n for name, n in session.execute(
-        select(HumanTask.name, func.count()).where(*scope).group_by(HumanTask.name).order_by(HumanTask.name))}
-    overdue = session.scalar(select(func.count()).select_from(HumanTask).where(*scope, HumanTask.due_at < clock.now()))
     query = select(HumanTask).where(*scope).order_by(
         sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
     tasks = list(session.scalars(query.limit(limit)))
+    if not summary:
+        return Inbox(tasks, {}, 0, len(tasks))
+    counts = {name: n for name, n in session.execute(
+        select(HumanTask.name, func.count()).where(*scope).group_by(HumanTask.name).order_by(HumanTask.name))}
+    overdue = session.scalar(select(func.count()).select_from(HumanTask).where(*scope, HumanTask.due_at < clock.now()))
     return Inbox(tasks, counts, overdue or 0, sum(counts.values()))
 
 
@@ -213,7 +215,8 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         from services.attachments import bind_pending  # here: services.attachments imports this module
 
         bind_pending(session=session, task=task, draft=draft)
-    current = current_draft(session, case, task)
+    decided = data.get("approval_decision") or data.get("published_url")
+    current = current_draft(session, case, task) if decided else None
     if data.get("approval_decision") and current is not None:
         current.decision = data["approval_decision"]
         current.comment = data.get("approval_comment")

@@ -50,7 +50,6 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     case.path = snapshot.completed_steps
     case.active_steps = snapshot.active_steps
     session.flush()  # the version check on the case row, before anything else is written
-    bodies = {b.code: b for b in session.scalars(select(Body).where(Body.tenant_id == case.tenant_id))}
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
     existing = {t.task_guid: t for t in session.scalars(
         select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
@@ -62,6 +61,8 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         row.completed_at = now
         row.completed_by_id = actor.id if actor and guid == completed_guid else None
     opened = []
+    fresh = [t for t in snapshot.open_tasks if t.id not in existing]
+    bodies = {b.code: b for b in session.scalars(select(Body).where(Body.tenant_id == case.tenant_id))} if fresh else {}
     for task in snapshot.open_tasks:
         if task.id in existing:
             if deadline_of.get(task.id):
@@ -100,7 +101,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         add_event(session=session, case=case, at=now, actor=actor, kind="closed",
                   details={"outcome": case.outcome})
     session.flush()
-    _apply_effects(session=session, case=case, snapshot=snapshot, now=now, bodies=bodies)
+    _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
     return opened
 
@@ -116,8 +117,7 @@ def add_event(*, session: Session, case: Case, at: datetime, actor: User | None,
     return event
 
 
-def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime,
-                   bodies: dict[str, Body]) -> None:
+def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
     """Record breaches and notifications the diagram's service tasks asked for."""
     for effect in snapshot.effects:
         step = str(effect.params.get("step", ""))

@@ -105,7 +105,8 @@ def tasks() -> ResponseReturnValue:
     case_id = request.args.get("case_id", type=int)
     limit = min(max(request.args.get("limit", default=INBOX_PAGE, type=int) or INBOX_PAGE, 1), 500)
     found = inbox(session=db(), user=_user(), clock=clock(), case_id=case_id, limit=limit)
-    return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total}
+    return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total, "counts": found.counts,
+            "overdue": found.overdue}
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -122,7 +123,7 @@ def task(task_id: int) -> ResponseReturnValue:
 def complete(task_id: int) -> ResponseReturnValue:
     """Complete a task with the form's fields as a JSON object."""
     done = complete_task(session=db(), user=_user(), task_id=task_id, form_data=_json_body(), clock=clock())
-    following = inbox(session=db(), user=_user(), clock=clock(), case_id=done.case_id).tasks
+    following = inbox(session=db(), user=_user(), clock=clock(), case_id=done.case_id, summary=False).tasks
     return {"task": _task_json(done), "case_status": done.case.status, "next_tasks": [_task_json(t) for t in following]}
 
 

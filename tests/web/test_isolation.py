@@ -33,7 +33,7 @@ def test_another_body_can_neither_see_nor_complete(app: Flask) -> None:
                                                "reply_text": "чужой ответ"}).status_code == 404
     assert roads.get(f"/cases/{case_id}").status_code == 404
     headers = api_token(roads, "kdh.exec1")
-    assert roads.get("/api/v1/tasks", headers=headers).json == {"tasks": [], "total": 0}
+    assert roads.get("/api/v1/tasks", headers=headers).json["tasks"] == []
     response = roads.post(f"/api/v1/tasks/{draft}/complete", json={"draft_outcome": "draft"}, headers=headers)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     assert roads.get(f"/api/v1/cases/{case_id}", headers=headers).status_code == 404
