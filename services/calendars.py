@@ -18,7 +18,8 @@ _CHANGED = "otklik.calendar_changed"
 
 def calendar_resolver(*, session: Session, tenant_id: int) -> Callable[[str | None], WorkingCalendar]:
     """A function from a body code (or None for the tenant's default) to that body's working calendar."""
-    revision = session.scalar(select(Tenant.calendar_revision).where(Tenant.id == tenant_id)) or 0
+    tenant = session.get(Tenant, tenant_id)  # usually already loaded with the person
+    revision = tenant.calendar_revision if tenant else 0
     # Calendars built inside a transaction that changed them are not shared: it may still roll back.
     private = session.info.get(_CHANGED, False)
 

@@ -8,6 +8,7 @@ Cyrillic, so «cука» with a Latin «c» is still found.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -103,7 +104,13 @@ def load_lexicon(*, session: Session, tenant_id: int) -> Lexicon:
                            .where(LexiconEntry.tenant_id == tenant_id))
     for list_name, pattern in rows:
         entries.setdefault(list_name, []).append(pattern)
-    return Lexicon.of(entries)
+    return _compiled(tuple((name, tuple(sorted(patterns))) for name, patterns in sorted(entries.items())))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Lexicon:
+    """Lists compiled once for as long as nobody edits them."""
+    return Lexicon.of({name: list(patterns) for name, patterns in entries})
 
 
 def detect_flags(*, session: Session, tenant_id: int, text: str) -> list[dict[str, Any]]:
