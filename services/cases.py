@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,19 +82,25 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",
                 process_version_id=version.id, state="",
                 flags=detect_flags(session=session, tenant_id=actor.tenant_id, text=body_text))
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        _refuse_duplicate(session, actor.tenant_id, key)
-        raise
+    insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)
     add_event(session=session, case=case, at=clock.now(), actor=actor, kind="registered",
               details={"source": source, "channel": channel_row.name})
     runner = runner_for(session=session, case=case, clock=clock)
     snapshot = run_step(lambda: runner.start({"case_id": case.id, "channel": channel_row.code}))
     apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
     return case
+
+
+def insert_case(*, session: Session, case: Case,
+                refuse_duplicate: Callable[[Session, int, str], None]) -> None:
+    """Insert a new case; when someone registered the same link meanwhile, refuse it as that duplicate."""
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        refuse_duplicate(session, case.tenant_id, case.url_key)
+        raise
 
 
 def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:

@@ -10,14 +10,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.clock import Clock
 from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
-from services.cases import TENANT_WIDE_ROLES, normalize_link, visible_case
+from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, visible_case
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.library import current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -85,13 +84,7 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
                 registered_by_id=actor.id, source="form", status="open", process_version_id=version.id, state="")
     runner = runner_for(session=session, case=case, clock=clock)
     _refuse_finished_period(runner.parameters, runner.context.calendar_for(None), moment, now)
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        _refuse_duplicate(session, actor.tenant_id, key)
-        raise
+    insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)
     add_event(session=session, case=case, at=now, actor=actor, kind="registered",
               details={"source": "form", "channel": channel.name, "bodies": codes})
     data = {"case_id": case.id, "channel": code, "bodies": codes,
