@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine.clock import FixedClock
-from models import Draft
-from tests.conftest import api_token, login, task_id_from
+from models import Breach, Draft
+from services.timers import fire_due_timers
+from tests.conftest import MSK, api_token, login, task_id_from
 from tests.web.test_main_path import MESSAGE, TRIAGE, open_inbox_task, register
 
 PUBLISHED = {"published_url": "https://vk.com/wall-1_100?reply=9", "published_at": "2026-11-24T10:00"}
@@ -151,3 +152,24 @@ def test_repeat_message_is_linked_and_its_reply_states_measures(app: Flask) -> N
                                                       "measures_taken": "Заменена задвижка, вода подаётся"})
     assert response.status_code == 302
     assert MESSAGE["author"] in page
+
+
+def test_a_deadline_on_the_fan_out_keeps_the_parts_already_sent(app: Flask, clock: FixedClock,
+                                                                  sessions: Any) -> None:
+    case_id = triaged(app, bodies=["kdh", "kgkh"], order="parallel")
+    roads, housing = login(app, "kdh.exec1"), login(app, "kgkh.exec1")
+    part = open_inbox_task(roads, "Подготовка информации органа (п. 8.9)")
+    response = roads.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Яму заделаем"})
+    assert response.status_code == 302
+    # Each part is due 5 WH after the body received it: Tue 10:00 -> 15:48. The housing committee is late.
+    clock.set(datetime(2026, 11, 24, 15, 49, tzinfo=MSK))
+    assert fire_due_timers(sessions=sessions, clock=clock) == 1
+    with sessions() as session:
+        breaches = session.scalars(select(Breach).where(Breach.case_id == case_id)).all()
+        assert [(b.step, b.clause, b.body_id is not None) for b in breaches] == [("part", "8.9", True)]
+    data = case_json(login(app, "curator"), case_id)
+    assert [(d["kind"], d["text"]) for d in data["drafts"]] == [("part", "Яму заделаем")], "the sent part is kept"
+    part = open_inbox_task(housing, "Подготовка информации органа (п. 8.9)")
+    response = housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дали"})
+    assert response.status_code == 302
+    assert open_inbox_task(login(app, "curator"), "Решение об общем ответе (п. 8.9)")
