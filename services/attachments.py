@@ -142,7 +142,8 @@ def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename
 
 def pending(*, session: Session, task: HumanTask) -> list[Attachment]:
     """Files uploaded for the next draft of this task's body (or of the curators), not yet bound to a draft."""
-    team = User.body_id == task.body_id if task.body_id is not None else User.body_id.is_(None)
+    # A curator's task (the 8.9 common reply) carries the body it is about; its files are the curators' own.
+    team = User.role == "curator" if task.role == "curator" else User.body_id == task.body_id
     return list(session.scalars(select(Attachment).where(
         Attachment.case_id == task.case_id, Attachment.draft_id.is_(None),
         Attachment.uploaded_by_id.in_(select(User.id).where(team))).order_by(Attachment.id)))

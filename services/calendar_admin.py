@@ -199,6 +199,8 @@ def import_calendar(*, session: Session, clock: Clock, actor: User, year: object
                     content: bytes) -> Change:
     """Load or replace one year of the production calendar from an xmlcalendar.ru file; nothing changes on error."""
     require_admin(actor)
+    if actor.tenant.kind != "region":
+        raise Forbidden("Производственный календарь загружает администратор области: он общий для всех организаций")
     number = _year(year)
     if not filename.lower().endswith(".xml"):
         _refuse_file(f"«{filename or 'без имени'}» — не файл .xml; нужен файл в формате xmlcalendar.ru")

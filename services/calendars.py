@@ -28,6 +28,8 @@ def calendar_resolver(*, session: Session, tenant_id: int) -> Callable[[str | No
         if private:
             return _build(session, tenant_id, body_code)
         if key not in _cache:
+            for stale in [k for k in _cache if k[0] == tenant_id and k[1] < revision]:
+                del _cache[stale]  # calendars of earlier revisions are never asked for again
             _cache[key] = _build(session, tenant_id, body_code)
         return _cache[key]
 

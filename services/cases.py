@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
-from services.errors import Duplicate, Invalid, NotFound
+from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -48,6 +48,7 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
                      author: Any, text: Any, published_at: Any, attachments: Any = None,
                      process_id: str = CASE_PROCESS) -> Case:
     """Register a message as a new case and start its workflow; the same link twice is a Duplicate."""
+    require_curator(actor)
     errors: dict[str, str] = {}
     channel_row = session.scalar(select(Channel).where(Channel.code == str(channel or "")))
     if channel_row is None:
@@ -89,6 +90,12 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     snapshot = run_step(lambda: runner.start({"case_id": case.id, "channel": channel_row.code}))
     apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
     return case
+
+
+def require_curator(user: User) -> None:
+    """Messages are registered by the curator (clause 8.1), by hand or through a monitoring system's account."""
+    if user.role != "curator":
+        raise Forbidden("Регистрировать сообщения может куратор")
 
 
 def insert_case(*, session: Session, case: Case,

@@ -45,6 +45,12 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class CaseChanged(Conflict):
+    """Someone completed another task of the same case at the same moment; this task is still open."""
+
+    code = "case_changed"
+
+
 class Duplicate(Conflict):
     """The same message was already registered."""
 

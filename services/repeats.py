@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from models import Case, CaseLink, User
 from services.cases import visible_case
-from services.errors import Invalid
+from services.errors import Forbidden, Invalid
 from services.workflow import add_event
 
 # How far back the same theme and location count as the same question.
@@ -68,7 +68,7 @@ def suggestions(*, session: Session, user: User, case_id: int, limit: int = 10) 
 def link_case(*, session: Session, clock: Clock, user: User, case_id: int, earlier_id: int) -> CaseLink:
     """The curator marks a case as a repeat of an earlier one; both cases show the link."""
     if user.role != "curator":
-        raise Invalid("Связывать повторные сообщения может куратор")
+        raise Forbidden("Связывать повторные сообщения может куратор")
     case = visible_case(session=session, user=user, case_id=case_id)
     earlier = visible_case(session=session, user=user, case_id=earlier_id)
     if earlier.id == case.id:

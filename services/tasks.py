@@ -17,7 +17,7 @@ from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, Us
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import MOSCOW, visible_case
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
@@ -142,6 +142,9 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
             settle(session=session, case=case, task=task, user=user, now=now)
     except StaleDataError:
         session.refresh(task)
+        if task.state == "open":  # another task of the case (e.g. a parallel part, 8.9) moved it on first
+            raise CaseChanged("Случай только что изменил другой участник: проверьте форму и отправьте её ещё раз") \
+                from None
         raise _already_done(task) from None
     return task
 

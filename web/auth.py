@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
 from services.auth import authenticate
-from web.common import LANGUAGES, db, me
+from web.common import LANGUAGES, db, local_target, me
 
 bp = Blueprint("auth", __name__)
 
@@ -26,9 +28,7 @@ def login() -> ResponseReturnValue:
             if language:
                 session["lang"] = language
             login_user(user)
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("inbox.index"))
+            return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
         error = gettext("Неверное имя пользователя или пароль")
     return render_template("login.html", error=error), 401 if error else 200
 
@@ -46,7 +46,9 @@ def language(code: str) -> ResponseReturnValue:
     """Switch between Russian and English."""
     if code in LANGUAGES:
         session["lang"] = code
-    return redirect(request.referrer or url_for("inbox.index"))
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return redirect(local_target(back, url_for("inbox.index")))
 
 
 __all__ = ["bp", "me"]

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from services.cases import CaseView, case_view, list_cases, register_message
-from services.errors import Duplicate, Forbidden, Invalid
+from services.cases import CaseView, case_view, list_cases, register_message, require_curator
+from services.errors import Duplicate, Invalid
 from services.reference import channels
 from services.repeats import Suggestion, link_case, suggestions
-from web.common import clock, db, me
+from web.common import clock, db, local_target, me
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -30,8 +30,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """The curator registers a message found in an open source."""
-    if me().role != "curator":
-        raise Forbidden(gettext("Регистрировать сообщения может куратор"))
+    require_curator(me())
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -79,8 +78,7 @@ def link(case_id: int) -> ResponseReturnValue:
     link_case(session=db(), clock=clock(), user=me(), case_id=case_id, earlier_id=int(earlier))
     flash(gettext("Случай № %(case)s связан со случаем № %(earlier)s как повторное сообщение", case=case_id,
                   earlier=earlier), "success")
-    return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith("/")
-                    else url_for("cases.show", case_id=case_id))
+    return redirect(local_target(request.form.get("back"), url_for("cases.show", case_id=case_id)))
 
 
 @bp.get("/<int:case_id>/diagram.bpmn")

@@ -46,6 +46,13 @@ def me() -> User:
     return cast(User, current_user._get_current_object())
 
 
+def local_target(target: str | None, default: str) -> str:
+    """A redirect target only if it is a path on this site (no //host, no backslash tricks), else the default."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return default
+
+
 def msk(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     """A moment as Moscow time, 24.11.2026 14:05."""
     return moment.astimezone(MOSCOW).strftime(fmt) if moment else "—"

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from services.cases import case_view
-from services.errors import Conflict, Invalid
+from services.errors import CaseChanged, Conflict, Invalid
 from services.tasks import complete_task, open_task
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
@@ -35,7 +35,7 @@ def show(task_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         try:
             task = complete_task(session=db(), user=me(), task_id=task_id, form_data=_form_data(), clock=clock())
-        except Invalid as exc:
+        except (Invalid, CaseChanged) as exc:  # nothing saved: show the form again with what was typed
             errors = exc.fields or {"__all__": exc.message}
             values = _form_data()
         except Conflict as exc:

@@ -128,3 +128,24 @@ def test_task_form_over_api_validates_like_the_page(app: Flask) -> None:
     assert response.status_code == 422
     assert response.json["error"]["fields"] == {"reply_kind": "Выберите значение из списка",
                                                 "reply_text": "Заполните это поле"}
+
+
+def test_only_the_curator_registers_messages_over_the_api(app: Flask) -> None:
+    from tests.web.test_main_path import MESSAGE
+
+    client = app.test_client()
+    for username in ("kdh.exec1", "leader"):
+        response = client.post("/api/v1/messages", json=MESSAGE, headers=api_token(client, username))
+        assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+
+
+def test_redirects_stay_on_this_site(app: Flask) -> None:
+    curator = login(app, "curator")
+    earlier = register(curator, url="https://vk.com/wall-1_7")
+    for n, back in enumerate(("//evil.example/x", "/\\evil.example", "https://evil.example/")):
+        case_id = register(curator, url=f"https://vk.com/wall-1_{100 + n}")
+        response = curator.post(f"/cases/{case_id}/links", data={"earlier_id": str(earlier), "back": back})
+        assert response.headers["Location"] == f"/cases/{case_id}", back
+    client = app.test_client()
+    response = client.post("/login?next=//evil.example", data={"username": "curator", "password": "otklik-demo"})
+    assert response.headers["Location"] == "/"
