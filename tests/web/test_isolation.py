@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 import services.tasks
 from models import CaseEvent, Draft
 from tests.conftest import api_token, login
-from tests.web.test_main_path import TRIAGE, open_inbox_task, register
+from tests.web.test_main_path import MESSAGE, TRIAGE, open_inbox_task, register
 
 
 def triaged_case(app: Flask) -> tuple[int, int]:
@@ -131,8 +131,6 @@ def test_task_form_over_api_validates_like_the_page(app: Flask) -> None:
 
 
 def test_only_the_curator_registers_messages_over_the_api(app: Flask) -> None:
-    from tests.web.test_main_path import MESSAGE
-
     client = app.test_client()
     for username in ("kdh.exec1", "leader"):
         response = client.post("/api/v1/messages", json=MESSAGE, headers=api_token(client, username))
