@@ -77,11 +77,6 @@ def sniff(head: bytes) -> Kind | None:
     return next((kind for kind in KINDS if kind.matches(head)), None)
 
 
-def kind_of(content_type: str) -> Kind | None:
-    """The accepted type with this content type."""
-    return next((kind for kind in KINDS if kind.content_type == content_type), None)
-
-
 def display_name(filename: str | None, kind: Kind) -> str:
     """The uploaded name without folders or control characters, with an extension that fits the real type."""
     base = re.split(r"[\\/]", filename or "")[-1]

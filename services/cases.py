@@ -36,7 +36,8 @@ def normalize_link(url: str) -> str:
     return urlunsplit(("", host, parts.path.rstrip("/"), query, ""))
 
 
-def _parse_moment(value: Any) -> datetime:
+def parse_moment(value: Any) -> datetime:
+    """An aware moment from a form or JSON value; a time without a zone is Moscow time."""
     if isinstance(value, datetime):
         moment = value
     else:
@@ -64,7 +65,7 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
         errors["text"] = f"Вставьте текст сообщения (до {MAX_TEXT} символов)"
     moment = None
     try:
-        moment = _parse_moment(published_at)
+        moment = parse_moment(published_at)
         if moment > clock.now() + timedelta(minutes=5):
             errors["published_at"] = "Время публикации не может быть в будущем"
     except (TypeError, ValueError):

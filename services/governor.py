@@ -16,7 +16,7 @@ from engine.calendar import WorkingCalendar
 from engine.clock import Clock
 from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
-from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, visible_case
+from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, parse_moment, visible_case
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.library import current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -105,14 +105,10 @@ def _host(link: str) -> str:
 
 def _moment(value: Any) -> datetime | None:
     """An aware moment from a form or JSON value; a time without a zone is Moscow time."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value or "").strip())
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
+    try:
+        return parse_moment(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _chosen_bodies(available: list[Body], chosen: Sequence[str] | None, errors: dict[str, str]) -> list[str]:
