@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _spiff_timer
+
+# Times are stored in UTC and shown to people in Moscow time (the oblast's zone).
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 class Clock(Protocol):

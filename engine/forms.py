@@ -9,12 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+from engine.clock import MOSCOW
+
 SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "array")
 SUPPORTED_FORMATS = ("uri", "date-time")
 

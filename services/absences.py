@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from models import Absence, Case, HumanTask, User
 from models.org import BODY_ROLES
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 KIND_TITLES = {"illness": "Болезнь", "leave": "Отпуск", "business_trip": "Командировка", "study": "Обучение",
                "other": "Другая причина"}
 MAX_REASON = 300

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, NoReturn
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,14 +24,13 @@ from engine.calendar import (
     parse_xmlcalendar,
 )
 from engine.calendar import OverrideDay as CalendarOverride
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from models import Body, CalendarYear, Case, OverrideDay, Tenant, Timer, User
 from services.calendars import bump_revision, calendar_resolver
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.reference import bodies
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 KIND_TITLES = {NON_WORKING: "нерабочий", SHORTENED: "сокращённый", WORKING: "рабочий"}
 WEEKDAYS = {"mon": "Понедельник", "tue": "Вторник", "wed": "Среда", "thu": "Четверг", "fri": "Пятница"}
 FIRST_YEAR, LAST_YEAR = 2000, 2100

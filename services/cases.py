@@ -7,20 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
 MAX_TEXT = 20_000
 MAX_ATTACHMENTS = 20

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
 from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, parse_moment, visible_case
@@ -21,7 +20,6 @@ from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.library import current_version
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 GOVERNOR_PROCESS = "governor_post"
 GOVERNOR_AUTHOR = "Губернатор Ленинградской области"
 MONITORING_FORM = "monitoring.schema.json"

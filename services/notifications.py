@@ -6,16 +6,15 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.clock import MOSCOW
 from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
 from services.errors import NotFound
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 # Session.info key: set on the app's sessionmaker when SMTP is configured, so notifications also queue e-mail.
 MAIL_ENABLED = "otklik.mail"
 # Kinds of notification and the subject line of their e-mail.

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from engine.forms import FormSchema
 from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, User
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
-from services.cases import MOSCOW, visible_case
+from services.cases import visible_case
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library import bundle_for

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask.typing import ResponseReturnValue
@@ -14,11 +13,10 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from engine.clock import Clock
+from engine.clock import MOSCOW, Clock
 from models import User
 from services.errors import ServiceError
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 LANGUAGES = ("ru", "en")
 csrf = CSRFProtect()
 login_manager = LoginManager()
