@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
+from services.db import savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version
@@ -101,7 +102,7 @@ def insert_case(*, session: Session, case: Case,
                 refuse_duplicate: Callable[[Session, int, str], None]) -> None:
     """Insert a new case; when someone registered the same link meanwhile, refuse it as that duplicate."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(case)
             session.flush()
     except IntegrityError:

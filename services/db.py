@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -25,6 +26,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def savepoint(session: Session) -> AbstractContextManager[object]:
+    """A savepoint where another writer can interleave (PostgreSQL); on SQLite the request began with BEGIN
+    IMMEDIATE and is the only writer until it commits, so nothing can conflict mid-request and none is needed."""
+    return session.begin_nested() if session.get_bind().dialect.name != "sqlite" else nullcontext()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

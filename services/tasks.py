@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import MOSCOW, Clock
@@ -17,6 +17,7 @@ from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, Us
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import visible_case
+from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library import bundle_for
@@ -66,8 +67,9 @@ def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = N
     return Inbox(tasks, counts, overdue or 0, sum(counts.values()))
 
 
-def _visible_task(session: Session, user: User, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
+def _visible_task(session: Session, user: User, task_id: int, *, with_state: bool = False) -> HumanTask:
+    options = [joinedload(HumanTask.case).undefer(Case.state)] if with_state else []
+    task = session.get(HumanTask, task_id, options=options)
     if task is None or task.tenant_id != user.tenant_id:
         raise NotFound("Задача не найдена")
     visible_case(session=session, user=user, case_id=task.case_id)
@@ -114,7 +116,7 @@ def _form_of(session: Session, task: HumanTask) -> FormSchema:
 def complete_task(*, session: Session, user: User, task_id: int, form_data: dict[str, Any],
                   clock: Clock) -> HumanTask:
     """Validate the form, advance the workflow, and record what the step means for the case."""
-    task = _visible_task(session, user, task_id)
+    task = _visible_task(session, user, task_id, with_state=True)
     if task.state != "open":
         raise _already_done(task)
     if not _may_complete(user, task):
@@ -129,7 +131,7 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     snapshot = run_step(lambda: runner.complete(case.state, task.task_guid, data))
     now = clock.now()
     try:
-        with session.begin_nested():
+        with savepoint(session):
             add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
                       body_id=task.body_id, due_at=task.due_at,
                       details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})

@@ -46,12 +46,13 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                    actor: User | None, completed_guid: str | None = None) -> list[HumanTask]:
     """Store the new state and rewrite the inbox, timers, history and effects; returns newly opened tasks."""
     now = clock.now()
+    new_case = not case.state  # its first step: no tasks or timers stored yet
     case.state = snapshot.state
     case.path = snapshot.completed_steps
     case.active_steps = snapshot.active_steps
     session.flush()  # the version check on the case row, before anything else is written
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
-    existing = {t.task_guid: t for t in session.scalars(
+    existing = {} if new_case else {t.task_guid: t for t in session.scalars(
         select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
     open_ids = {t.id for t in snapshot.open_tasks}
     for guid, row in existing.items():
@@ -75,7 +76,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     session.add_all(opened)
     session.flush()  # one insert batch; the assignment lookups below then find nothing pending to flush
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
-    previous = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
+    previous = [] if new_case else session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
     gone = [t.id for t in previous if t.task_guid not in pending]
