@@ -164,6 +164,8 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alert.id"))  # what a surge notice announces
+    surge_alert: Mapped[SurgeAlert | None] = relationship()
 
 
 class CaseLink(Base):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import MOSCOW
 from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
@@ -34,13 +34,13 @@ REWORK_STEP = "rework"
 
 
 def notify(*, session: Session, people: Iterable[User], kind: str, text: str, now: datetime,
-           case_id: int | None = None) -> list[Notification]:
+           case_id: int | None = None, surge_alert: SurgeAlert | None = None) -> list[Notification]:
     """Notify each active person once: an in-app row, and an e-mail through the outbox when mail is on."""
     assert kind in SUBJECTS, kind
     text = text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
     unique = {person.id: person for person in people if person.active}
-    rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text, created_at=now)
-            for person in unique.values()]
+    rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text, created_at=now,
+                         surge_alert=surge_alert) for person in unique.values()]
     session.add_all(rows)
     if not rows or not session.info.get(MAIL_ENABLED):
         return rows
@@ -231,36 +231,16 @@ def unread_count(*, session: Session, user: User) -> int:
 
 def notification_centre(*, session: Session, user: User, limit: int = PAGE_SIZE) -> list[NotificationItem]:
     """The person's notifications, newest first."""
-    rows = list(session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
-    moments = {n.created_at for n in rows if n.kind == "surge"}
-    alerts: dict[datetime, list[SurgeAlert]] = {}
-    if moments:
-        for alert in session.scalars(select(SurgeAlert).where(SurgeAlert.tenant_id == user.tenant_id,
-                                                              SurgeAlert.created_at.in_(moments))
-                                     .order_by(SurgeAlert.id)):
-            alerts.setdefault(alert.created_at, []).append(alert)
-    return [NotificationItem(n, _alert_of(session, n, alerts.get(n.created_at, []))) for n in rows]
-
-
-def _alert_of(session: Session, notification: Notification, candidates: list[SurgeAlert]) -> SurgeAlert | None:
-    """The alert a surge notification announced: written at the same moment, with the text it produced."""
-    if notification.kind != "surge" or not candidates:
-        return None
-    for alert in candidates:
-        hours = (alert.window_end - alert.window_start).total_seconds() / 3600
-        if surge_text(alert, alert_value_name(session, alert), hours) == notification.text:
-            return alert
-    return candidates[0]
+    rows = session.scalars(select(Notification).where(Notification.user_id == user.id)
+                           .options(joinedload(Notification.surge_alert))
+                           .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    return [NotificationItem(n, n.surge_alert) for n in rows]
 
 
 def open_notification(*, session: Session, user: User, notification_id: int, now: datetime) -> NotificationItem:
     """Mark one of the person's notifications read and return it with the surge alert it announces."""
     row = mark_read(session=session, user=user, notification_id=notification_id, now=now)
-    candidates = [] if row.kind != "surge" else list(session.scalars(
-        select(SurgeAlert).where(SurgeAlert.tenant_id == user.tenant_id, SurgeAlert.created_at == row.created_at)
-        .order_by(SurgeAlert.id)))
-    return NotificationItem(row, _alert_of(session, row, candidates))
+    return NotificationItem(row, row.surge_alert)
 
 
 def mark_read(*, session: Session, user: User, notification_id: int, now: datetime) -> Notification:

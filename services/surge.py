@@ -110,6 +110,6 @@ def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAle
                            window_end=now, count=count, created_at=now)
         session.add(alert)
         notify(session=session, people=curators(session, case.tenant_id), kind="surge", now=now,
-               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours))
+               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours), surge_alert=alert)
         raised.append(alert)
     return raised
