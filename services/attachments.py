@@ -87,6 +87,10 @@ def display_name(filename: str | None, kind: Kind) -> str:
     return base
 
 
+# Forms whose text becomes a draft version: a reply, or a body's part of a common reply (8.9).
+TEXT_FIELDS = {"reply_text", "part_text"}
+
+
 def _limit_text(kind: Kind) -> str:
     return f"{'видео' if kind.is_video else 'фото'} — не больше {kind.max_bytes // MB} МБ"
 
@@ -95,7 +99,7 @@ def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename
            directory: Path) -> Attachment:
     """Store one photo or video for the reply the user is drafting in this task; nothing is kept on refusal."""
     form = open_task(session=session, user=user, task_id=task_id, clock=clock)
-    if not form.may_complete or "reply_text" not in form.form.schema.get("properties", {}):
+    if not form.may_complete or not TEXT_FIELDS & set(form.form.schema.get("properties", {})):
         raise Forbidden("Файлы прикрепляет исполнитель к открытой задаче подготовки или доработки ответа")
     if len(pending(session=session, task=form.task)) >= MAX_PENDING:
         raise Invalid(f"К одной версии ответа можно прикрепить не больше {MAX_PENDING} файлов",

@@ -13,10 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from models import Attachment
+from models import Attachment, Draft
 from services.attachments import KINDS, MB, display_name, sniff
 from tests.conftest import login
 from tests.web.test_main_path import open_inbox_task
+from tests.web.test_regulation import triaged
 from tests.web.test_reply_checks import GOOD, draft_task
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
@@ -185,3 +186,16 @@ def test_htmx_upload_and_removal_answer_with_the_block(app: Flask, sessions: Any
     response = executor.post(f"/tasks/{draft}/attachments/{row.id}/delete", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "Файлов пока нет" in response.get_data(as_text=True)
     assert stored(sessions) == [] and list(uploads.iterdir()) == []
+
+
+def test_a_body_attaches_a_photo_to_its_part_of_a_common_reply(app: Flask, sessions: Any, uploads: Path) -> None:
+    triaged(app, bodies=["kdh", "kgkh"], order="parallel")
+    roads = login(app, "kdh.exec1")
+    part = open_inbox_task(roads, "Подготовка информации органа (п. 8.9)")
+    assert send(roads, part, JPEG, "яма.jpg").status_code in (200, 302)
+    response = roads.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Яму заделаем"})
+    assert response.status_code == 302
+    with sessions() as session:
+        draft = session.scalar(select(Draft).where(Draft.kind == "part"))
+        assert draft is not None
+        assert [a.draft_id for a in session.scalars(select(Attachment))] == [draft.id]
