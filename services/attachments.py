@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from models import Attachment, Draft, HumanTask, User
 from services.cases import visible_case
-from services.errors import Forbidden, Invalid, NotFound, ServiceError
+from services.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from services.tasks import open_task
 
 MB = 1024 * 1024
@@ -56,20 +56,6 @@ KINDS = (
     Kind("video/webm", ("webm",), VIDEO_MAX, lambda h: h.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in h[4:HEAD]),
 )
 ACCEPT = ",".join([k.content_type for k in KINDS] + [f".{e}" for k in KINDS for e in k.extensions])
-
-
-class Unsupported(ServiceError):
-    """The file's content is not an accepted photo or video type."""
-
-    status = 415
-    code = "unsupported_media_type"
-
-
-class TooLarge(ServiceError):
-    """The file is over its type's size limit."""
-
-    status = 413
-    code = "too_large"
 
 
 def sniff(head: bytes) -> Kind | None:

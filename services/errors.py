@@ -59,3 +59,17 @@ class Duplicate(Conflict):
     def __init__(self, message: str, *, case_id: int) -> None:
         super().__init__(message)
         self.case_id = case_id
+
+
+class Unsupported(ServiceError):
+    """The file's content is not an accepted photo or video type."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooLarge(ServiceError):
+    """The file is over its type's size limit."""
+
+    status = 413
+    code = "too_large"
