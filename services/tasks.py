@@ -100,8 +100,8 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> Ta
     task = _visible_task(session, user, task_id)
     form = _form_of(session, task)
     values = {f.name: f.default for f in form.fields() if f.default is not None}
-    last = current_draft(session, task.case, task)
-    if task.form == "rework.schema.json" and last is not None:
+    last = current_draft(session, task.case, task) if task.form == "rework.schema.json" else None
+    if last is not None:  # a rework starts from the returned version
         values.update(reply_kind=last.kind, reply_text=last.text)
     if "published_at" in form.schema["properties"]:
         values["published_at"] = clock.now().isoformat()
@@ -208,7 +208,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
                   details={"notified": ", ".join(person.full_name for person in told)})
     text = data.get("reply_text") or data.get("part_text")
     if text and data.get("draft_outcome", data.get("part_outcome")) != "not_competent":
-        number = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all()) + 1
+        number = (session.scalar(select(func.max(Draft.number)).where(Draft.case_id == case.id)) or 0) + 1
         kind = "part" if data.get("part_text") else data.get("reply_kind") or "reply"
         if data.get("measures_taken"):
             text = f"{text}\n\nПринятые меры: {data['measures_taken']}"

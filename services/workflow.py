@@ -131,7 +131,7 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
             body_id = task.body_id if task else None
             due = task.due_at if task else None
         if effect.action == "record_breach":
-            clause = _clause(session, case, step)
+            clause = _clause(session, case, step, str(effect.data.get("round", "first")))
             session.add(Breach(case_id=case.id, task_guid=task.task_guid if task else None, step=step,
                                clause=clause, body_id=body_id, person_id=None, due_at=due or now,
                                recorded_at=now))
@@ -144,8 +144,13 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
                       due_at=due)
 
 
-def _clause(session: Session, case: Case, step: str) -> str:
-    """The regulation clause whose deadline a step breaks."""
+def _clause(session: Session, case: Case, step: str, round_: str) -> str:
+    """The regulation clause whose deadline a step breaks (a late final reply after an interim one breaks 8.8)."""
     params = bundle_for(session=session, version_id=case.process_version_id).parameters
-    name = "case_urgent" if step == "case" and case.importance == "high" else step
+    if step in ("case", "draft") and round_ != "first":  # the final reply's own deadline (8.8, 7.3)
+        name = f"after_{round_}"
+    elif step == "case":
+        name = "case_urgent" if case.importance == "high" else "case"
+    else:
+        name = step
     return params.durations[name].clause if name in params.durations else ""

@@ -173,3 +173,15 @@ def test_a_deadline_on_the_fan_out_keeps_the_parts_already_sent(app: Flask, cloc
     response = housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дали"})
     assert response.status_code == 302
     assert open_inbox_task(login(app, "curator"), "Решение об общем ответе (п. 8.9)")
+
+
+def test_a_late_final_reply_after_an_interim_one_breaks_clause_8_8(app: Flask, clock: FixedClock,
+                                                                   sessions: Any) -> None:
+    case_id = triaged(app)
+    reply(app, case_id, "interim")
+    # Interim published Tue 24 Nov: the final reply is due at the end of Thu 3 Dec (18:00 MSK).
+    clock.set(datetime(2026, 12, 3, 18, 1, tzinfo=MSK))
+    assert fire_due_timers(sessions=sessions, clock=clock) == 1
+    with sessions() as session:
+        breaches = {(b.step, b.clause) for b in session.scalars(select(Breach).where(Breach.case_id == case_id))}
+    assert breaches == {("draft", "8.8"), ("case", "8.8")}
