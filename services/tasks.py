@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -44,32 +45,47 @@ INBOX_PAGE = 100
 def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,
           limit: int = INBOX_PAGE, summary: bool = True) -> Inbox:
     """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
-    scope = [HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open"]
-    if user.role == "curator":
-        scope.append(HumanTask.role == "curator")
-    elif user.role == "executor":
-        scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id,
-                  HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id)]
-    elif user.role == "responsible":
-        scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id]
-    else:
+    if user.role not in ("curator", "executor", "responsible"):
         return Inbox([], {}, 0, 0)
-    if case_id is not None:
-        scope.append(HumanTask.case_id == case_id)
-    query = select(HumanTask).where(*scope).order_by(
-        sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-    tasks = list(session.scalars(query.limit(limit)))
+    tasks_query, counts_query = _inbox_queries(user.role, case_id is not None)
+    params = {"tenant_id": user.tenant_id, "body_id": user.body_id, "user_id": user.id, "case_id": case_id,
+              "limit": limit, "now": clock.now()}
+    tasks = list(session.scalars(tasks_query, params))
     if not summary:
         return Inbox(tasks, {}, 0, len(tasks))
-    counts = {name: n for name, n in session.execute(
-        select(HumanTask.name, func.count()).where(*scope).group_by(HumanTask.name).order_by(HumanTask.name))}
-    overdue = session.scalar(select(func.count()).select_from(HumanTask).where(*scope, HumanTask.due_at < clock.now()))
-    return Inbox(tasks, counts, overdue or 0, sum(counts.values()))
+    rows = session.execute(counts_query, params).all()
+    counts = {name: n for name, n, _ in rows}
+    return Inbox(tasks, counts, sum(overdue for _, _, overdue in rows), sum(counts.values()))
+
+
+@cache
+def _inbox_queries(role: str, of_case: bool) -> tuple[Select[HumanTask], Select[str, int, int]]:
+    """The inbox's two statements for a role, built once (a request runs them with its own parameters)."""
+    scope = [HumanTask.tenant_id == bindparam("tenant_id"), HumanTask.state == "open"]
+    if role == "curator":
+        scope.append(HumanTask.role == "curator")
+    elif role == "executor":
+        scope += [HumanTask.role == "executor", HumanTask.body_id == bindparam("body_id"),
+                  HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == bindparam("user_id"))]
+    else:
+        scope += [HumanTask.role == "executor", HumanTask.body_id == bindparam("body_id")]
+    if of_case:
+        scope.append(HumanTask.case_id == bindparam("case_id"))
+    tasks = select(HumanTask).where(*scope).order_by(
+        sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id
+    ).limit(bindparam("limit"))
+    overdue = func.count(sql_case((HumanTask.due_at < bindparam("now"), 1)))
+    counts = select(HumanTask.name, func.count(), overdue).where(*scope).group_by(HumanTask.name) \
+        .order_by(HumanTask.name)
+    return tasks, counts
+
+
+_TASK = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+_TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state))  # to complete it
 
 
 def _visible_task(session: Session, user: User, task_id: int, *, with_state: bool = False) -> HumanTask:
-    options = [joinedload(HumanTask.case).undefer(Case.state)] if with_state else []
-    task = session.get(HumanTask, task_id, options=options)
+    task = session.scalar(_TASK_AND_STATE if with_state else _TASK, {"task_id": task_id})
     if task is None or task.tenant_id != user.tenant_id:
         raise NotFound("Задача не найдена")
     visible_case(session=session, user=user, case_id=task.case_id)
