@@ -28,10 +28,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def concurrent_writers(session: Session) -> bool:
+    """Whether another transaction can write between this one's statements: yes on PostgreSQL; no on SQLite,
+    where the request began with BEGIN IMMEDIATE and is the only writer until it commits."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 def savepoint(session: Session) -> AbstractContextManager[object]:
-    """A savepoint where another writer can interleave (PostgreSQL); on SQLite the request began with BEGIN
-    IMMEDIATE and is the only writer until it commits, so nothing can conflict mid-request and none is needed."""
-    return session.begin_nested() if session.get_bind().dialect.name != "sqlite" else nullcontext()
+    """A savepoint where another writer can interleave; on SQLite nothing can conflict mid-request."""
+    return session.begin_nested() if concurrent_writers(session) else nullcontext()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

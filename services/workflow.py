@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session, lazyload
 
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
@@ -14,6 +14,7 @@ from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
+from services.db import concurrent_writers
 from services.errors import Conflict, Invalid
 from services.library import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
@@ -42,18 +43,46 @@ def run_step(step: Callable[[], Snapshot]) -> Snapshot:
         raise Invalid(str(exc)) from exc
 
 
+# Statements every step runs, built once.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
+    .options(lazyload(HumanTask.case))  # the case being stepped is already in the session
+_BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
+_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
+
+
 def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
                    actor: User | None, completed_guid: str | None = None) -> list[HumanTask]:
     """Store the new state and rewrite the inbox, timers, history and effects; returns newly opened tasks."""
     now = clock.now()
     new_case = not case.state  # its first step: no tasks or timers stored yet
+    with session.no_autoflush:  # everything is read first, so the case row's version check is the first write
+        existing = {} if new_case else {t.task_guid: t for t in session.scalars(_OPEN_TASKS, {"case_id": case.id})}
+        previous = [] if new_case else session.scalars(_TIMERS, {"case_id": case.id}).all()
+        fresh = [t for t in snapshot.open_tasks if t.id not in existing]
+        body_ids: dict[str | None, int] = {}  # a task of no body is the curator's
+        for body_id, code, is_curator in session.execute(_BODIES, {"tenant_id": case.tenant_id}) if fresh else ():
+            body_ids[code] = body_id
+            if is_curator:
+                body_ids[None] = body_id
     case.state = snapshot.state
     case.path = snapshot.completed_steps
     case.active_steps = snapshot.active_steps
-    session.flush()  # the version check on the case row, before anything else is written
-    deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
-    existing = {} if new_case else {t.task_guid: t for t in session.scalars(
-        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
+    for timer in snapshot.timers:
+        if timer.kind == "case":
+            case.due_at = timer.due_at
+    guarded = {t.step for t in previous if t.kind == "case"}
+    if not snapshot.completed and guarded and not any(t.kind == "case" for t in snapshot.timers) \
+            and not guarded & set(snapshot.active_steps):
+        case.due_at = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
+    closing = snapshot.completed and case.status != "closed"
+    if closing:
+        case.status = "closed"
+        case.closed_at = now
+        case.outcome = snapshot.end_events[-1] if snapshot.end_events else None
+    if not new_case and concurrent_writers(session):
+        session.flush()  # the case row's version check: a concurrent step fails here, before any insert
+    if closing:
+        add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
     open_ids = {t.id for t in snapshot.open_tasks}
     for guid, row in existing.items():
         if guid in open_ids:
@@ -61,22 +90,17 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         row.state = "completed" if guid == completed_guid else "cancelled"
         row.completed_at = now
         row.completed_by_id = actor.id if actor and guid == completed_guid else None
+    deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
     opened = []
-    fresh = [t for t in snapshot.open_tasks if t.id not in existing]
-    bodies = {b.code: b for b in session.scalars(select(Body).where(Body.tenant_id == case.tenant_id))} if fresh else {}
     for task in snapshot.open_tasks:
         if task.id in existing:
             if deadline_of.get(task.id):
                 existing[task.id].due_at = deadline_of[task.id]
             continue
-        body = bodies.get(task.body) if task.body else next((b for b in bodies.values() if b.is_curator), None)
         opened.append(HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
-                                name=task.name, role=task.role, body_id=body.id if body else None, form=task.form,
+                                name=task.name, role=task.role, body_id=body_ids.get(task.body), form=task.form,
                                 deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
     session.add_all(opened)
-    session.flush()  # one insert batch; the assignment lookups below then find nothing pending to flush
-    assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
-    previous = [] if new_case else session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
     gone = [t.id for t in previous if t.task_guid not in pending]
@@ -89,19 +113,8 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                               step=timer.step, due_at=timer.due_at, armed_at=now))
         elif stored.due_at != timer.due_at:
             stored.due_at = timer.due_at
-        if timer.kind == "case":
-            case.due_at = timer.due_at
-    guarded = {t.step for t in previous if t.kind == "case"}
-    if not snapshot.completed and guarded and not any(t.kind == "case" for t in snapshot.timers) \
-            and not guarded & set(snapshot.active_steps):
-        case.due_at = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
-    if snapshot.completed and case.status != "closed":
-        case.status = "closed"
-        case.closed_at = now
-        case.outcome = snapshot.end_events[-1] if snapshot.end_events else None
-        add_event(session=session, case=case, at=now, actor=actor, kind="closed",
-                  details={"outcome": case.outcome})
-    session.flush()
+    session.flush()  # one batch; the lookups below find the completed task and the new ones stored
+    assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
     return opened
