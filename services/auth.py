@@ -8,7 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.clock import Clock
 from models import ApiToken, Body, Tenant, User
@@ -47,8 +47,10 @@ def issue_token(*, session: Session, user: User, clock: Clock) -> str:
 
 
 # Built once: every API request runs it, and building a statement costs as much as running this one.
+# The body is loaded only if asked for (the API answers by ids); the tenant comes along for the workflow's settings.
 _USER_BY_TOKEN = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active)
+    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active
+).options(lazyload(User.body))
 
 
 def user_by_token(*, session: Session, token: str) -> User | None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from services.db import savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version
-from services.workflow import add_event, apply_snapshot, run_step, runner_for
+from services.workflow import OPEN_TASKS, add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
 MAX_TEXT = 20_000
@@ -44,13 +44,17 @@ def parse_moment(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
 
 
+_CHANNEL = select(Channel).where(Channel.code == bindparam("code"))
+_CASE_OF_LINK = select(Case.id).where(Case.tenant_id == bindparam("tenant_id"), Case.url_key == bindparam("url_key"))
+
+
 def register_message(*, session: Session, clock: Clock, actor: User, source: str, channel: Any, url: Any,
                      author: Any, text: Any, published_at: Any, attachments: Any = None,
                      process_id: str = CASE_PROCESS) -> Case:
     """Register a message as a new case and start its workflow; the same link twice is a Duplicate."""
     require_curator(actor)
     errors: dict[str, str] = {}
-    channel_row = session.scalar(select(Channel).where(Channel.code == str(channel or "")))
+    channel_row = session.scalar(_CHANNEL, {"code": str(channel or "")})
     if channel_row is None:
         errors["channel"] = "Выберите источник из списка"
     link = str(url or "").strip()
@@ -111,7 +115,7 @@ def insert_case(*, session: Session, case: Case,
 
 
 def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
-    existing = session.scalar(select(Case.id).where(Case.tenant_id == tenant_id, Case.url_key == key))
+    existing = session.scalar(_CASE_OF_LINK, {"tenant_id": tenant_id, "url_key": key})
     if existing is not None:
         raise Duplicate(f"Это сообщение уже зарегистрировано: случай № {existing}", case_id=existing)
 
@@ -136,13 +140,19 @@ def _may_see(session: Session, user: User, case: Case) -> bool:
 
 
 @dataclass
-class CaseView:
-    """Everything the case page and the API show about a case."""
+class CaseRecord:
+    """A case with its open tasks, history and draft versions: what the API answers."""
 
     case: Case
     open_tasks: list[HumanTask]
     history: list[CaseEvent]
     drafts: list[Draft]
+
+
+@dataclass
+class CaseView(CaseRecord):
+    """Everything the case page shows: the record, the diagram with the path so far, and linked cases."""
+
     diagram_xml: str
     completed_steps: list[str]
     active_steps: list[str]
@@ -151,21 +161,28 @@ class CaseView:
     repeated_by: list[Case]
 
 
-def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
-    """The case, its open tasks, its history, its draft versions and its diagram with the path so far."""
+_HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
+_DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number)
+
+
+def case_record(*, session: Session, user: User, case_id: int) -> CaseRecord:
+    """The case, its open tasks, its history and its draft versions, if the user may see it."""
     case = visible_case(session=session, user=user, case_id=case_id)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)
-                            .order_by(HumanTask.id)).all()
-    history = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                              .order_by(CaseEvent.at, CaseEvent.id)).all()
-    drafts = session.scalars(select(Draft).where(Draft.case_id == case.id).order_by(Draft.number)).all()
+    params = {"case_id": case.id}
+    return CaseRecord(case=case, open_tasks=list(session.scalars(OPEN_TASKS, params)),
+                      history=list(session.scalars(_HISTORY, params)), drafts=list(session.scalars(_DRAFTS, params)))
+
+
+def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
+    """The case record with its diagram, the path so far and the cases it repeats or is repeated by."""
+    record = case_record(session=session, user=user, case_id=case_id)
+    case = record.case
     bundle = bundle_for(session=session, version_id=case.process_version_id)
     earlier, later = linked_cases(session=session, case=case)
-    return CaseView(case=case, open_tasks=[t for t in tasks if t.state == "open"], history=list(history),
-                    drafts=list(drafts), diagram_xml=bundle.diagram_xml(),
-                    completed_steps=list(case.path),
-                    active_steps=list(case.active_steps),
-                    step_names=dict(bundle.step_names), repeats_of=earlier, repeated_by=later)
+    return CaseView(case=case, open_tasks=record.open_tasks, history=record.history, drafts=record.drafts,
+                    diagram_xml=bundle.diagram_xml(), completed_steps=list(case.path),
+                    active_steps=list(case.active_steps), step_names=dict(bundle.step_names),
+                    repeats_of=earlier, repeated_by=later)
 
 
 def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:

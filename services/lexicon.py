@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,12 +97,13 @@ class Lexicon:
         return list(found.values())
 
 
+_ENTRIES = select(LexiconEntry.list_name, LexiconEntry.pattern).where(LexiconEntry.tenant_id == bindparam("tenant_id"))
+
+
 def load_lexicon(*, session: Session, tenant_id: int) -> Lexicon:
     """The tenant's lists as stored."""
     entries: dict[str, list[str]] = {name: [] for name in LISTS}
-    rows = session.execute(select(LexiconEntry.list_name, LexiconEntry.pattern)
-                           .where(LexiconEntry.tenant_id == tenant_id))
-    for list_name, pattern in rows:
+    for list_name, pattern in session.execute(_ENTRIES, {"tenant_id": tenant_id}):
         entries.setdefault(list_name, []).append(pattern)
     return _compiled(tuple((name, tuple(sorted(patterns))) for name, patterns in sorted(entries.items())))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -37,10 +37,12 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
     return versions
 
 
+_CURRENT = select(ProcessVersion).where(ProcessVersion.process_id == bindparam("process_id"), ProcessVersion.is_current)
+
+
 def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> ProcessVersion:
     """The version new cases of a process start on."""
-    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                          ProcessVersion.is_current))
+    version = session.scalar(_CURRENT, {"process_id": process_id})
     if version is None:
         raise LookupError(f"Процесс «{process_id}» не загружен: выполните flask --app app init-db")
     return version

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -79,24 +79,27 @@ def message_id(key: str) -> str:
 
 # Who hears of what.
 
+_TENANT_PEOPLE = select(User).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
+                                    User.active).order_by(User.id)
+_BODY_PEOPLE = select(User).where(User.body_id == bindparam("body_id"), User.role == bindparam("role"),
+                                  User.active).order_by(User.id)
+
+
 def curators(session: Session, tenant_id: int) -> list[User]:
     """The tenant's curators."""
-    return list(session.scalars(select(User).where(User.tenant_id == tenant_id, User.role == "curator",
-                                                   User.active).order_by(User.id)))
+    return list(session.scalars(_TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"}))
 
 
 def leaders(session: Session, tenant_id: int) -> list[User]:
     """The tenant's leadership."""
-    return list(session.scalars(select(User).where(User.tenant_id == tenant_id, User.role == "leader",
-                                                   User.active).order_by(User.id)))
+    return list(session.scalars(_TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"}))
 
 
 def body_people(session: Session, body_id: int | None, role: str) -> list[User]:
     """A body's active people of one role (executor | responsible)."""
     if body_id is None:
         return []
-    return list(session.scalars(select(User).where(User.body_id == body_id, User.role == role, User.active)
-                                .order_by(User.id)))
+    return list(session.scalars(_BODY_PEOPLE, {"body_id": body_id, "role": role}))
 
 
 def task_people(session: Session, task: HumanTask) -> list[User]:

@@ -43,9 +43,9 @@ def run_step(step: Callable[[], Snapshot]) -> Snapshot:
         raise Invalid(str(exc)) from exc
 
 
-# Statements every step runs, built once.
-_OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
-    .options(lazyload(HumanTask.case))  # the case being stepped is already in the session
+# Statements every step runs, built once (OPEN_TASKS also serves the case page).
+OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
+    .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
 _TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
 
@@ -56,7 +56,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     now = clock.now()
     new_case = not case.state  # its first step: no tasks or timers stored yet
     with session.no_autoflush:  # everything is read first, so the case row's version check is the first write
-        existing = {} if new_case else {t.task_guid: t for t in session.scalars(_OPEN_TASKS, {"case_id": case.id})}
+        existing = {} if new_case else {t.task_guid: t for t in session.scalars(OPEN_TASKS, {"case_id": case.id})}
         previous = [] if new_case else session.scalars(_TIMERS, {"case_id": case.id}).all()
         fresh = [t for t in snapshot.open_tasks if t.id not in existing]
         body_ids: dict[str | None, int] = {}  # a task of no body is the curator's

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from models import CaseEvent, Draft, HumanTask, User
 from services.auth import authenticate, issue_token, user_by_token
-from services.cases import case_view, register_message
+from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
 from services.tasks import INBOX_PAGE, complete_task, inbox, open_task
 from web.common import clock, csrf, db
@@ -131,7 +131,7 @@ def complete(task_id: int) -> ResponseReturnValue:
 @token_required
 def case(case_id: int) -> ResponseReturnValue:
     """A case's status, deadlines, open tasks, drafts and history."""
-    view = case_view(session=db(), user=_user(), case_id=case_id)
+    view = case_record(session=db(), user=_user(), case_id=case_id)
     c = view.case
     return {
         "id": c.id, "status": c.status, "outcome": c.outcome, "channel": c.channel.code, "url": c.url,
