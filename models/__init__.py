@@ -1,4 +1,9 @@
-"""SQLAlchemy 2.0 models: organisation, process versions, cases and their projections."""
+"""SQLAlchemy 2.0 models: organisation, process versions, cases and their projections.
+
+Every relationship is a read-only many-to-one (viewonly): rows are linked by assigning foreign key columns, so a
+flush has no relationship dependencies to sort, which keeps the per-request unit of work cheap. A new parent is
+flushed before a child that names its id.
+"""
 
 from models.base import Base
 from models.case import (

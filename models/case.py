@@ -46,10 +46,10 @@ class Case(Base):
     path: Mapped[list[str]] = mapped_column(JSON, default=list)  # diagram elements passed, for the case page
     active_steps: Mapped[list[str]] = mapped_column(JSON, default=list)  # elements under way (tasks, subprocesses)
     version: Mapped[int] = mapped_column(default=1)
-    channel: Mapped[Channel] = relationship(lazy="joined")
-    theme: Mapped[Theme | None] = relationship()
-    location: Mapped[Location | None] = relationship()
-    body: Mapped[Body | None] = relationship(lazy="joined")
+    channel: Mapped[Channel] = relationship(lazy="joined", viewonly=True)
+    theme: Mapped[Theme | None] = relationship(viewonly=True)
+    location: Mapped[Location | None] = relationship(viewonly=True)
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -74,10 +74,10 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    case: Mapped[Case] = relationship(lazy="joined")
-    body: Mapped[Body | None] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    case: Mapped[Case] = relationship(lazy="joined", viewonly=True)
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
 
 
 class Timer(Base):
@@ -108,7 +108,7 @@ class CaseEvent(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     due_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    body: Mapped[Body | None] = relationship(lazy="joined")
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
 
 
 class Draft(Base):
@@ -130,9 +130,9 @@ class Draft(Base):
     decided_at: Mapped[datetime | None]
     published_url: Mapped[str | None] = mapped_column(String(2000))
     published_at: Mapped[datetime | None]
-    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
-    body: Mapped[Body | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined", viewonly=True)
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined", viewonly=True)
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
 
 
 class Breach(Base):
@@ -165,7 +165,7 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alert.id"))  # what a surge notice announces
-    surge_alert: Mapped[SurgeAlert | None] = relationship()
+    surge_alert: Mapped[SurgeAlert | None] = relationship(viewonly=True)
 
 
 class CaseLink(Base):

@@ -53,8 +53,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
-    body: Mapped[Body | None] = relationship(lazy="joined")
-    tenant: Mapped[Tenant] = relationship(lazy="joined")
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
+    tenant: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)
 
     is_authenticated = True
     is_anonymous = False
@@ -78,7 +78,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined", viewonly=True)
 
 
 class Channel(Base):
@@ -121,7 +121,7 @@ class Theme(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("theme_group.id"), index=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    group: Mapped[ThemeGroup] = relationship(lazy="joined")
+    group: Mapped[ThemeGroup] = relationship(lazy="joined", viewonly=True)
 
 
 class Absence(Base):
@@ -137,8 +137,8 @@ class Absence(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
-    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", viewonly=True)
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined", viewonly=True)
 
 
 class LexiconEntry(Base):

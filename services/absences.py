@@ -145,7 +145,7 @@ def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clo
              actor: User | None) -> bool:
     """Give the task to the person, or to their substitute while they are away; True if a substitute was needed."""
     doer, absence = stand_in(session=session, person=person, day=today(clock))
-    task.assignee = doer
+    task.assignee_id, task.assignee = (doer.id if doer else None), doer
     if absence is None:
         return False
     instead = f"вместо {short_name(person.full_name, 'gen')} ({describe(absence)})"
@@ -349,7 +349,7 @@ def reassign_task(*, session: Session, clock: Clock, actor: User, task_id: int, 
         raise Invalid("Задача уже " + (f"у {short_name(target.user.full_name, 'gen')}" if target
                                        else "в очереди органа"))
     previous = task.assignee
-    task.assignee = target.user if target else None
+    task.assignee_id, task.assignee = new_id, target.user if target else None
     if previous is not None and target is None:
         note = f"Возвращено в очередь органа от {short_name(previous.full_name, 'gen')}"
     else:

@@ -34,13 +34,13 @@ REWORK_STEP = "rework"
 
 
 def notify(*, session: Session, people: Iterable[User], kind: str, text: str, now: datetime,
-           case_id: int | None = None, surge_alert: SurgeAlert | None = None) -> list[Notification]:
+           case_id: int | None = None, surge_alert_id: int | None = None) -> list[Notification]:
     """Notify each active person once: an in-app row, and an e-mail through the outbox when mail is on."""
     assert kind in SUBJECTS, kind
     text = text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
     unique = {person.id: person for person in people if person.active}
     rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text, created_at=now,
-                         surge_alert=surge_alert) for person in unique.values()]
+                         surge_alert_id=surge_alert_id) for person in unique.values()]
     session.add_all(rows)
     if not rows or not session.info.get(MAIL_ENABLED):
         return rows

@@ -109,7 +109,8 @@ def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAle
         alert = SurgeAlert(tenant_id=case.tenant_id, dimension=dimension, value=code, window_start=since,
                            window_end=now, count=count, created_at=now)
         session.add(alert)
+        session.flush()  # its id, for the notifications that link to it
         notify(session=session, people=curators(session, case.tenant_id), kind="surge", now=now,
-               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours), surge_alert=alert)
+               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours), surge_alert_id=alert.id)
         raised.append(alert)
     return raised
