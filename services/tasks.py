@@ -43,7 +43,7 @@ INBOX_PAGE = 100
 
 
 def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,
-          limit: int = INBOX_PAGE, summary: bool = True) -> Inbox:
+          limit: int = INBOX_PAGE) -> Inbox:
     """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
     if user.role not in ("curator", "executor", "responsible"):
         return Inbox([], {}, 0, 0)
@@ -51,8 +51,6 @@ def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = N
     params = {"tenant_id": user.tenant_id, "body_id": user.body_id, "user_id": user.id, "case_id": case_id,
               "limit": limit, "now": clock.now()}
     tasks = list(session.scalars(tasks_query, params))
-    if not summary:
-        return Inbox(tasks, {}, 0, len(tasks))
     rows = session.execute(counts_query, params).all()
     counts = {name: n for name, n, _ in rows}
     return Inbox(tasks, counts, sum(overdue for _, _, overdue in rows), sum(counts.values()))
@@ -129,8 +127,16 @@ def _form_of(session: Session, task: HumanTask) -> FormSchema:
     return form.with_options(form_options(session=session, tenant_id=task.tenant_id, lists=form.option_lists))
 
 
+@dataclass
+class Completed:
+    """A completed task and the case's open tasks the same person may do next, by deadline as in the inbox."""
+
+    task: HumanTask
+    next_tasks: list[HumanTask]
+
+
 def complete_task(*, session: Session, user: User, task_id: int, form_data: dict[str, Any],
-                  clock: Clock) -> HumanTask:
+                  clock: Clock) -> Completed:
     """Validate the form, advance the workflow, and record what the step means for the case."""
     task = _visible_task(session, user, task_id, with_state=True)
     if task.state != "open":
@@ -152,8 +158,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
                       body_id=task.body_id, due_at=task.due_at,
                       details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
             # The case row's version check is flushed first: a concurrent completion fails before any draft insert.
-            apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
-                           completed_guid=task.task_guid)
+            still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
+                                        completed_guid=task.task_guid)
             _record_domain(session, user, task, case, data, now)
             if data.get("draft_outcome") == "not_competent":
                 check_competence(session=session, case=case, task=task, user=user, now=now)
@@ -164,7 +170,9 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
             raise CaseChanged("Случай только что изменил другой участник: проверьте форму и отправьте её ещё раз") \
                 from None
         raise _already_done(task) from None
-    return task
+    following = sorted((t for t in still_open if _may_complete(user, t)),
+                       key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
+    return Completed(task, following)
 
 
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",

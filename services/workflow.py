@@ -52,7 +52,7 @@ _TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
 
 def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
                    actor: User | None, completed_guid: str | None = None) -> list[HumanTask]:
-    """Store the new state and rewrite the inbox, timers, history and effects; returns newly opened tasks."""
+    """Store the new state and rewrite the inbox, timers, history and effects; returns the open tasks."""
     now = clock.now()
     new_case = not case.state  # its first step: no tasks or timers stored yet
     with session.no_autoflush:  # everything is read first, so the case row's version check is the first write
@@ -117,7 +117,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
-    return opened
+    return [row for guid, row in existing.items() if guid in open_ids] + opened
 
 
 def add_event(*, session: Session, case: Case, at: datetime, actor: User | None, kind: str,

@@ -123,8 +123,8 @@ def task(task_id: int) -> ResponseReturnValue:
 def complete(task_id: int) -> ResponseReturnValue:
     """Complete a task with the form's fields as a JSON object."""
     done = complete_task(session=db(), user=_user(), task_id=task_id, form_data=_json_body(), clock=clock())
-    following = inbox(session=db(), user=_user(), clock=clock(), case_id=done.case_id, summary=False).tasks
-    return {"task": _task_json(done), "case_status": done.case.status, "next_tasks": [_task_json(t) for t in following]}
+    return {"task": _task_json(done.task), "case_status": done.task.case.status,
+            "next_tasks": [_task_json(t) for t in done.next_tasks]}
 
 
 @bp.get("/cases/<int:case_id>")

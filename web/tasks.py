@@ -34,7 +34,8 @@ def show(task_id: int) -> ResponseReturnValue:
     values: dict[str, object] | None = None
     if request.method == "POST":
         try:
-            task = complete_task(session=db(), user=me(), task_id=task_id, form_data=_form_data(), clock=clock())
+            task = complete_task(session=db(), user=me(), task_id=task_id, form_data=_form_data(),
+                                 clock=clock()).task
         except (Invalid, CaseChanged) as exc:  # nothing saved: show the form again with what was typed
             errors = exc.fields or {"__all__": exc.message}
             values = _form_data()
