@@ -185,3 +185,29 @@ def test_a_late_final_reply_after_an_interim_one_breaks_clause_8_8(app: Flask, c
     with sessions() as session:
         breaches = {(b.step, b.clause) for b in session.scalars(select(Breach).where(Breach.case_id == case_id))}
     assert breaches == {("draft", "8.8"), ("case", "8.8")}
+
+
+def test_the_completion_answer_names_the_callers_next_tasks(app: Flask) -> None:
+    """Over the API, completing a task answers with what the caller's inbox then holds for the case."""
+    case_id = triaged(app, bodies=["kdh", "kgkh"], order="parallel")
+    people = {name: (login(app, name), api_token(login(app, name), name))
+              for name in ("kdh.exec1", "kgkh.exec1", "curator")}
+
+    def complete(name: str, task_name: str, form: dict[str, Any]) -> list[int]:
+        client, headers = people[name]
+        task = open_inbox_task(client, task_name)
+        response = client.post(f"/api/v1/tasks/{task}/complete", json=form, headers=headers)
+        assert response.status_code == 200, response.json
+        following = [t["id"] for t in response.json["next_tasks"]]
+        inbox = client.get(f"/api/v1/tasks?case_id={case_id}", headers=headers).json["tasks"]
+        assert following == [t["id"] for t in inbox] and task not in following
+        return following
+
+    assert complete("kdh.exec1", "Подготовка информации органа (п. 8.9)",
+                    {"part_outcome": "part", "part_text": "Ответ kdh"}) == []
+    assert complete("kgkh.exec1", "Подготовка информации органа (п. 8.9)",
+                    {"part_outcome": "part", "part_text": "Ответ kgkh"}) == []
+    assert len(complete("curator", "Решение об общем ответе (п. 8.9)", {"composer": "separate"})) == 1, \
+        "the curator's first approval follows the decision"
+    assert complete("curator", "Согласование проекта ответа", {"approval_decision": "approve"}) == [], \
+        "the publication is the body's"
