@@ -541,7 +541,7 @@ def side_by_side(fresh: Run, loaded: Run, label: str) -> None:
         say(f"  {name:34} {pct(a, .5):10.2f} {pct(a, .95):10.2f} {pct(b, .5):11.2f} {pct(b, .95):11.2f} "
             f"{pct(b, .5) / pct(a, .5):9.2f}x")
     say(f"  {'instances/s (wall)':34} {fresh.rate:10.1f} {'':10} {loaded.rate:11.1f} {'':11} "
-        f"{fresh.rate / loaded.rate if loaded.rate else float('inf'):9.2f}x slower")
+        f"{fresh.rate / loaded.rate if loaded.rate else float('inf'):9.2f}x")
     if fresh.server_cpu is not None and loaded.server_cpu is not None:
         cpu_a = fresh.server_cpu / len(fresh.instances) * 1000
         cpu_b = loaded.server_cpu / len(loaded.instances) * 1000
