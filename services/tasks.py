@@ -78,6 +78,11 @@ def _inbox_queries(role: str, of_case: bool) -> tuple[Select[HumanTask], Select[
     return tasks, counts
 
 
+def _inbox_order(task: HumanTask) -> tuple[bool, datetime, datetime, int]:
+    """The inbox's ORDER BY for tasks already in hand: by deadline, tasks without one last."""
+    return task.due_at is None, task.due_at or task.created_at, task.created_at, task.id
+
+
 _TASK = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
 _TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state))  # to complete it
 
@@ -170,9 +175,7 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
             raise CaseChanged("Случай только что изменил другой участник: проверьте форму и отправьте её ещё раз") \
                 from None
         raise _already_done(task) from None
-    following = sorted((t for t in still_open if _may_complete(user, t)),
-                       key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id))
-    return Completed(task, following)
+    return Completed(task, sorted((t for t in still_open if _may_complete(user, t)), key=_inbox_order))
 
 
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",

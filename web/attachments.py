@@ -68,6 +68,14 @@ def _block(task_id: int, error: str | None = None, status: int = 200) -> Respons
                            error=error), status
 
 
+def _changed(task_id: int, note: str) -> ResponseReturnValue:
+    """After an upload or a removal: the block again for htmx, else the task page with a note."""
+    if _htmx():
+        return _block(task_id)
+    flash(note, "success")
+    return redirect(url_for("tasks.show", task_id=task_id, _anchor="attachments"))
+
+
 @bp.post("/tasks/<int:task_id>/attachments")
 @login_required
 def upload_file(task_id: int) -> ResponseReturnValue:
@@ -81,10 +89,7 @@ def upload_file(task_id: int) -> ResponseReturnValue:
         if _htmx() and exc.status in (413, 415, 422):
             return _block(task_id, exc.message, exc.status)
         raise
-    if _htmx():
-        return _block(task_id)
-    flash(gettext("Файл прикреплён: %(name)s", name=attachment.filename), "success")
-    return redirect(url_for("tasks.show", task_id=task_id, _anchor="attachments"))
+    return _changed(task_id, gettext("Файл прикреплён: %(name)s", name=attachment.filename))
 
 
 @bp.post("/tasks/<int:task_id>/attachments/<int:attachment_id>/delete")
@@ -95,10 +100,7 @@ def delete_file(task_id: int, attachment_id: int) -> ResponseReturnValue:
                                 attachment_id=attachment_id)
     # The row goes with this request's commit; a file left behind by a failed commit is only unreachable.
     stored_path(uploads_dir(), attachment).unlink(missing_ok=True)
-    if _htmx():
-        return _block(task_id)
-    flash(gettext("Файл удалён: %(name)s", name=attachment.filename), "success")
-    return redirect(url_for("tasks.show", task_id=task_id, _anchor="attachments"))
+    return _changed(task_id, gettext("Файл удалён: %(name)s", name=attachment.filename))
 
 
 @bp.get("/attachments/<int:attachment_id>")
