@@ -23,6 +23,7 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="region")
     calendar_revision: Mapped[int] = mapped_column(default=1)
+    lexicon_revision: Mapped[int] = mapped_column(default=1)  # bumped by every edit of the word lists
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. surge_threshold, surge_window_hours
 
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.clock import MOSCOW, Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
@@ -162,7 +162,9 @@ class CaseView(CaseRecord):
 
 
 _HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
-_DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number)
+_DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number).options(
+    *(joinedload(person).options(lazyload(User.body), lazyload(User.tenant))
+      for person in (Draft.author, Draft.decided_by)))  # the people by name only
 
 
 def case_record(*, session: Session, user: User, case_id: int) -> CaseRecord:

@@ -8,14 +8,13 @@ Cyrillic, so «cука» with a Latin «c» is still found.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -98,20 +97,35 @@ class Lexicon:
 
 
 _ENTRIES = select(LexiconEntry.list_name, LexiconEntry.pattern).where(LexiconEntry.tenant_id == bindparam("tenant_id"))
+_lexicons: dict[tuple[str, int, int], Lexicon] = {}
+_CHANGED = "otklik.lexicon_changed"
 
 
 def load_lexicon(*, session: Session, tenant_id: int) -> Lexicon:
-    """The tenant's lists as stored."""
+    """The tenant's lists, compiled once per revision of them (every message and reply is checked against them)."""
+    tenant = session.get(Tenant, tenant_id)  # usually already loaded with the person
+    if tenant is None or session.info.get(_CHANGED):  # lists changed by a transaction that may still roll back
+        return _read(session, tenant_id)
+    key = (str(session.get_bind().engine.url), tenant_id, tenant.lexicon_revision)
+    if key not in _lexicons:
+        for stale in [k for k in _lexicons if k[:2] == key[:2] and k[2] < key[2]]:
+            del _lexicons[stale]  # lists of earlier revisions are never asked for again
+        _lexicons[key] = _read(session, tenant_id)
+    return _lexicons[key]
+
+
+def _read(session: Session, tenant_id: int) -> Lexicon:
     entries: dict[str, list[str]] = {name: [] for name in LISTS}
     for list_name, pattern in session.execute(_ENTRIES, {"tenant_id": tenant_id}):
         entries.setdefault(list_name, []).append(pattern)
-    return _compiled(tuple((name, tuple(sorted(patterns))) for name, patterns in sorted(entries.items())))
+    return Lexicon.of(entries)
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Lexicon:
-    """Lists compiled once for as long as nobody edits them."""
-    return Lexicon.of({name: list(patterns) for name, patterns in entries})
+def _bump_revision(session: Session, tenant_id: int) -> None:
+    """Compiled lists of the tenant are stale after an edit."""
+    session.execute(update(Tenant).where(Tenant.id == tenant_id)
+                    .values(lexicon_revision=Tenant.lexicon_revision + 1))
+    session.info[_CHANGED] = True
 
 
 def detect_flags(*, session: Session, tenant_id: int, text: str) -> list[dict[str, Any]]:
@@ -145,6 +159,8 @@ def seed(*, session: Session, tenant: Tenant) -> int:
                 added += 1
     tenant.settings = {**settings, "lexicon_seed": version}
     session.flush()
+    if added:
+        _bump_revision(session, tenant.id)
     return added
 
 
@@ -201,6 +217,7 @@ def add_entry(*, session: Session, user: User, list_name: Any, pattern: Any) -> 
             session.flush()
     except IntegrityError:
         raise duplicate from None
+    _bump_revision(session, user.tenant_id)
     return entry
 
 
@@ -212,6 +229,7 @@ def remove_entry(*, session: Session, user: User, entry_id: int) -> LexiconEntry
         raise NotFound("Запись не найдена: возможно, её уже удалили")
     session.delete(entry)
     session.flush()
+    _bump_revision(session, user.tenant_id)
     return entry
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.clock import MOSCOW
 from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
@@ -79,10 +79,11 @@ def message_id(key: str) -> str:
 
 # Who hears of what.
 
+# People to notify are read without their body and tenant: notify() needs only the person.
 _TENANT_PEOPLE = select(User).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
-                                    User.active).order_by(User.id)
+                                    User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 _BODY_PEOPLE = select(User).where(User.body_id == bindparam("body_id"), User.role == bindparam("role"),
-                                  User.active).order_by(User.id)
+                                  User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 
 
 def curators(session: Session, tenant_id: int) -> list[User]:

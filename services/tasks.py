@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import MOSCOW, Clock
@@ -83,7 +83,9 @@ def _inbox_order(task: HumanTask) -> tuple[bool, datetime, datetime, int]:
     return task.due_at is None, task.due_at or task.created_at, task.created_at, task.id
 
 
-_TASK = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+# The case comes with its task, without the case's own channel and body (read on demand, rarely).
+_TASK = select(HumanTask).where(HumanTask.id == bindparam("task_id")) \
+    .options(joinedload(HumanTask.case).options(lazyload(Case.channel), lazyload(Case.body)))
 _TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state))  # to complete it
 
 
@@ -198,9 +200,9 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     shortened = data.get("shortened_due_at")
     if shortened and datetime.fromisoformat(shortened) <= now:
         errors["shortened_due_at"] = "Сокращённый срок должен быть позже текущего момента"
-    text = data.get("reply_text")
-    limit = task.case.channel.reply_max_length
-    if text and len(text) > limit:
+    text = data.get("reply_text") or ""
+    limit = task.case.channel.reply_max_length if text else 0  # the channel is read only for a reply
+    if len(text) > limit:
         errors["reply_text"] = f"Ответ длиннее, чем допускает {task.case.channel.name}: {len(text)} из {limit} символов"
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):

@@ -177,6 +177,12 @@ def test_methodologist_edits_the_lists_and_intake_uses_them(app: Flask) -> None:
     assert "Удалено из словаря" in html and f'data-entry="{entry_id.group(1)}"' not in html
     assert methodologist.post(f"/lexicon/entries/{entry_id.group(1)}/delete").status_code == 404
 
+    # The compiled lists are kept between messages; an edit replaces them at once.
+    later = register(curator, url="https://vk.com/wall-1_9090", text="Ворюги опять ничего не сделали")
+    with app.extensions["otklik.sessions"]() as session:
+        case = session.get(Case, later)
+        assert case is not None and case.flags == []
+
 
 @pytest.mark.parametrize(("list_name", "pattern", "message"), [
     ("template", "", "Введите слово или фразу"),
