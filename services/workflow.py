@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from engine.clock import Clock
@@ -122,13 +122,16 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
 
 def add_event(*, session: Session, case: Case, at: datetime, actor: User | None, kind: str,
               step: str | None = None, body_id: int | None = None, due_at: datetime | None = None,
-              details: dict[str, object] | None = None) -> CaseEvent:
-    """Append one entry to the case's history."""
-    event = CaseEvent(case_id=case.id, at=at, actor_id=actor.id if actor else None,
-                      actor_name=actor.full_name if actor else "Система", kind=kind, step=step, body_id=body_id,
-                      due_at=due_at, details=details or {})
-    session.add(event)
-    return event
+              details: dict[str, object] | None = None) -> None:
+    """Append one entry to the case's history: a Core INSERT on the step's connection, since nothing reads the
+    entry back in the same step (a unit-of-work flush of it would cost several times as much)."""
+    session.connection().execute(_ADD_EVENT, {
+        "case_id": case.id, "at": at, "actor_id": actor.id if actor else None,
+        "actor_name": actor.full_name if actor else "Система", "kind": kind, "step": step, "body_id": body_id,
+        "due_at": due_at, "details": details or {}})
+
+
+_ADD_EVENT = insert(CaseEvent)
 
 
 def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
