@@ -48,6 +48,7 @@ OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), 
     .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
 _TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
+_ARM_TIMER = insert(Timer)
 
 
 def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
@@ -106,13 +107,16 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     gone = [t.id for t in previous if t.task_guid not in pending]
     if gone:
         session.execute(delete(Timer).where(Timer.id.in_(gone)))
+    armed = []
     for timer in snapshot.timers:
         stored = kept.get(timer.id)
         if stored is None:
-            session.add(Timer(case_id=case.id, task_guid=timer.id, kind=timer.kind, parameter=timer.parameter,
-                              step=timer.step, due_at=timer.due_at, armed_at=now))
+            armed.append({"case_id": case.id, "task_guid": timer.id, "kind": timer.kind, "parameter": timer.parameter,
+                          "step": timer.step, "due_at": timer.due_at, "armed_at": now})
         elif stored.due_at != timer.due_at:
             stored.due_at = timer.due_at
+    if armed:  # one Core INSERT for all: nothing reads them back in this step
+        session.connection().execute(_ARM_TIMER, armed)
     session.flush()  # one batch; the lookups below find the completed task and the new ones stored
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
