@@ -123,12 +123,15 @@ def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
 def visible_case(*, session: Session, user: User, case_id: int) -> Case:
     """The case if the user may see it, else NotFound."""
     case = session.get(Case, case_id)
-    if case is None or case.tenant_id != user.tenant_id or not _may_see(session, user, case):
+    if case is None or not may_see(session=session, user=user, case=case):
         raise NotFound("Случай не найден")
     return case
 
 
-def _may_see(session: Session, user: User, case: Case) -> bool:
+def may_see(*, session: Session, user: User, case: Case) -> bool:
+    """Whether the user may see a case already in hand: tenant-wide roles all, body roles their body's."""
+    if case.tenant_id != user.tenant_id:
+        return False
     if user.role in TENANT_WIDE_ROLES:
         return True
     if user.body_id is None:

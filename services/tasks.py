@@ -17,7 +17,7 @@ from engine.forms import FormSchema
 from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, User
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
-from services.cases import visible_case
+from services.cases import may_see
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
@@ -91,9 +91,8 @@ _TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state)) 
 
 def _visible_task(session: Session, user: User, task_id: int, *, with_state: bool = False) -> HumanTask:
     task = session.scalar(_TASK_AND_STATE if with_state else _TASK, {"task_id": task_id})
-    if task is None or task.tenant_id != user.tenant_id:
+    if task is None or not may_see(session=session, user=user, case=task.case):
         raise NotFound("Задача не найдена")
-    visible_case(session=session, user=user, case_id=task.case_id)
     if user.role in ("executor", "responsible") and task.body_id != user.body_id:
         raise NotFound("Задача не найдена")
     return task
