@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Update, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
@@ -14,7 +17,6 @@ from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
-from services.db import concurrent_writers
 from services.errors import Conflict, Invalid
 from services.library import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
@@ -65,23 +67,20 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
             body_ids[code] = body_id
             if is_curator:
                 body_ids[None] = body_id
-    case.state = snapshot.state
-    case.path = snapshot.completed_steps
-    case.active_steps = snapshot.active_steps
+    changes: dict[str, object] = {"state": snapshot.state, "path": snapshot.completed_steps,
+                                  "active_steps": snapshot.active_steps}
     for timer in snapshot.timers:
         if timer.kind == "case":
-            case.due_at = timer.due_at
+            changes["due_at"] = timer.due_at
     guarded = {t.step for t in previous if t.kind == "case"}
     if not snapshot.completed and guarded and not any(t.kind == "case" for t in snapshot.timers) \
             and not guarded & set(snapshot.active_steps):
-        case.due_at = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
+        changes["due_at"] = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
     closing = snapshot.completed and case.status != "closed"
     if closing:
-        case.status = "closed"
-        case.closed_at = now
-        case.outcome = snapshot.end_events[-1] if snapshot.end_events else None
-    if not new_case and concurrent_writers(session):
-        session.flush()  # the case row's version check: a concurrent step fails here, before any insert
+        changes.update(status="closed", closed_at=now,
+                       outcome=snapshot.end_events[-1] if snapshot.end_events else None)
+    write_case(session=session, case=case, changes=changes)  # first write: a concurrent step fails here
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
     open_ids = {t.id for t in snapshot.open_tasks}
@@ -122,6 +121,26 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
     return [row for guid, row in existing.items() if guid in open_ids] + opened
+
+
+def write_case(*, session: Session, case: Case, changes: dict[str, object]) -> None:
+    """Write a step's changes to the case row as one UPDATE checking the version the step started from (a
+    concurrent step of the same case raises StaleDataError, as a flush would); the loaded case takes them as stored."""
+    seen = case.version
+    params = {f"new_{key}": value for key, value in changes.items()}
+    result = session.connection().execute(_case_update(tuple(changes)),
+                                          {**params, "case_id": case.id, "seen": seen, "new_version": seen + 1})
+    if result.rowcount != 1:
+        raise StaleDataError(f"case {case.id} changed since version {seen}")
+    for key, value in {**changes, "version": seen + 1}.items():
+        set_committed_value(case, key, value)
+
+
+@cache
+def _case_update(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns with the version check, built once per set of columns."""
+    return update(Case).where(Case.id == bindparam("case_id"), Case.version == bindparam("seen")) \
+        .values({name: bindparam(f"new_{name}") for name in (*columns, "version")})
 
 
 def add_event(*, session: Session, case: Case, at: datetime, actor: User | None, kind: str,
