@@ -169,10 +169,13 @@ def main() -> None:
     say(f"in-process profile of the two-task flow: {args.instances} instances, {args.open_cases} extra open "
         f"cases, next task via {args.locate}; cProfile on (adds overhead; compare ratios, not absolutes)")
     say(f"  {args.instances / wall:.1f} instances/s in-process with the profiler on")
-    say(f"  {'request type':28} {'p50 ms':>8} {'mean ms':>8} {'SQL statements':>15}")
+    say(f"  {'request type':28} {'p50 ms':>8} {'mean ms':>8} {'SQL statements':>15} {'Python calls':>13}")
+    calls = {label: pstats.Stats(profile).total_calls / len(c.times[label]) for label, profile in c.profiles.items()}
     for label, values in c.times.items():
         say(f"  {label:28} {statistics.median(values) * 1000:8.2f} {statistics.fmean(values) * 1000:8.2f} "
-            f"{statistics.median(c.statements[label]):15.0f}")
+            f"{statistics.median(c.statements[label]):15.0f} {calls[label]:13,.0f}")
+    say(f"  per instance ({len(calls)} request types above): {sum(calls.values()):,.0f} Python calls, Flask's test "
+        f"client included; the count is the same on any machine, unlike the times")
     for label, statements in c.sql_log.items():
         say()
         say(f"==== SQL of one request: {label} ({len(statements)} statements)")
