@@ -47,7 +47,10 @@ _ITEM = re.compile(r"\w+")
 
 def normalize(text: str) -> str:
     """Lower case, ё as е, Latin look-alikes inside Cyrillic words as Cyrillic; the length is kept."""
-    lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).replace("ё", "е")
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter that lowers to two (İ): keep such letters as they are
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    lowered = lowered.replace("ё", "е")
 
     def _word(match: re.Match[str]) -> str:
         word = match.group(0)
