@@ -220,12 +220,17 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
     if task.form == MONITORING_FORM:
         record_monitoring_check(session=session, user=user, task=task, data=data, now=now)
     chosen = data.get("body") or (data.get("bodies") or [None])[0]
+    sent = data.get("triage_decision") == "send"
+    # Every lookup before the first change of the case, so the case row is written once, not at each autoflush.
+    body_id = session.scalar(select(Body.id).where(Body.code == chosen, Body.tenant_id == case.tenant_id)) \
+        if chosen else None
+    theme_id = _id_of(session, "theme", data.get("theme"), case.tenant_id) if sent else None
+    location_id = _id_of(session, "location", data.get("location"), case.tenant_id) if sent else None
     if chosen:
-        body = session.scalar(select(Body).where(Body.code == chosen, Body.tenant_id == case.tenant_id))
-        case.body_id = body.id if body else None
-    if data.get("triage_decision") == "send":
-        case.theme_id = _id_of(session, "theme", data.get("theme"), case.tenant_id)
-        case.location_id = _id_of(session, "location", data.get("location"), case.tenant_id)
+        case.body_id = body_id
+    if sent:
+        case.theme_id = theme_id
+        case.location_id = location_id
         case.importance = data.get("importance")
         case.sent_at = now
         check_surge(session=session, case=case, now=now)
