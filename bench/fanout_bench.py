@@ -19,8 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from flask.testing import FlaskClient
+from http_bench import machine_speed
 
 from app import create_app
 from engine.clock import SystemClock
@@ -109,7 +111,8 @@ def main() -> None:
                 timings.clear()
         lines = [f"fan-out bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.cases} cases x 10 bodies; "
                  f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}; Python {platform.python_version()}; "
-                 f"{os.cpu_count()} CPUs; in-process Flask test client (server-side time incl. request handling)",
+                 f"{os.cpu_count()} CPUs; in-process Flask test client (server-side time incl. request handling); "
+                 f"{machine_speed()}",
                  f"{'step':<32}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"]
         for step, values in timings.items():
             lines.append(f"{step:<32}{len(values):>6}{statistics.median(values):>10.1f}"

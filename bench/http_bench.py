@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -501,6 +502,13 @@ def table_counts(db: Path) -> str:
 # ----------------------------------------------------------------------------------------------- report
 
 
+def machine_speed() -> str:
+    """A fixed pure-Python reference (no project code): ns per `sum(range(10))`, best of 5. The shared 2-vCPU VMs
+    here differ by CPU model and change speed from minute to minute; this tells a slow phase from a slow change."""
+    best = min(timeit.repeat("sum(range(10))", number=200_000, repeat=5)) / 200_000
+    return f"reference loop {best * 1e9:.0f} ns (sum(range(10)); lower is faster)"
+
+
 def header() -> None:
     cpu = "?"
     try:
@@ -528,6 +536,7 @@ def header() -> None:
     say(f"python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}")
     say("server: gunicorn --no-control-socket -w 1 (sync worker), SQLite file (WAL), scheduler off; "
         "client: sequential, same machine, http.client (sync worker closes each connection)")
+    say(f"machine speed at the start: {machine_speed()}")
 
 
 def side_by_side(fresh: Run, loaded: Run, label: str) -> None:
@@ -635,6 +644,7 @@ def main() -> None:
         say()
         side_by_side(fresh_case, loaded_case, f"{args.open_cases} open cases (case-read flow)")
         say()
+        say(f"machine speed at the end: {machine_speed()}")
         say(f"total benchmark time {time.perf_counter() - started:.0f} s")
     finally:
         if not args.keep:
