@@ -86,6 +86,10 @@ _BODY_PEOPLE = select(User).where(User.body_id == bindparam("body_id"), User.rol
                                   User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 
 
+_QUEUE_PEOPLE = select(User).where(User.body_id.in_(bindparam("body_ids", expanding=True)), User.role == "executor",
+                                   User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
+
+
 def curators(session: Session, tenant_id: int) -> list[User]:
     """The tenant's curators."""
     return list(session.scalars(_TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"}))
@@ -126,12 +130,15 @@ def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTa
                         now: datetime) -> None:
     """A new task: its assignee, else the body's executors, or the curators; never the person who just acted."""
     # Everyone is looked up before anything is added, so the lookups do not flush one task's rows at a time;
-    # tasks of one body and role (the 8.9 fan-out opens one per body) share one lookup.
-    looked_up: dict[tuple[int | None, int | None, str], list[User]] = {}
+    # the executors of every body with an unassigned task (the 8.9 fan-out opens one per body) in one query.
+    tasks = [task for task in tasks if task.step != REWORK_STEP]
+    queues = {t.body_id for t in tasks if t.assignee_id is None and t.role == "executor" and t.body_id is not None}
+    looked_up: dict[tuple[int | None, int | None, str], list[User]] = {(None, body_id, "executor"): []
+                                                                         for body_id in queues}
+    for person in session.scalars(_QUEUE_PEOPLE, {"body_ids": list(queues)}) if queues else ():
+        looked_up[(None, person.body_id, "executor")].append(person)
     recipients = []
     for task in tasks:
-        if task.step == REWORK_STEP:
-            continue
         key = (task.assignee_id, task.body_id, task.role)
         if key not in looked_up:
             looked_up[key] = task_people(session, task)

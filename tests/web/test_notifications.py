@@ -75,6 +75,17 @@ def test_each_step_tells_the_people_who_do_the_next(app: Flask, sessions: Any) -
     assert not any("Доработка" in text for text in texts(sessions, "kgkh.exec1", "new_task"))
 
 
+def test_several_bodies_at_once_tell_each_body_s_executors(app: Flask, sessions: Any) -> None:
+    curator = login(app, "curator")
+    register(curator)
+    triage = open_inbox_task(curator, "Отбор и классификация сообщения")
+    bodies = {"bodies": ["kdh", "kgkh", "kzdrav"], "order": "parallel"}
+    assert curator.post(f"/tasks/{triage}", data={**TRIAGE, **bodies}).status_code == 302
+    executors = [f"{code}.exec{n}" for code in bodies["bodies"] for n in (1, 2)]
+    assert told(sessions, "new_task") == sorted(["curator2", *executors]), "each body's executors, nobody else"
+    assert all(len(texts(sessions, username, "new_task")) == 1 for username in executors)
+
+
 def test_deadline_warning_escalation_and_breach(app: Flask, clock: FixedClock, sessions: Any) -> None:
     curator = login(app, "curator")
     case_id = register(curator)
