@@ -84,8 +84,6 @@ _TENANT_PEOPLE = select(User).where(User.tenant_id == bindparam("tenant_id"), Us
                                     User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 _BODY_PEOPLE = select(User).where(User.body_id == bindparam("body_id"), User.role == bindparam("role"),
                                   User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
-
-
 _QUEUE_PEOPLE = select(User).where(User.body_id.in_(bindparam("body_ids", expanding=True)), User.role == "executor",
                                    User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 

@@ -51,6 +51,7 @@ OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), 
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
 _TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
 _ARM_TIMER = insert(Timer)
+_ADD_EVENT = insert(CaseEvent)
 
 
 def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
@@ -153,8 +154,6 @@ def add_event(*, session: Session, case: Case, at: datetime, actor: User | None,
         "actor_name": actor.full_name if actor else "Система", "kind": kind, "step": step, "body_id": body_id,
         "due_at": due_at, "details": details or {}})
 
-
-_ADD_EVENT = insert(CaseEvent)
 
 
 def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
