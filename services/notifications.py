@@ -82,10 +82,9 @@ def message_id(key: str) -> str:
 # People to notify are read without their body and tenant: notify() needs only the person.
 _TENANT_PEOPLE = select(User).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
                                     User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
-_BODY_PEOPLE = select(User).where(User.body_id == bindparam("body_id"), User.role == bindparam("role"),
-                                  User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
-_QUEUE_PEOPLE = select(User).where(User.body_id.in_(bindparam("body_ids", expanding=True)), User.role == "executor",
-                                   User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
+_BODY_PEOPLE = select(User).where(User.body_id.in_(bindparam("body_ids", expanding=True)),
+                                  User.role == bindparam("role"), User.active) \
+    .order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
 
 
 def curators(session: Session, tenant_id: int) -> list[User]:
@@ -102,7 +101,7 @@ def body_people(session: Session, body_id: int | None, role: str) -> list[User]:
     """A body's active people of one role (executor | responsible)."""
     if body_id is None:
         return []
-    return list(session.scalars(_BODY_PEOPLE, {"body_id": body_id, "role": role}))
+    return list(session.scalars(_BODY_PEOPLE, {"body_ids": [body_id], "role": role}))
 
 
 def task_people(session: Session, task: HumanTask) -> list[User]:
@@ -133,7 +132,7 @@ def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTa
     queues = {t.body_id for t in tasks if t.assignee_id is None and t.role == "executor" and t.body_id is not None}
     looked_up: dict[tuple[int | None, int | None, str], list[User]] = {(None, body_id, "executor"): []
                                                                          for body_id in queues}
-    for person in session.scalars(_QUEUE_PEOPLE, {"body_ids": list(queues)}) if queues else ():
+    for person in session.scalars(_BODY_PEOPLE, {"body_ids": list(queues), "role": "executor"}) if queues else ():
         looked_up[(None, person.body_id, "executor")].append(person)
     recipients = []
     for task in tasks:
