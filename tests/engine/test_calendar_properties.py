@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from engine.calendar import (
     NON_WORKING,
     SHORTENED,
     WORKING,
+    CalendarDataMissing,
     OverrideDay,
     ProductionCalendar,
     Schedule,
@@ -70,6 +73,16 @@ def calendars(draw: st.DrawFn) -> WorkingCalendar:
     return WorkingCalendar(PRODUCTION, draw(schedules), draw(st.lists(override_days(), max_size=30)))
 
 
+@contextmanager
+def within_data() -> Iterator[None]:
+    """Drop an example whose result would fall after 2027: a schedule of a few minutes a day can push ten working
+    days years ahead, and the calendar rightly refuses a year without data."""
+    try:
+        yield
+    except CalendarDataMissing:
+        reject()
+
+
 def _on_interval_end(calendar: WorkingCalendar, moment: datetime) -> bool:
     """Return whether a moment is exactly the end of one of its day's working intervals."""
     return any(end == moment for _, end in calendar.day_intervals(moment.date()))
@@ -80,13 +93,16 @@ def _on_interval_end(calendar: WorkingCalendar, moment: datetime) -> bool:
 def test_adding_in_two_steps_equals_adding_the_sum(
     calendar: WorkingCalendar, start: datetime, a: timedelta, b: timedelta
 ) -> None:
-    assert calendar.add_working_time(calendar.add_working_time(start, a), b) == calendar.add_working_time(start, a + b)
+    with within_data():
+        two_steps = calendar.add_working_time(calendar.add_working_time(start, a), b)
+        assert two_steps == calendar.add_working_time(start, a + b)
 
 
 @settings(max_examples=300, deadline=None)
 @given(calendars(), starts, durations)
 def test_between_undoes_add(calendar: WorkingCalendar, start: datetime, delta: timedelta) -> None:
-    due = calendar.add_working_time(start, delta)
+    with within_data():
+        due = calendar.add_working_time(start, delta)
     assert calendar.working_time_between(start, due) == delta
     assert calendar.working_time_between(calendar.next_working_moment(start), due) == delta
     assert calendar.working_time_between(due, start) == -delta
@@ -97,7 +113,8 @@ def test_between_undoes_add(calendar: WorkingCalendar, start: datetime, delta: t
 def test_result_is_working_time_or_an_interval_end(
     calendar: WorkingCalendar, start: datetime, delta: timedelta
 ) -> None:
-    due = calendar.add_working_time(start, delta)
+    with within_data():
+        due = calendar.add_working_time(start, delta)
     assert due > start
     assert due.utcoffset() == timedelta(hours=3)
     assert calendar.is_working_time(due) or _on_interval_end(calendar, due)
@@ -107,8 +124,9 @@ def test_result_is_working_time_or_an_interval_end(
 @given(calendars(), starts, starts, durations, durations)
 def test_add_is_monotonic(calendar: WorkingCalendar, s1: datetime, s2: datetime, d1: timedelta, d2: timedelta) -> None:
     (s1, s2), (d1, d2) = sorted((s1, s2)), sorted((d1, d2))
-    assert calendar.add_working_time(s1, d1) <= calendar.add_working_time(s1, d2)
-    assert calendar.add_working_time(s1, d1) <= calendar.add_working_time(s2, d1)
+    with within_data():
+        assert calendar.add_working_time(s1, d1) <= calendar.add_working_time(s1, d2)
+        assert calendar.add_working_time(s1, d1) <= calendar.add_working_time(s2, d1)
 
 
 @settings(max_examples=200, deadline=None)
@@ -124,11 +142,13 @@ def test_next_working_moment(calendar: WorkingCalendar, start: datetime) -> None
 @settings(max_examples=200, deadline=None)
 @given(calendars(), starts, st.integers(min_value=0, max_value=20))
 def test_working_days_end_a_working_day(calendar: WorkingCalendar, start: datetime, days: int) -> None:
-    due = calendar.add_working_days(start, days)
+    with within_data():
+        due = calendar.add_working_days(start, days)
+        later = calendar.add_working_days(start, days + 1) if days >= 1 else None
     intervals = calendar.day_intervals(due.date())
     assert intervals and intervals[-1][1] == due
-    if days >= 1:
-        assert calendar.add_working_days(start, days + 1) > due
+    if later is not None:
+        assert later > due
     # Day 0 is the day of the next working moment; day N >= 1 is the Nth working day after the start's date.
     first = calendar.next_working_moment(start)
     assert calendar.add_working_days(start, 0) == calendar.day_intervals(first.date())[-1][1]
