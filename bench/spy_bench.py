@@ -84,7 +84,7 @@ def analyse(raw: Path, title: str, instances: int, cpu_ms: float) -> None:
     functions: dict[str, Counter[str]] = defaultdict(Counter)
     busy: Counter[str] = Counter()
     idle = 0
-    for line in raw.read_text().splitlines():
+    for line in raw.read_text().split("\n"):  # not splitlines: frames may hold \x1c..\x1e or \u2028
         stack, _, text = line.rpartition(" ")
         if not stack:
             continue

@@ -109,10 +109,6 @@ class FormSchema:
     def _properties(self) -> dict[str, Any]:
         return dict(self.schema["properties"])
 
-    def json_schema(self) -> dict[str, Any]:
-        """The schema as published over the API."""
-        return copy.deepcopy(dict(self.schema))
-
     def validate(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Coerce submitted values and check them: (data with every field present, errors by field)."""
         errors: dict[str, str] = {}

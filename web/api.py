@@ -114,7 +114,7 @@ def tasks() -> ResponseReturnValue:
 def task(task_id: int) -> ResponseReturnValue:
     """One task with its form's JSON Schema."""
     form = open_task(session=db(), user=_user(), task_id=task_id, clock=clock())
-    return {**_task_json(form.task), "form": form.form.json_schema(), "values": form.values,
+    return {**_task_json(form.task), "form": form.form.schema, "values": form.values,
             "may_complete": form.may_complete}
 
 

@@ -1,11 +1,13 @@
-"""Per-request database session, the clock, login, CSRF, i18n, template filters and error pages."""
+"""Per-request database session, the clock, login, CSRF, security headers, i18n, template filters and error pages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, Request, current_app, g, render_template, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
@@ -16,6 +18,9 @@ from werkzeug.exceptions import HTTPException
 from engine.clock import MOSCOW, Clock
 from models import User
 from services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LANGUAGES = ("ru", "en")
 csrf = CSRFProtect()
@@ -60,8 +65,45 @@ def _locale() -> str:
     return session.get("lang") or "ru"  # Russian first, whatever the browser prefers
 
 
+class _PageSessions(SecureCookieSessionInterface):
+    """The pages' signed-cookie session; the API authenticates by bearer token and has none (no cookie to verify
+    or to write on every call)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/api/"):
+            return None  # Flask gives the request a read-only empty session
+        return super().open_session(app, request)
+
+
+# Every response carries them, error pages and static files included, unless a view set its own (attachments are
+# served with a sandbox policy). Added at the WSGI level: a plain list of pairs, not werkzeug's Headers.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+)
+_SECURITY_NAMES = tuple((name.lower(), (name, value)) for name, value in SECURITY_HEADERS)
+
+
+def _with_security_headers(wsgi_app: WSGIApplication) -> WSGIApplication:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(pair for name, pair in _SECURITY_NAMES if name not in present)
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return app
+
+
 def install(app: Flask) -> None:
     """Wire the per-request machinery into the app."""
+    app.session_interface = _PageSessions()
+    app.wsgi_app = _with_security_headers(app.wsgi_app)  # type: ignore[method-assign]
     Babel(app, locale_selector=_locale, default_locale="ru", default_timezone="Europe/Moscow")
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -84,13 +126,6 @@ def install(app: Flask) -> None:
                 g.db.commit()
             else:
                 g.db.rollback()
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
-            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
         return response
 
     @app.teardown_request

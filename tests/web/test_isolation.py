@@ -13,6 +13,7 @@ import services.tasks
 from models import CaseEvent, Draft
 from tests.conftest import api_token, login
 from tests.web.test_main_path import MESSAGE, TRIAGE, open_inbox_task, register
+from web.common import SECURITY_HEADERS
 
 
 def triaged_case(app: Flask) -> tuple[int, int]:
@@ -147,3 +148,16 @@ def test_redirects_stay_on_this_site(app: Flask) -> None:
     client = app.test_client()
     response = client.post("/login?next=//evil.example", data={"username": "curator", "password": "otklik-demo"})
     assert response.headers["Location"] == "/"
+
+
+def test_every_response_carries_the_security_headers(app: Flask) -> None:
+    curator = login(app, "curator")
+    client = app.test_client()
+    headers = api_token(client, "curator")
+    responses = {"page": curator.get("/"), "login page": client.get("/login"),
+                 "missing page": curator.get("/nowhere"), "static file": client.get("/static/css/otklik.css"),
+                 "api": client.get("/api/v1/tasks", headers=headers), "api error": client.get("/api/v1/tasks")}
+    for what, response in responses.items():
+        for name, value in SECURITY_HEADERS:
+            assert response.headers.get_all(name) == [value], (what, name)
+
