@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +47,23 @@ def _settings(instance: Path) -> dict[str, Any]:
     }
 
 
+class _App(Flask):
+    """Flask, deciding once per view or hook whether it is async; Flask inspects each one on every request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings, database, blueprints, CLI and (optionally) the in-process scheduler."""
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
+    app = _App(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
     app.config.update(_settings(Path(app.instance_path)))
     app.config.update(config or {})
     engine = make_engine(app.config["DATABASE_URL"])
