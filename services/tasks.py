@@ -69,7 +69,7 @@ def _inbox_queries(role: str, of_case: bool) -> tuple[Select[HumanTask], Select[
         scope += [HumanTask.role == "executor", HumanTask.body_id == bindparam("body_id")]
     if of_case:
         scope.append(HumanTask.case_id == bindparam("case_id"))
-    tasks = select(HumanTask).where(*scope).order_by(
+    tasks = select(HumanTask).where(*scope).options(joinedload(HumanTask.case).lazyload(Case.body)).order_by(
         sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id
     ).limit(bindparam("limit"))
     overdue = func.count(sql_case((HumanTask.due_at < bindparam("now"), 1)))
