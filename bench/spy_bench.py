@@ -40,7 +40,9 @@ LAYERS: list[tuple[str, re.Pattern[str]]] = [
     ("SQLAlchemy (ORM/Core Python)", re.compile(r"\(sqlalchemy/")),
     ("jsonschema (form validation)", re.compile(r"\(jsonschema/|\(referencing/")),
     ("JSON encode/decode", re.compile(r"\(json/")),
-    ("project code (services, web, engine, models)", re.compile(r"\((services|web|engine|models)/")),
+    # The WSGI wrapper adding security headers is under every request; it does not make a sample project code.
+    ("project code (services, web, engine, models)",
+     re.compile(r"(?<!_with_security_headers\.<locals>\.app )\((services|web|engine|models)/")),
     ("Flask/Werkzeug", re.compile(r"\((flask|werkzeug|flask_login|flask_wtf|flask_babel)/")),
     ("gunicorn (accept, parse, write, close)", re.compile(r"\(gunicorn/")),
 ]
