@@ -160,4 +160,3 @@ def test_every_response_carries_the_security_headers(app: Flask) -> None:
     for what, response in responses.items():
         for name, value in SECURITY_HEADERS:
             assert response.headers.get_all(name) == [value], (what, name)
-
