@@ -155,7 +155,6 @@ def add_event(*, session: Session, case: Case, at: datetime, actor: User | None,
         "due_at": due_at, "details": details or {}})
 
 
-
 def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
     """Record breaches and notifications the diagram's service tasks asked for."""
     for effect in snapshot.effects:
