@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.clock import MOSCOW, Clock
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
-from services.db import savepoint
+from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version
@@ -107,15 +107,14 @@ def insert_case(*, session: Session, case: Case,
     """Insert a new case; when someone registered the same link meanwhile, refuse it as that duplicate."""
     try:
         with savepoint(session):
-            session.add(case)
-            session.flush()
+            add_inserted(session, case)
     except IntegrityError:
         refuse_duplicate(session, case.tenant_id, case.url_key)
         raise
 
 
 def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
-    existing = session.scalar(_CASE_OF_LINK, {"tenant_id": tenant_id, "url_key": key})
+    existing = session.connection().execute(_CASE_OF_LINK, {"tenant_id": tenant_id, "url_key": key}).scalar()
     if existing is not None:
         raise Duplicate(f"Это сообщение уже зарегистрировано: случай № {existing}", case_id=existing)
 

@@ -51,7 +51,7 @@ def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = N
     params = {"tenant_id": user.tenant_id, "body_id": user.body_id, "user_id": user.id, "case_id": case_id,
               "limit": limit, "now": clock.now()}
     tasks = list(session.scalars(tasks_query, params))
-    rows = session.execute(counts_query, params).all()
+    rows = session.connection().execute(counts_query, params).all()
     counts = {name: n for name, n, _ in rows}
     return Inbox(tasks, counts, sum(overdue for _, _, overdue in rows), sum(counts.values()))
 
@@ -222,10 +222,9 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
     chosen = data.get("body") or (data.get("bodies") or [None])[0]
     sent = data.get("triage_decision") == "send"
     # Every lookup before the first change of the case, so the case row is written once, not at each autoflush.
-    body_id = session.scalar(select(Body.id).where(Body.code == chosen, Body.tenant_id == case.tenant_id)) \
-        if chosen else None
-    theme_id = _id_of(session, "theme", data.get("theme"), case.tenant_id) if sent else None
-    location_id = _id_of(session, "location", data.get("location"), case.tenant_id) if sent else None
+    body_id = _id_of(session, _BODY_ID, chosen, case.tenant_id)
+    theme_id = _id_of(session, _THEME_ID, data.get("theme"), case.tenant_id) if sent else None
+    location_id = _id_of(session, _LOCATION_ID, data.get("location"), case.tenant_id) if sent else None
     if chosen:
         case.body_id = body_id
     if sent:
@@ -241,7 +240,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
                   details={"notified": ", ".join(person.full_name for person in told)})
     text = data.get("reply_text") or data.get("part_text")
     if text and data.get("draft_outcome", data.get("part_outcome")) != "not_competent":
-        number = (session.scalar(select(func.max(Draft.number)).where(Draft.case_id == case.id)) or 0) + 1
+        number = (session.connection().execute(_LAST_DRAFT_NUMBER, {"case_id": case.id}).scalar() or 0) + 1
         kind = "part" if data.get("part_text") else data.get("reply_kind") or "reply"
         if data.get("measures_taken"):
             text = f"{text}\n\nПринятые меры: {data['measures_taken']}"
@@ -275,11 +274,16 @@ def current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None
                           .order_by(Draft.number.desc()))
 
 
-def _id_of(session: Session, kind: str, code: Any, tenant_id: int) -> int | None:
+# Reference lookups of a step: column reads on the step's connection (the ORM's row loading is not needed for an id).
+_BODY_ID = select(Body.id).where(Body.code == bindparam("code"), Body.tenant_id == bindparam("tenant_id"))
+_THEME_ID = select(Theme.id).join(ThemeGroup).where(Theme.code == bindparam("code"),
+                                                    ThemeGroup.tenant_id == bindparam("tenant_id"))
+_LOCATION_ID = select(Location.id).where(Location.code == bindparam("code"),
+                                         Location.tenant_id == bindparam("tenant_id"))
+_LAST_DRAFT_NUMBER = select(func.max(Draft.number)).where(Draft.case_id == bindparam("case_id"))
+
+
+def _id_of(session: Session, lookup: Select[int], code: Any, tenant_id: int) -> int | None:
     if not code:
         return None
-    if kind == "theme":
-        return session.scalar(select(Theme.id).join(ThemeGroup).where(Theme.code == code,
-                                                                     ThemeGroup.tenant_id == tenant_id))
-    return session.scalar(select(Location.id).where(Location.code == code, Location.tenant_id == tenant_id))
-
+    return session.connection().execute(lookup, {"code": code, "tenant_id": tenant_id}).scalar()

@@ -17,6 +17,7 @@ from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
+from services.db import add_inserted
 from services.errors import Conflict, Invalid
 from services.library import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
@@ -51,6 +52,8 @@ OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), 
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
 _TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
 _ARM_TIMER = insert(Timer)
+_CLOSE_TASK = update(HumanTask).where(HumanTask.id == bindparam("task_id")).values(
+    {name: bindparam(f"new_{name}") for name in ("state", "completed_at", "completed_by_id")})
 _ADD_EVENT = insert(CaseEvent)
 
 
@@ -64,7 +67,8 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         previous = [] if new_case else session.scalars(_TIMERS, {"case_id": case.id}).all()
         fresh = [t for t in snapshot.open_tasks if t.id not in existing]
         body_ids: dict[str | None, int] = {}  # a task of no body is the curator's
-        for body_id, code, is_curator in session.execute(_BODIES, {"tenant_id": case.tenant_id}) if fresh else ():
+        bodies = session.connection().execute(_BODIES, {"tenant_id": case.tenant_id}) if fresh else ()
+        for body_id, code, is_curator in bodies:
             body_ids[code] = body_id
             if is_curator:
                 body_ids[None] = body_id
@@ -85,12 +89,16 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
     open_ids = {t.id for t in snapshot.open_tasks}
-    for guid, row in existing.items():
-        if guid in open_ids:
-            continue
-        row.state = "completed" if guid == completed_guid else "cancelled"
-        row.completed_at = now
-        row.completed_by_id = actor.id if actor and guid == completed_guid else None
+    closed = {row: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
+                    "completed_by_id": actor.id if actor and guid == completed_guid else None}
+              for guid, row in existing.items() if guid not in open_ids}
+    if closed:  # Core UPDATEs; the loaded rows take the values as stored
+        session.connection().execute(_CLOSE_TASK, [
+            {"task_id": row.id, "new_state": values["state"], "new_completed_at": now,
+             "new_completed_by_id": values["completed_by_id"]} for row, values in closed.items()])
+    for row, values in closed.items():
+        for key, value in values.items():
+            set_committed_value(row, key, value)
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
     opened = []
     for task in snapshot.open_tasks:
@@ -101,7 +109,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
         opened.append(HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
                                 name=task.name, role=task.role, body_id=body_ids.get(task.body), form=task.form,
                                 deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
-    session.add_all(opened)
+        add_inserted(session, opened[-1])
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
     gone = [t.id for t in previous if t.task_guid not in pending]
@@ -117,7 +125,6 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
             stored.due_at = timer.due_at
     if armed:  # one Core INSERT for all: nothing reads them back in this step
         session.connection().execute(_ARM_TIMER, armed)
-    session.flush()  # one batch; the lookups below find the completed task and the new ones stored
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)

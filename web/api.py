@@ -58,7 +58,7 @@ def _user() -> User:
 def _task_json(task: HumanTask) -> dict[str, Any]:
     return {"id": task.id, "case_id": task.case_id, "step": task.step, "name": task.name, "state": task.state,
             "body": task.body.code if task.body else None,
-            "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at),
+            "assignee": task.assignee.username if task.assignee_id else None, "due_at": _iso(task.due_at),
             "case_due_at": _iso(task.case.due_at)}
 
 
