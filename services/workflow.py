@@ -50,8 +50,11 @@ def run_step(step: Callable[[], Snapshot]) -> Snapshot:
 OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
     .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
-_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
+_TIMERS = select(Timer.id, Timer.task_guid, Timer.kind, Timer.step, Timer.due_at) \
+    .where(Timer.case_id == bindparam("case_id"))
 _ARM_TIMER = insert(Timer)
+_MOVE_TIMER = update(Timer).where(Timer.id == bindparam("timer_id")).values(due_at=bindparam("new_due_at"))
+_DISARM_TIMERS = delete(Timer).where(Timer.id.in_(bindparam("timer_ids", expanding=True)))
 _CLOSE_TASK = update(HumanTask).where(HumanTask.id == bindparam("task_id")).values(
     {name: bindparam(f"new_{name}") for name in ("state", "completed_at", "completed_by_id")})
 _ADD_EVENT = insert(CaseEvent)
@@ -64,7 +67,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     new_case = not case.state  # its first step: no tasks or timers stored yet
     with session.no_autoflush:  # everything is read first, so the case row's version check is the first write
         existing = {} if new_case else {t.task_guid: t for t in session.scalars(OPEN_TASKS, {"case_id": case.id})}
-        previous = [] if new_case else session.scalars(_TIMERS, {"case_id": case.id}).all()
+        previous = [] if new_case else session.connection().execute(_TIMERS, {"case_id": case.id}).all()
         fresh = [t for t in snapshot.open_tasks if t.id not in existing]
         body_ids: dict[str | None, int] = {}  # a task of no body is the curator's
         bodies = session.connection().execute(_BODIES, {"tenant_id": case.tenant_id}) if fresh else ()
@@ -113,18 +116,21 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
     gone = [t.id for t in previous if t.task_guid not in pending]
+    # Timers are written with Core: nothing reads them back in this step.
     if gone:
-        session.execute(delete(Timer).where(Timer.id.in_(gone)))
-    armed = []
+        session.connection().execute(_DISARM_TIMERS, {"timer_ids": gone})
+    armed, moved = [], []
     for timer in snapshot.timers:
         stored = kept.get(timer.id)
         if stored is None:
             armed.append({"case_id": case.id, "task_guid": timer.id, "kind": timer.kind, "parameter": timer.parameter,
                           "step": timer.step, "due_at": timer.due_at, "armed_at": now})
         elif stored.due_at != timer.due_at:
-            stored.due_at = timer.due_at
-    if armed:  # one Core INSERT for all: nothing reads them back in this step
+            moved.append({"timer_id": stored.id, "new_due_at": timer.due_at})
+    if armed:
         session.connection().execute(_ARM_TIMER, armed)
+    if moved:
+        session.connection().execute(_MOVE_TIMER, moved)
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
