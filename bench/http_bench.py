@@ -467,20 +467,19 @@ def seed_open_cases(db: Path, count: int, batch: int = 2000) -> float:
     from services.calendars import calendar_resolver
     from services.cases import normalize_link
     from services.db import make_engine, make_sessionmaker
-    from services.library import bundle_of, current_version
+    from services.library import bundle_for, current_version_id
 
     began = time.perf_counter()
     engine = make_engine(f"sqlite:///{db}")
     sessions = make_sessionmaker(engine)
     clock = SystemClock()
     with sessions() as session:
-        version = current_version(session=session, process_id=TWO_TASKS_PROCESS)
-        assert version.process_id == TWO_TASKS_PROCESS
+        version_id = current_version_id(session=session, process_id=TWO_TASKS_PROCESS)
         curator = session.scalar(select(User).where(User.username == CURATOR))
         curator_body = session.scalar(select(Body).where(Body.is_curator))
         channel = session.scalar(select(Channel).where(Channel.code == "vk"))
         assert curator is not None and curator_body is not None and channel is not None
-        runner = Runner(bundle_of(version), EngineContext(
+        runner = Runner(bundle_for(session=session, version_id=version_id), EngineContext(
             clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=curator.tenant_id)))
         first = (session.scalar(select(func.max(Case.id))) or 0) + 1
         session.commit()
@@ -495,7 +494,7 @@ def seed_open_cases(db: Path, count: int, batch: int = 2000) -> float:
                                   url_key=normalize_link(url), author="Нагрузочный тест",
                                   text="Открытый случай для проверки роста базы", published_at=now,
                                   attachments=[], registered_at=now, registered_by_id=curator.id, source="api",
-                                  status="open", process_version_id=version.id, state=snap.state,
+                                  status="open", process_version_id=version_id, state=snap.state,
                                   path=snap.completed_steps, version=2))
                 tasks.append(dict(case_id=case_id, tenant_id=curator.tenant_id, task_guid=task.id, step=task.step,
                                   name=task.name, role=task.role, body_id=curator_body.id, form=task.form,

@@ -50,7 +50,7 @@ LAYERS: list[tuple[str, re.Pattern[str]]] = [
 FUNCTIONS = re.compile(
     r"^(user_by_token|complete_task|open_task|inbox|case_view|register_message|apply_snapshot|runner_for|"
     r"run_step|_form_of|_visible_task|visible_case|_record_domain|_rule_errors|add_event|_apply_effects|bundle_of|"
-    r"load_bundle|calendar_resolver|current_version|form_options|FormSchema\.validate|FormSchema\.with_options|"
+    r"load_bundle|calendar_resolver|current_version_id|form_options|FormSchema\.validate|FormSchema\.with_options|"
     r"Runner\.(start|complete)|load_state|dump_state|Runner\._snapshot|Session\.commit|Session\.flush|"
     r"Session\.get|Session\.scalars?|Session\.execute|_task_json|_event_json|_draft_json|Flask\.make_response|"
     r"_finish|SyncWorker\.handle_request|Response\.write|close_graceful|Request\.parse_request_line|"

@@ -17,7 +17,7 @@ from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Locatio
 from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
-from services.library import CASE_PROCESS, bundle_for, current_version
+from services.library import CASE_PROCESS, bundle_for, current_version_id
 from services.workflow import OPEN_TASKS, add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
@@ -81,11 +81,11 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     assert channel_row is not None and moment is not None
     key = normalize_link(link)
     _refuse_duplicate(session, actor.tenant_id, key)
-    version = current_version(session=session, process_id=process_id)
+    version_id = current_version_id(session=session, process_id=process_id)
     case = Case(tenant_id=actor.tenant_id, channel_id=channel_row.id, url=link, url_key=key, author=author_text,
                 text=body_text, published_at=moment, attachments=[str(a) for a in links],
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",
-                process_version_id=version.id, state="",
+                process_version_id=version_id, state="",
                 flags=detect_flags(session=session, tenant_id=actor.tenant_id, text=body_text))
     insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)
     add_event(session=session, case=case, at=clock.now(), actor=actor, kind="registered",

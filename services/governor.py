@@ -17,7 +17,7 @@ from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
 from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, parse_moment, visible_case
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
-from services.library import current_version
+from services.library import current_version_id
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 GOVERNOR_PROCESS = "governor_post"
@@ -76,10 +76,10 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
         raise Invalid("Пост не зарегистрирован: исправьте поля", fields=errors)
     assert channel is not None and moment is not None
     _refuse_duplicate(session, actor.tenant_id, key)
-    version = current_version(session=session, process_id=GOVERNOR_PROCESS)
+    version_id = current_version_id(session=session, process_id=GOVERNOR_PROCESS)
     case = Case(tenant_id=actor.tenant_id, kind="governor_post", channel_id=channel.id, url=link, url_key=key,
                 author=GOVERNOR_AUTHOR, text=excerpt, published_at=moment, attachments=[], registered_at=now,
-                registered_by_id=actor.id, source="form", status="open", process_version_id=version.id, state="")
+                registered_by_id=actor.id, source="form", status="open", process_version_id=version_id, state="")
     runner = runner_for(session=session, case=case, clock=clock)
     _refuse_finished_period(runner.parameters, runner.context.calendar_for(None), moment, now)
     insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)

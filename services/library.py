@@ -37,15 +37,16 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
     return versions
 
 
-_CURRENT = select(ProcessVersion).where(ProcessVersion.process_id == bindparam("process_id"), ProcessVersion.is_current)
+_CURRENT = select(ProcessVersion.id).where(ProcessVersion.process_id == bindparam("process_id"),
+                                           ProcessVersion.is_current)
 
 
-def current_version(*, session: Session, process_id: str = CASE_PROCESS) -> ProcessVersion:
-    """The version new cases of a process start on."""
-    version = session.scalar(_CURRENT, {"process_id": process_id})
-    if version is None:
+def current_version_id(*, session: Session, process_id: str = CASE_PROCESS) -> int:
+    """The id of the version new cases of a process start on."""
+    version_id = session.connection().execute(_CURRENT, {"process_id": process_id}).scalar()
+    if version_id is None:
         raise LookupError(f"Процесс «{process_id}» не загружен: выполните flask --app app init-db")
-    return version
+    return int(version_id)
 
 
 _bundles: dict[tuple[str, int], ProcessBundle] = {}
