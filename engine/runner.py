@@ -97,6 +97,7 @@ class Snapshot:
     completed_tasks: list[tuple[str, str]]
     end_events: list[str]
     active_steps: list[str]
+    open_before: list[str]  # the user tasks that were open when the step began
     effects: list[Effect] = field(default_factory=list)
 
 
@@ -235,7 +236,7 @@ class Runner:
     def snapshot(self, state: str) -> Snapshot:
         """Read a stored state without changing it."""
         workflow = self._load(state)
-        return self._snapshot(workflow, [])
+        return self._snapshot(workflow, [], _open_task_ids(workflow))
 
     def reschedule(self, state: str, armed_at: Mapping[str, datetime]) -> Snapshot:
         """Recompute the waiting date timers named in armed_at as if armed at those moments on today's calendars."""
@@ -257,7 +258,7 @@ class Runner:
                 reason = exc.__cause__ if isinstance(exc.__cause__, (CalendarError, ParameterError)) else exc
                 raise EngineFailure(str(reason)) from exc
             task.internal_data["event_value"] = value
-        return self._snapshot(workflow, [])
+        return self._snapshot(workflow, [], _open_task_ids(workflow))
 
     def _load(self, state: str) -> BpmnWorkflow:
         workflow = load_state(self.bundle, state)
@@ -265,6 +266,7 @@ class Runner:
         return workflow
 
     def _step(self, workflow: BpmnWorkflow, act: Callable[[], None]) -> Snapshot:
+        open_before = _open_task_ids(workflow)
         run = _Run(workflow, [])
         token = _run.set(run)
         try:
@@ -277,7 +279,7 @@ class Runner:
             raise self._explain(exc) from exc
         finally:
             _run.reset(token)
-        return self._snapshot(workflow, run.effects)
+        return self._snapshot(workflow, run.effects, open_before)
 
     def _explain(self, exc: SpiffWorkflowException) -> Exception:
         """Turn an engine error into a refusal a person can read."""
@@ -291,7 +293,7 @@ class Runner:
             return StepRefused(documentation or f"Нет допустимого перехода после шага «{spec.bpmn_name}»")
         return EngineFailure(f"Ошибка процесса на шаге «{getattr(spec, 'bpmn_name', '?')}»: {exc}")
 
-    def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect]) -> Snapshot:
+    def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect], open_before: list[str]) -> Snapshot:
         run = _Run(workflow, effects)
         tasks = list(_all_tasks(workflow))
         open_tasks = []
@@ -317,6 +319,7 @@ class Runner:
             active_steps=list(dict.fromkeys(
                 t.task_spec.bpmn_id for t in tasks if t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEvent)
                 and t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
+            open_before=open_before,
             effects=run.effects,
         )
 
@@ -325,6 +328,11 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
     yield from workflow.tasks.values()
     for sub in workflow.subprocesses.values():
         yield from sub.tasks.values()
+
+
+def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:
+    """The user tasks waiting for a person."""
+    return [str(t.id) for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
 
 
 def _attached_activity(task: Task) -> Task | None:

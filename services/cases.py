@@ -18,7 +18,7 @@ from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library import CASE_PROCESS, bundle_for, current_version_id
-from services.workflow import OPEN_TASKS, add_event, apply_snapshot, run_step, runner_for
+from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
 MAX_TEXT = 20_000
@@ -163,6 +163,8 @@ class CaseView(CaseRecord):
     repeated_by: list[Case]
 
 
+_OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
+    .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
 _HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
 _DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number).options(
     *(joinedload(person).options(lazyload(User.body), lazyload(User.tenant))
@@ -173,7 +175,7 @@ def case_record(*, session: Session, user: User, case_id: int) -> CaseRecord:
     """The case, its open tasks, its history and its draft versions, if the user may see it."""
     case = visible_case(session=session, user=user, case_id=case_id)
     params = {"case_id": case.id}
-    return CaseRecord(case=case, open_tasks=list(session.scalars(OPEN_TASKS, params)),
+    return CaseRecord(case=case, open_tasks=list(session.scalars(_OPEN_TASKS, params)),
                       history=list(session.scalars(_HISTORY, params)), drafts=list(session.scalars(_DRAFTS, params)))
 
 

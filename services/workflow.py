@@ -46,16 +46,16 @@ def run_step(step: Callable[[], Snapshot]) -> Snapshot:
         raise Invalid(str(exc)) from exc
 
 
-# Statements every step runs, built once (OPEN_TASKS also serves the case page).
-OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
-    .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
+# Statements every step runs, built once.
 _BODIES = select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == bindparam("tenant_id"))
 _TIMERS = select(Timer.id, Timer.task_guid, Timer.kind, Timer.step, Timer.due_at) \
     .where(Timer.case_id == bindparam("case_id"))
 _ARM_TIMER = insert(Timer)
 _MOVE_TIMER = update(Timer).where(Timer.id == bindparam("timer_id")).values(due_at=bindparam("new_due_at"))
 _DISARM_TIMERS = delete(Timer).where(Timer.id.in_(bindparam("timer_ids", expanding=True)))
-_CLOSE_TASK = update(HumanTask).where(HumanTask.id == bindparam("task_id")).values(
+_STILL_OPEN = select(HumanTask).where(HumanTask.task_guid.in_(bindparam("guids", expanding=True))) \
+    .options(lazyload(HumanTask.case)).order_by(HumanTask.id)
+_CLOSE_TASK = update(HumanTask).where(HumanTask.task_guid == bindparam("guid"), HumanTask.state == "open").values(
     {name: bindparam(f"new_{name}") for name in ("state", "completed_at", "completed_by_id")})
 _ADD_EVENT = insert(CaseEvent)
 
@@ -65,10 +65,14 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     """Store the new state and rewrite the inbox, timers, history and effects; returns the open tasks."""
     now = clock.now()
     new_case = not case.state  # its first step: no tasks or timers stored yet
+    # The engine tells which tasks were open before the step: the inbox rows of exactly those are open.
+    open_ids = {t.id for t in snapshot.open_tasks}
+    before = set(snapshot.open_before)
+    still_open = [guid for guid in snapshot.open_before if guid in open_ids]
     with session.no_autoflush:  # everything is read first, so the case row's version check is the first write
-        existing = {} if new_case else {t.task_guid: t for t in session.scalars(OPEN_TASKS, {"case_id": case.id})}
+        existing = {t.task_guid: t for t in session.scalars(_STILL_OPEN, {"guids": still_open})} if still_open else {}
         previous = [] if new_case else session.connection().execute(_TIMERS, {"case_id": case.id}).all()
-        fresh = [t for t in snapshot.open_tasks if t.id not in existing]
+        fresh = [t for t in snapshot.open_tasks if t.id not in before]
         body_ids: dict[str | None, int] = {}  # a task of no body is the curator's
         bodies = session.connection().execute(_BODIES, {"tenant_id": case.tenant_id}) if fresh else ()
         for body_id, code, is_curator in bodies:
@@ -91,22 +95,22 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     write_case(session=session, case=case, changes=changes)  # first write: a concurrent step fails here
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
-    open_ids = {t.id for t in snapshot.open_tasks}
-    closed = {row: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
-                    "completed_by_id": actor.id if actor and guid == completed_guid else None}
-              for guid, row in existing.items() if guid not in open_ids}
-    if closed:  # Core UPDATEs; the loaded rows take the values as stored
-        session.connection().execute(_CLOSE_TASK, [
-            {"task_id": row.id, "new_state": values["state"], "new_completed_at": now,
-             "new_completed_by_id": values["completed_by_id"]} for row, values in closed.items()])
-    for row, values in closed.items():
-        for key, value in values.items():
-            set_committed_value(row, key, value)
+    closed = {guid: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
+                     "completed_by_id": actor.id if actor and guid == completed_guid else None}
+              for guid in snapshot.open_before if guid not in open_ids}
+    if closed:  # Core UPDATEs; rows of them already loaded (the completed task) take the values as stored
+        session.connection().execute(_CLOSE_TASK, [{"guid": guid, **{f"new_{key}": value for key, value in
+                                                                      values.items()}}
+                                                   for guid, values in closed.items()])
+        for row in list(session.identity_map.values()):
+            if isinstance(row, HumanTask) and row.task_guid in closed:
+                for key, value in closed[row.task_guid].items():
+                    set_committed_value(row, key, value)
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
     opened = []
     for task in snapshot.open_tasks:
-        if task.id in existing:
-            if deadline_of.get(task.id):
+        if task.id in before:
+            if deadline_of.get(task.id) and task.id in existing:
                 existing[task.id].due_at = deadline_of[task.id]
             continue
         opened.append(HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
@@ -134,7 +138,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     assign_opened_tasks(session=session, case=case, tasks=opened, clock=clock)
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
-    return [row for guid, row in existing.items() if guid in open_ids] + opened
+    return list(existing.values()) + opened
 
 
 def write_case(*, session: Session, case: Case, changes: dict[str, object]) -> None:
