@@ -6,10 +6,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import MOSCOW
 from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
@@ -33,7 +34,33 @@ PAGE_SIZE = 200
 REWORK_STEP = "rework"
 
 
-def notify(*, session: Session, people: Iterable[User], kind: str, text: str, now: datetime,
+class Person(Protocol):
+    """Someone a notification goes to: a loaded user, or a recipient read for notifying."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def full_name(self) -> str: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person read with Core for notifying: nothing else of the user is needed."""
+
+    id: int
+    full_name: str
+    email: str | None
+    active: bool
+
+
+def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, now: datetime,
            case_id: int | None = None, surge_alert_id: int | None = None) -> list[Notification]:
     """Notify each active person once: an in-app row, and an e-mail through the outbox when mail is on."""
     assert kind in SUBJECTS, kind
@@ -79,32 +106,40 @@ def message_id(key: str) -> str:
 
 # Who hears of what.
 
-# People to notify are read without their body and tenant: notify() needs only the person.
-_TENANT_PEOPLE = select(User).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
-                                    User.active).order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
-_BODY_PEOPLE = select(User).where(User.body_id.in_(bindparam("body_ids", expanding=True)),
-                                  User.role == bindparam("role"), User.active) \
-    .order_by(User.id).options(lazyload(User.body), lazyload(User.tenant))
+# People to notify are read as recipients with Core (every new task reads them; the ORM's loading of users costs
+# several times the statement).
+_RECIPIENT = (User.id, User.full_name, User.email, User.active, User.body_id)
+_TENANT_PEOPLE = select(*_RECIPIENT).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
+                                           User.active).order_by(User.id)
+_BODY_PEOPLE = select(*_RECIPIENT).where(User.body_id.in_(bindparam("body_ids", expanding=True)),
+                                         User.role == bindparam("role"), User.active).order_by(User.id)
 
 
-def curators(session: Session, tenant_id: int) -> list[User]:
+def _recipients(session: Session, query: Select[int, str, str | None, bool, int | None],
+                params: dict[str, object]) -> list[tuple[int | None, Recipient]]:
+    """(body id, recipient) of the people a query finds."""
+    return [(body_id, Recipient(person_id, name, email, active))
+            for person_id, name, email, active, body_id in session.connection().execute(query, params)]
+
+
+def curators(session: Session, tenant_id: int) -> list[Person]:
     """The tenant's curators."""
-    return list(session.scalars(_TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"}))
+    return [person for _, person in _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"})]
 
 
-def leaders(session: Session, tenant_id: int) -> list[User]:
+def leaders(session: Session, tenant_id: int) -> list[Person]:
     """The tenant's leadership."""
-    return list(session.scalars(_TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"}))
+    return [person for _, person in _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"})]
 
 
-def body_people(session: Session, body_id: int | None, role: str) -> list[User]:
+def body_people(session: Session, body_id: int | None, role: str) -> list[Person]:
     """A body's active people of one role (executor | responsible)."""
     if body_id is None:
         return []
-    return list(session.scalars(_BODY_PEOPLE, {"body_ids": [body_id], "role": role}))
+    return [person for _, person in _recipients(session, _BODY_PEOPLE, {"body_ids": [body_id], "role": role})]
 
 
-def task_people(session: Session, task: HumanTask) -> list[User]:
+def task_people(session: Session, task: HumanTask) -> list[Person]:
     """Who works on a task: its assignee if any, else the body's executors, or the curators for curator tasks."""
     if task.assignee_id is not None:
         assignee = session.get(User, task.assignee_id)
@@ -130,10 +165,11 @@ def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTa
     # the executors of every body with an unassigned task (the 8.9 fan-out opens one per body) in one query.
     tasks = [task for task in tasks if task.step != REWORK_STEP]
     queues = {t.body_id for t in tasks if t.assignee_id is None and t.role == "executor" and t.body_id is not None}
-    looked_up: dict[tuple[int | None, int | None, str], list[User]] = {(None, body_id, "executor"): []
-                                                                         for body_id in queues}
-    for person in session.scalars(_BODY_PEOPLE, {"body_ids": list(queues), "role": "executor"}) if queues else ():
-        looked_up[(None, person.body_id, "executor")].append(person)
+    looked_up: dict[tuple[int | None, int | None, str], list[Person]] = {(None, body_id, "executor"): []
+                                                                           for body_id in queues}
+    found = _recipients(session, _BODY_PEOPLE, {"body_ids": list(queues), "role": "executor"}) if queues else []
+    for body_id, person in found:
+        looked_up[(None, body_id, "executor")].append(person)
     recipients = []
     for task in tasks:
         key = (task.assignee_id, task.body_id, task.role)
@@ -185,7 +221,7 @@ def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body
            text=f"Срок нарушен{rule}: случай № {case.id}, шаг «{_step_name(task)}», срок был {_moment(due)}")
 
 
-def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[User]:
+def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Person]:
     """A socially significant message (clause 14): every leader of the tenant, at once; returns who was told."""
     people = leaders(session, case.tenant_id)
     excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
