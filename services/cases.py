@@ -119,9 +119,14 @@ def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
         raise Duplicate(f"Это сообщение уже зарегистрировано: случай № {existing}", case_id=existing)
 
 
+_CASE = select(Case).where(Case.id == bindparam("case_id"))  # built once: Session.get builds its query every time
+_BODY_HAS_TASK = select(exists().where(HumanTask.case_id == bindparam("case_id"),
+                                       HumanTask.body_id == bindparam("body_id")))
+
+
 def visible_case(*, session: Session, user: User, case_id: int) -> Case:
     """The case if the user may see it, else NotFound."""
-    case = session.get(Case, case_id)
+    case = session.scalar(_CASE, {"case_id": case_id})
     if case is None or not may_see(session=session, user=user, case=case):
         raise NotFound("Случай не найден")
     return case
@@ -137,8 +142,7 @@ def may_see(*, session: Session, user: User, case: Case) -> bool:
         return False
     if case.body_id == user.body_id:
         return True
-    return bool(session.scalar(select(exists().where(HumanTask.case_id == case.id,
-                                                     HumanTask.body_id == user.body_id))))
+    return bool(session.connection().execute(_BODY_HAS_TASK, {"case_id": case.id, "body_id": user.body_id}).scalar())
 
 
 @dataclass
