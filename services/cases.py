@@ -179,7 +179,9 @@ def case_record(*, session: Session, user: User, case_id: int) -> CaseRecord:
     """The case, its open tasks, its history and its draft versions, if the user may see it."""
     case = visible_case(session=session, user=user, case_id=case_id)
     params = {"case_id": case.id}
-    return CaseRecord(case=case, open_tasks=list(session.scalars(_OPEN_TASKS, params)),
+    # A case closes when its workflow ends, which closes every task of it.
+    open_tasks = [] if case.status == "closed" else list(session.scalars(_OPEN_TASKS, params))
+    return CaseRecord(case=case, open_tasks=open_tasks,
                       history=list(session.scalars(_HISTORY, params)), drafts=list(session.scalars(_DRAFTS, params)))
 
 
