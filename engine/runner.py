@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -195,12 +197,37 @@ def load_state(bundle: ProcessBundle, state: str) -> BpmnWorkflow:
     return SERIALIZER.from_dict(dct)
 
 
+class LiveWorkflows:
+    """Workflows kept alive after a step, under the exact state it was saved as: a later step on that same state skips
+    rebuilding the workflow from JSON. A kept workflow goes to one step at a time and is kept again only under the
+    state that step produced, so neither a failed step nor a save that was rolled back leaves an entry that a stored
+    state can match wrongly."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, tuple[ProcessBundle, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, bundle: ProcessBundle, state: str) -> BpmnWorkflow | None:
+        """The workflow saved as this state of this process version, now the caller's alone; None if not kept."""
+        with self._lock:
+            kept = self._kept.pop(state, None)
+        return kept[1] if kept is not None and kept[0] is bundle else None
+
+    def keep(self, bundle: ProcessBundle, state: str, workflow: BpmnWorkflow) -> None:
+        with self._lock:
+            self._kept[state] = (bundle, workflow)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
 class Runner:
     """Runs one process version for the service layer; every call takes and returns plain JSON state."""
 
-    def __init__(self, bundle: ProcessBundle, context: EngineContext) -> None:
+    def __init__(self, bundle: ProcessBundle, context: EngineContext, live: LiveWorkflows | None = None) -> None:
         self.bundle = bundle
         self.context = context
+        self.live = live
         self.parameters = bundle.parameters.with_overrides(context.deadline_overrides)
         functions = deadline_functions(now=context.clock.now, calendar_for=context.calendar_for,
                                        parameters=self.parameters)
@@ -261,7 +288,9 @@ class Runner:
         return self._snapshot(workflow, [], _open_task_ids(workflow))
 
     def _load(self, state: str) -> BpmnWorkflow:
-        workflow = load_state(self.bundle, state)
+        workflow = self.live.take(self.bundle, state) if self.live is not None else None
+        if workflow is None:
+            workflow = load_state(self.bundle, state)
         workflow.script_engine = self.script_engine
         return workflow
 
@@ -307,8 +336,11 @@ class Runner:
         completed.sort(key=lambda t: t.last_state_change)
         ends = [t.task_spec.bpmn_id for t in completed
                 if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is workflow]
+        state = dump_state(workflow)
+        if self.live is not None:
+            self.live.keep(self.bundle, state, workflow)
         return Snapshot(
-            state=dump_state(workflow),
+            state=state,
             completed=workflow.is_completed(),
             open_tasks=open_tasks,
             timers=list(_pending_timers(tasks)),

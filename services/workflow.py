@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
-from engine.runner import EngineContext, EngineFailure, Runner, Snapshot, StepRefused
+from engine.runner import EngineContext, EngineFailure, LiveWorkflows, Runner, Snapshot, StepRefused
 from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
@@ -21,6 +21,9 @@ from services.db import add_inserted
 from services.errors import Conflict, Invalid
 from services.library import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
+
+# The workflows this process stepped last: the next step of the same case usually starts from them.
+LIVE = LiveWorkflows()
 
 
 def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
@@ -33,7 +36,7 @@ def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
         raise Invalid(f"Сроки организации «{tenant.name}» заданы неверно: {exc}") from exc
     context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id),
                             deadline_overrides=overrides)
-    return Runner(bundle_for(session=session, version_id=case.process_version_id), context)
+    return Runner(bundle_for(session=session, version_id=case.process_version_id), context, LIVE)
 
 
 def run_step(step: Callable[[], Snapshot]) -> Snapshot:
