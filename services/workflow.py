@@ -102,9 +102,9 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                      "completed_by_id": actor.id if actor and guid == completed_guid else None}
               for guid in snapshot.open_before if guid not in open_ids}
     if closed:  # Core UPDATEs; rows of them already loaded (the completed task) take the values as stored
-        session.connection().execute(_CLOSE_TASK, [{"guid": guid, **{f"new_{key}": value for key, value in
-                                                                      values.items()}}
-                                                   for guid, values in closed.items()])
+        updates = [{"guid": guid, **{f"new_{key}": value for key, value in values.items()}}
+                   for guid, values in closed.items()]
+        session.connection().execute(_CLOSE_TASK, updates)
         for row in list(session.identity_map.values()):
             if isinstance(row, HumanTask) and row.task_guid in closed:
                 for key, value in closed[row.task_guid].items():
