@@ -327,7 +327,7 @@ class Runner:
         tasks = list(_all_tasks(workflow))
         open_tasks = []
         for task in tasks:
-            if task.state == TaskState.READY and task.task_spec.manual:
+            if _waits_for_person(task):
                 info = self.bundle.user_tasks[task.task_spec.bpmn_id]
                 body = task.data.get("body")
                 open_tasks.append(OpenTask(str(task.id), info.step, info.name, info.role, info.form, info.deadline,
@@ -362,9 +362,14 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
         yield from sub.tasks.values()
 
 
+def _waits_for_person(task: Task) -> bool:
+    """An open user task."""
+    return bool(task.state == TaskState.READY and task.task_spec.manual)
+
+
 def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:
     """The user tasks waiting for a person."""
-    return [str(t.id) for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
+    return [str(t.id) for t in _all_tasks(workflow) if _waits_for_person(t)]
 
 
 def _attached_activity(task: Task) -> Task | None:

@@ -58,6 +58,7 @@ class Recipient:
     full_name: str
     email: str | None
     active: bool
+    body_id: int | None
 
 
 def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, now: datetime,
@@ -116,30 +117,29 @@ _BODY_PEOPLE = select(*_RECIPIENT).where(User.body_id.in_(bindparam("body_ids", 
 
 
 def _recipients(session: Session, query: Select[int, str, str | None, bool, int | None],
-                params: dict[str, object]) -> list[tuple[int | None, Recipient]]:
-    """(body id, recipient) of the people a query finds."""
-    return [(body_id, Recipient(person_id, name, email, active))
-            for person_id, name, email, active, body_id in session.connection().execute(query, params)]
+                params: dict[str, object]) -> list[Recipient]:
+    """The people a query finds."""
+    return [Recipient(*row) for row in session.connection().execute(query, params)]
 
 
-def curators(session: Session, tenant_id: int) -> list[Person]:
+def curators(session: Session, tenant_id: int) -> list[Recipient]:
     """The tenant's curators."""
-    return [person for _, person in _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"})]
+    return _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "curator"})
 
 
-def leaders(session: Session, tenant_id: int) -> list[Person]:
+def leaders(session: Session, tenant_id: int) -> list[Recipient]:
     """The tenant's leadership."""
-    return [person for _, person in _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"})]
+    return _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"})
 
 
-def body_people(session: Session, body_id: int | None, role: str) -> list[Person]:
+def body_people(session: Session, body_id: int | None, role: str) -> list[Recipient]:
     """A body's active people of one role (executor | responsible)."""
     if body_id is None:
         return []
-    return [person for _, person in _recipients(session, _BODY_PEOPLE, {"body_ids": [body_id], "role": role})]
+    return _recipients(session, _BODY_PEOPLE, {"body_ids": [body_id], "role": role})
 
 
-def task_people(session: Session, task: HumanTask) -> list[Person]:
+def task_people(session: Session, task: HumanTask) -> Sequence[Person]:
     """Who works on a task: its assignee if any, else the body's executors, or the curators for curator tasks."""
     if task.assignee_id is not None:
         assignee = session.get(User, task.assignee_id)
@@ -165,11 +165,11 @@ def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTa
     # the executors of every body with an unassigned task (the 8.9 fan-out opens one per body) in one query.
     tasks = [task for task in tasks if task.step != REWORK_STEP]
     queues = {t.body_id for t in tasks if t.assignee_id is None and t.role == "executor" and t.body_id is not None}
-    looked_up: dict[tuple[int | None, int | None, str], list[Person]] = {(None, body_id, "executor"): []
-                                                                           for body_id in queues}
-    found = _recipients(session, _BODY_PEOPLE, {"body_ids": list(queues), "role": "executor"}) if queues else []
-    for body_id, person in found:
-        looked_up[(None, body_id, "executor")].append(person)
+    queued: dict[int | None, list[Recipient]] = {body_id: [] for body_id in queues}
+    for person in _recipients(session, _BODY_PEOPLE, {"body_ids": list(queues), "role": "executor"}) if queues else []:
+        queued[person.body_id].append(person)
+    looked_up: dict[tuple[int | None, int | None, str], Sequence[Person]] = {
+        (None, body_id, "executor"): people for body_id, people in queued.items()}
     recipients = []
     for task in tasks:
         key = (task.assignee_id, task.body_id, task.role)
@@ -221,7 +221,7 @@ def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body
            text=f"Срок нарушен{rule}: случай № {case.id}, шаг «{_step_name(task)}», срок был {_moment(due)}")
 
 
-def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Person]:
+def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Recipient]:
     """A socially significant message (clause 14): every leader of the tenant, at once; returns who was told."""
     people = leaders(session, case.tenant_id)
     excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
