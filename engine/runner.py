@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -137,7 +138,8 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         if operation_name == "assign":
             return json.dumps(params.get("value"), ensure_ascii=False)
         attached = _attached_activity(task) if task is not None else None
-        _run.get().effects.append(Effect(operation_name, params, dict(context), str(attached.id) if attached else None))
+        _run.get().effects.append(Effect(operation_name, params, copy.deepcopy(context),
+                                         str(attached.id) if attached else None))
         return "null"
 
 
@@ -236,7 +238,7 @@ class Runner:
     def start(self, data: Mapping[str, Any]) -> Snapshot:
         """Start a new case workflow with initial data and run it to the first waits."""
         workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(data)
+        workflow.task_tree.data.update(copy.deepcopy(dict(data)))
         return self._step(workflow, lambda: None)
 
     def complete(self, state: str, task_id: str, form: Mapping[str, Any]) -> Snapshot:
@@ -250,7 +252,7 @@ class Runner:
             raise StepRefused("Эта задача уже выполнена или ещё не началась")
 
         def act() -> None:
-            task.set_data(**form)
+            task.set_data(**copy.deepcopy(dict(form)))  # the caller's lists must not become the kept workflow's
             task.run()
 
         return self._step(workflow, act)
@@ -331,7 +333,7 @@ class Runner:
                 info = self.bundle.user_tasks[task.task_spec.bpmn_id]
                 body = task.data.get("body")
                 open_tasks.append(OpenTask(str(task.id), info.step, info.name, info.role, info.form, info.deadline,
-                                           body, dict(task.data)))
+                                           body, copy.deepcopy(task.data)))
         completed = [t for t in tasks if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
         completed.sort(key=lambda t: t.last_state_change)
         ends = [t.task_spec.bpmn_id for t in completed
@@ -344,7 +346,7 @@ class Runner:
             completed=workflow.is_completed(),
             open_tasks=open_tasks,
             timers=list(_pending_timers(tasks)),
-            data=dict(workflow.data if workflow.is_completed() else workflow.task_tree.data),
+            data=copy.deepcopy(workflow.data if workflow.is_completed() else workflow.task_tree.data),
             completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
             completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
             end_events=ends,
