@@ -18,8 +18,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -102,6 +104,9 @@ class Snapshot:
     active_steps: list[str]
     open_before: list[str]  # the user tasks that were open when the step began
     effects: list[Effect] = field(default_factory=list)
+    # Open, yet nothing can move it on: no task for a person, and no armed event (a timer, a message) but warnings
+    # and deadline notices beside an activity that itself waits for nothing.
+    stalled: bool = False
 
 
 @dataclass
@@ -267,6 +272,24 @@ class Runner:
         workflow = self._load(state)
         return self._snapshot(workflow, [], _open_task_ids(workflow))
 
+    def repair(self, state: str) -> Snapshot:
+        """Move on a workflow stored while finished loop instances went unmerged (restored onto specs that were not
+        wired to them): merge each such instance into its activity, as its completion should have, and run on."""
+        workflow = self._load(state)
+
+        def merge_missing() -> None:
+            for task in list(_all_tasks(workflow)):
+                spec = task.task_spec
+                if not isinstance(spec, LoopTask) or task.state != TaskState.STARTED:
+                    continue
+                merged = task.internal_data.setdefault("merged", [])
+                finished = [c for c in task.children if c.task_spec.name == spec.task_spec
+                            and c.state == TaskState.COMPLETED and str(c.id) not in merged]
+                for child in sorted(finished, key=lambda c: c.last_state_change):
+                    spec.merge_child(child.workflow, child)
+
+        return self._step(workflow, merge_missing)
+
     def reschedule(self, state: str, armed_at: Mapping[str, datetime]) -> Snapshot:
         """Recompute the waiting date timers named in armed_at as if armed at those moments on today's calendars."""
         workflow = self._load(state)
@@ -355,6 +378,7 @@ class Runner:
                 and t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
             open_before=open_before,
             effects=run.effects,
+            stalled=not workflow.is_completed() and not open_tasks and not any(_may_move_on(t) for t in tasks),
         )
 
 
@@ -367,6 +391,15 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
 def _waits_for_person(task: Task) -> bool:
     """An open user task."""
     return bool(task.state == TaskState.READY and task.task_spec.manual)
+
+
+def _may_move_on(task: Task) -> bool:
+    """An armed catch event (a timer, a message) whose firing continues the flow; a non-interrupting boundary event
+    only adds a notice beside its activity."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if task.state != TaskState.WAITING or definition is None or isinstance(definition, NoneEventDefinition):
+        return False
+    return not (isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity)
 
 
 def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:
