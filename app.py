@@ -31,6 +31,7 @@ def _settings(instance: Path) -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'otklik.db'}"),
         "OTKLIK_SCHEDULER": os.environ.get("OTKLIK_SCHEDULER", "0") == "1",
         "OTKLIK_SCHEDULER_SECONDS": float(os.environ.get("OTKLIK_SCHEDULER_SECONDS", "1")),
+        "OTKLIK_STALL_SWEEP_MINUTES": float(os.environ.get("OTKLIK_STALL_SWEEP_MINUTES", "10")),
         "OTKLIK_PROCESS": os.environ.get("OTKLIK_PROCESS", "case_148rg"),
         "OTKLIK_LIBRARY": [Path(p) for p in os.environ.get("OTKLIK_LIBRARY", "").split(",") if p],
         "SESSION_COOKIE_HTTPONLY": True,

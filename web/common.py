@@ -184,7 +184,9 @@ EVENT_TITLES = {"registered": N_("Сообщение зарегистриров�
                 "deadline_changed": N_("Срок пересчитан"), "linked": N_("Связь с другим случаем"),
                 "assigned": N_("Назначен исполнитель"), "reassigned": N_("Задача передана"),
                 "flag_dismissed": N_("Отметка «не подлежит обработке» (п. 10) отклонена куратором"),
-                "leadership_notified": N_("Руководство уведомлено (п. 14)")}
+                "leadership_notified": N_("Руководство уведомлено (п. 14)"),
+                "stalled": N_("Случай остановился: в процессе нет ни задачи, ни срока, ни события"),
+                "repaired": N_("Случай восстановлен")}
 FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"), "triage_decision": N_("Решение"),
                 "importance": N_("Важность"), "not_subject_ground": N_("Основание"),
                 "triage_comment": N_("Комментарий"), "draft_outcome": N_("Результат"), "reply_kind": N_("Вид ответа"),
@@ -195,7 +197,7 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "matches": N_("Найдено"), "notified": N_("Уведомлены"), "repeat_of": N_("Повтор случая №"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
-                "clarification_text": N_("Уточнение автора")}
+                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
