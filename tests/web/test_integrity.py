@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine import parser
 from engine.runner import LiveWorkflows, Runner
-from models import Case, CaseEvent, HumanTask, Notification, User
+from models import Case, CaseEvent, HumanTask, Notification, Timer, User
 from services import library, workflow
 from services.integrity import sweep_stalled
+from services.timers import fire_due_timers
 from services.workflow import add_event, apply_snapshot, runner_for
 from tests.conftest import login
 from tests.engine.test_repair import unwired
+from tests.web.test_governor import register as register_post
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
 from tests.web.test_regulation import triaged
 
@@ -126,3 +129,20 @@ def test_the_check_finds_an_inbox_row_the_workflow_does_not_have(app: Flask, ses
     check = cli.invoke(args=["cases", "check"])
     assert check.exit_code == 1
     assert "задача «draft» (lost) во входящих, но в процессе не ждёт" in check.output
+
+
+def test_a_governors_post_woken_by_fresh_processes_ends_with_its_period(
+        app: Flask, sessions: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    post_id = register_post(login(app, "curator"), bodies=["kdh"])
+    clock = app.config["CLOCK"]
+    for _ in range(40):  # each wake in a process that has not stepped the post before, as a restarted scheduler
+        with sessions() as session:
+            due = session.scalar(select(func.min(Timer.due_at)).where(Timer.case_id == post_id))
+        if due is None:
+            break
+        clock.set(due + timedelta(seconds=1))
+        restart(monkeypatch)
+        assert fire_due_timers(sessions=sessions, clock=clock) == 1
+    with sessions() as session:
+        post = session.get(Case, post_id)
+        assert (post.status, post.stalled_at) == ("closed", None), "the post ends when its period does"
