@@ -38,7 +38,7 @@ def _from(app: Flask, address: str) -> FlaskClient:
     return client
 
 
-def _person(sessions: Any, username: str, role: str, tenant: str | None = None) -> str:
+def own_person(sessions: Any, username: str, role: str, tenant: str | None = None) -> str:
     """A person of one's own for a test that changes them (the demo people are shared by every test)."""
     with sessions() as session:
         if session.scalar(select(User).where(User.username == username)) is None:
@@ -181,7 +181,7 @@ def test_admin_revokes_tokens_of_the_tenant_only(app: Flask, sessions: Any) -> N
     admin = login(app, "admin")
     page = admin.get("/account/tokens").get_data(as_text=True)
     assert "monitoring" in page and "(curator)" in page
-    other_admin = _person(sessions, "admin.other", role="admin", tenant="other-district")
+    other_admin = own_person(sessions, "admin.other", role="admin", tenant="other-district")
     assert curators["name"] not in login(app, other_admin).get("/account/tokens").get_data(as_text=True)
     assert login(app, other_admin).post(f"/account/tokens/{curators['id']}/revoke").status_code == 404
     assert admin.post(f"/account/tokens/{curators['id']}/revoke").status_code == 302
@@ -200,7 +200,7 @@ def test_owner_revokes_a_token_on_the_tokens_page(app: Flask) -> None:
 
 
 def test_password_change_ends_other_sessions_and_revokes_tokens(app: Flask, sessions: Any) -> None:
-    username = _person(sessions, "password.changer", role="methodologist")  # gets no notifications
+    username = own_person(sessions, "password.changer", role="methodologist")  # gets no notifications
     here, elsewhere, client = login(app, username), login(app, username), app.test_client()
     bearer = api_token(client, username)
     form = {"current": WRONG, "new": "a-new-long-password", "repeated": "a-new-long-password"}
@@ -233,7 +233,7 @@ def test_personal_answers_are_not_stored_but_static_files_may_be(app: Flask) -> 
     assert "no-store" not in client.get("/static/css/otklik.css").headers.get("Cache-Control", "")
 
 
-def test_hsts_over_https_only_while_cookies_are_not_secure(app: Flask) -> None:
+def test_hsts_is_sent_over_https(app: Flask) -> None:
     client = app.test_client()
     assert client.get("/login", base_url="https://localhost").headers.get_all(HSTS[0]) == [HSTS[1]]
     assert HSTS[0] not in client.get("/login").headers
