@@ -98,10 +98,10 @@ NO_STORE = ("Cache-Control", "no-store")
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
-def _with_security_headers(wsgi_app: WSGIApplication, *, static: str, https_only: bool) -> WSGIApplication:
+def _with_security_headers(wsgi_app: WSGIApplication, *, static: str, hsts_always: bool) -> WSGIApplication:
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         personal = not environ.get("PATH_INFO", "").startswith(static)
-        secure = https_only or environ.get("wsgi.url_scheme") == "https"
+        secure = hsts_always or environ.get("wsgi.url_scheme") == "https"
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
@@ -122,7 +122,7 @@ def install(app: Flask) -> None:
     """Wire the per-request machinery into the app."""
     app.session_interface = _PageSessions()
     app.wsgi_app = _with_security_headers(  # type: ignore[method-assign]
-        app.wsgi_app, static=f"{app.static_url_path}/", https_only=app.config["SESSION_COOKIE_SECURE"])
+        app.wsgi_app, static=f"{app.static_url_path}/", hsts_always=app.config["SESSION_COOKIE_SECURE"])
     if app.config["OTKLIK_PROXIES"]:  # trust that many reverse proxies for the client address and the scheme
         hops = app.config["OTKLIK_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
