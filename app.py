@@ -36,7 +36,9 @@ def _settings(instance: Path) -> dict[str, Any]:
         "OTKLIK_LIBRARY": [Path(p) for p in os.environ.get("OTKLIK_LIBRARY", "").split(",") if p],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("OTKLIK_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": os.environ.get("OTKLIK_SECURE_COOKIES", "1") == "1",
+        "OTKLIK_PROXIES": int(os.environ.get("OTKLIK_PROXIES", "0")),
+        "OTKLIK_TOKEN_DAYS": int(os.environ.get("OTKLIK_TOKEN_DAYS", "30")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "CLOCK": SystemClock(),
         # E-mail for notifications; none is sent while SMTP_HOST is empty.

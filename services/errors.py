@@ -73,3 +73,14 @@ class TooLarge(ServiceError):
 
     status = 413
     code = "too_large"
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed logins of this account name or from this address: wait `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"Слишком много неудачных попыток входа. Повторите через {retry_after} с.")
+        self.retry_after = retry_after
