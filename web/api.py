@@ -14,8 +14,8 @@ from models import CaseEvent, Draft, HumanTask, User
 from services.auth import authenticate, issue_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
-from services.tasks import INBOX_PAGE, complete_task, inbox, open_task
-from web.common import clock, csrf, db
+from services.tasks import complete_task, inbox, open_task
+from web.common import clock, csrf, db, inbox_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -102,9 +102,8 @@ def messages() -> ResponseReturnValue:
 @bp.get("/tasks")
 @token_required
 def tasks() -> ResponseReturnValue:
-    """The caller's open tasks, by deadline."""
-    case_id = request.args.get("case_id", type=int)
-    limit = min(max(request.args.get("limit", default=INBOX_PAGE, type=int) or INBOX_PAGE, 1), 500)
+    """The caller's open tasks, by deadline; ?case_id= narrows them to a case, ?limit= caps the list."""
+    case_id, limit = inbox_filters()
     found = inbox(session=db(), user=_user(), clock=clock(), case_id=case_id, limit=limit)
     return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total, "counts": found.counts,
             "overdue": found.overdue}
