@@ -150,17 +150,15 @@ def _check_fields(pairs: Iterable[tuple[str, str]]) -> None:
 
 
 def _check_json(value: Any, name: str, depth: int) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise BadInput(TOO_DEEP)
+    """Check a JSON value inside `depth` arrays or objects; `name` is the top-level field it belongs to."""
     if isinstance(value, str):
         _check_text(value, name)
-    elif isinstance(value, dict):
-        for key, item in value.items():
+    elif isinstance(value, (dict, list)):
+        if depth == MAX_JSON_DEPTH:
+            raise BadInput(TOO_DEEP)
+        for key, item in value.items() if isinstance(value, dict) else ((name, item) for item in value):
             _check_text(key, key)
             _check_json(item, name or key, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, name, depth + 1)
 
 
 def _check_text(text: str, name: str) -> None:
@@ -270,9 +268,9 @@ def datetime_local(value: object) -> str:
         return ""
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+    except (ValueError, OverflowError):  # a refused value shown back as typed, even one at the end of time
         return str(value)
-    return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
 
 
 # History labels: Russian msgids, translated when a page shows them (event_title, field_label, value_label).
