@@ -48,7 +48,7 @@ schema = schemathesis.openapi.from_path(OPENAPI)
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_api_answers_as_documented(case: Any, app: Flask,
