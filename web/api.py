@@ -88,11 +88,15 @@ def token() -> ResponseReturnValue:
 def messages() -> ResponseReturnValue:
     """Register a message found by a monitoring system; the same link again returns the existing case."""
     body = _json_body()
+    attachments = body.get("attachments", [])
+    if not isinstance(attachments, list):  # the form's text field may be a string; JSON says what it is
+        raise Invalid("Сообщение не зарегистрировано: исправьте поля",
+                      fields={"attachments": "Вложения — список ссылок"})
     try:
         case = register_message(session=db(), clock=clock(), actor=_user(), source="api",
                                 channel=body.get("channel"), url=body.get("url"), author=body.get("author"),
                                 text=body.get("text"), published_at=body.get("published_at"),
-                                attachments=body.get("attachments") or [],
+                                attachments=attachments,
                                 process_id=current_app.config["OTKLIK_PROCESS"])
     except Duplicate as exc:
         return {"case_id": exc.case_id, "duplicate": True}, 200

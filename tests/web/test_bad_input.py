@@ -80,6 +80,15 @@ def test_text_no_column_takes_is_refused_over_the_api(app: Flask, field: str, va
               "bad_request")
 
 
+@pytest.mark.parametrize("attachments", ({}, None, "https://vk.com/photo-1_1", 5))
+def test_attachments_over_the_api_are_a_list(app: Flask, attachments: object) -> None:
+    client = app.test_client()
+    response = client.post("/api/v1/messages", json={**MESSAGE, "attachments": attachments},
+                           headers=api_token(client, "curator"))
+    assert RUSSIAN.search(api_error(response, 422, "invalid")["fields"]["attachments"])
+    assert cases(app) == 0
+
+
 def test_nul_bytes_in_forms_and_queries_are_refused(app: Flask) -> None:
     page_error(app.test_client().post("/login", data={"username": "cura\x00tor", "password": "x"}), 400)
     curator = login(app, "curator")
