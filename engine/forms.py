@@ -17,6 +17,9 @@ from engine.clock import MOSCOW
 
 SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "array")
 SUPPORTED_FORMATS = ("uri", "date-time")
+# Moments people enter (publication, clarification times) lie within these years; anything else is a typo and would
+# overflow time zone arithmetic near the ends of Python's range.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class FormError(ValueError):
@@ -163,14 +166,20 @@ def _coerce(prop: Mapping[str, Any], value: Any) -> Any:
         raise ValueError("Ожидается текст")
     value = value.strip()
     if prop.get("format") == "date-time":
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("Введите дату и время, например 24.11.2026 14:05") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=MOSCOW)
-        return moment.isoformat()
+        return parse_moment(value).isoformat()
     return value
+
+
+def parse_moment(text: str) -> datetime:
+    """An aware moment from ISO text, Moscow time when it has no offset; ValueError (in Russian) when it is not one
+    or lies outside FIRST_YEAR..LAST_YEAR."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("Введите дату и время, например 24.11.2026 14:05") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"Укажите дату и время между {FIRST_YEAR} и {LAST_YEAR} годами")
+    return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
 
 
 def _field_of(error: ValidationError) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.clock import MOSCOW, Clock
 from models import Absence, Case, HumanTask, User
 from models.org import BODY_ROLES
+from services.db import parse_id
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 
 KIND_TITLES = {"illness": "Болезнь", "leave": "Отпуск", "business_trip": "Командировка", "study": "Обучение",
@@ -241,8 +242,8 @@ def _date(value: Any) -> date | None:
 
 
 def _person(people: dict[int, User], value: Any) -> User | None:
-    text = str(value or "").strip()
-    return people.get(int(text)) if text.isdigit() else None
+    person_id = parse_id(value)
+    return people.get(person_id) if person_id is not None else None
 
 
 def add_absence(*, session: Session, clock: Clock, actor: User, user_id: Any, kind: Any, starts_on: Any,
@@ -266,7 +267,8 @@ def add_absence(*, session: Session, clock: Clock, actor: User, user_id: Any, ki
         errors["ends_on"] = "Дата окончания не может быть раньше даты начала"
     elif end and end < day:
         errors["ends_on"] = f"Отсутствие уже закончилось: дата окончания не раньше сегодняшней ({day:%d.%m.%Y})"
-    substitute = session.get(User, int(substitute_id)) if str(substitute_id or "").strip().isdigit() else None
+    substitute_key = parse_id(substitute_id)
+    substitute = session.get(User, substitute_key) if substitute_key is not None else None
     if substitute is None:
         errors["substitute"] = "Выберите замещающего сотрудника"
     elif person is not None and substitute.id == person.id:

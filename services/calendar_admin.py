@@ -27,6 +27,7 @@ from engine.calendar import OverrideDay as CalendarOverride
 from engine.clock import MOSCOW, Clock
 from models import Body, CalendarYear, Case, OverrideDay, Tenant, Timer, User
 from services.calendars import bump_revision, calendar_resolver
+from services.db import parse_id
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.reference import bodies
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -283,7 +284,7 @@ def _changed(session: Session, clock: Clock, actor: User, description: str) -> C
 def _year(value: object) -> int:
     """Parse a year an administrator typed."""
     text = str(value).strip()
-    if not text.isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+    if not text.isascii() or not text.isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         message = f"Неверный год «{text}»: укажите год числом от {FIRST_YEAR} до {LAST_YEAR}"
         raise Invalid(message, fields={"year": message})
     return int(text)
@@ -302,8 +303,8 @@ def _body(session: Session, tenant_id: int, code: str) -> Body:
 
 def _override(session: Session, tenant_id: int, override_id: object) -> OverrideDay:
     """An override day of the tenant."""
-    text = str(override_id)
-    row = session.get(OverrideDay, int(text)) if text.isdigit() else None
+    row_id = parse_id(override_id)
+    row = session.get(OverrideDay, row_id) if row_id is not None else None
     if row is None or row.tenant_id != tenant_id:
         raise NotFound("Особый день не найден: возможно, его уже удалили")
     return row

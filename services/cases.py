@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.clock import MOSCOW, Clock
+from engine.forms import parse_moment as parse_text_moment
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
 from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
@@ -36,12 +37,11 @@ def normalize_link(url: str) -> str:
 
 
 def parse_moment(value: Any) -> datetime:
-    """An aware moment from a form or JSON value; a time without a zone is Moscow time."""
+    """An aware moment from a form or JSON value; a time without a zone is Moscow time; ValueError outside the years
+    a moment may lie in."""
     if isinstance(value, datetime):
-        moment = value
-    else:
-        moment = datetime.fromisoformat(str(value).strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
+        return value if value.tzinfo else value.replace(tzinfo=MOSCOW)
+    return parse_text_moment(str(value).strip())
 
 
 _CHANNEL = select(Channel).where(Channel.code == bindparam("code"))

@@ -10,6 +10,19 @@ from sqlalchemy import Engine, Insert, create_engine, event, insert
 from sqlalchemy import inspect as inspect_mapped
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
+# Every id column is an INTEGER: PostgreSQL's range (SQLite's is wider). A larger id names nothing and never reaches
+# the database, whose driver would refuse it.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """An id sent as text: ASCII digits within the id range, else None."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite apply the pragmas and explicit immediate transactions."""

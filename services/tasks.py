@@ -40,6 +40,7 @@ class Inbox:
 
 
 INBOX_PAGE = 100
+MAX_INBOX_PAGE = 500
 
 
 def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,

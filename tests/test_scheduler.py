@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -106,6 +108,14 @@ def test_warning_then_breach_fire_once_each(app: Flask, clock: FixedClock, sessi
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Timer)) == 0, "every timer has fired"
     assert sweep(sessions, clock, CASE_DUE + timedelta(days=7)) == 0
+
+
+def test_a_sweep_logs_no_engine_state_changes(app: Flask, clock: FixedClock, sessions: Any,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    send_to_body(login(app, "curator"))
+    with caplog.at_level(logging.INFO):
+        assert sweep(sessions, clock, DRAFT_WARNING + SECOND) == 1
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("spiff")] == []
 
 
 def history(sessions: Callable[[], Session], case_id: int) -> list[tuple[str, str | None]]:

@@ -17,6 +17,7 @@ from services.absences import (
     reassign_options,
     reassign_task,
 )
+from services.db import parse_id
 from services.errors import Conflict, Invalid
 from web.common import N_, clock, db, me
 
@@ -74,8 +75,8 @@ def end(absence_id: int) -> ResponseReturnValue:
 @login_required
 def reassign(task_id: int) -> ResponseReturnValue:
     """The responsible official passes an open task to another executor of the body, or back to the queue."""
-    back = (url_for("cases.show", case_id=int(request.form["case"])) if request.form.get("case", "").isdigit()
-            else url_for("tasks.show", task_id=task_id))
+    case_id = parse_id(request.form.get("case"))
+    back = url_for("cases.show", case_id=case_id) if case_id is not None else url_for("tasks.show", task_id=task_id)
     try:
         task = reassign_task(session=db(), clock=clock(), actor=me(), task_id=task_id,
                              assignee_id=request.form.get("assignee"))

@@ -14,8 +14,8 @@ from models import ApiToken, CaseEvent, Draft, HumanTask, User
 from services.auth import issue_token, live_tokens, log_in, revoke_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
-from services.tasks import INBOX_PAGE, complete_task, inbox, open_task
-from web.common import clock, csrf, db
+from services.tasks import complete_task, inbox, open_task
+from web.common import clock, csrf, db, inbox_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -111,11 +111,15 @@ def _token_json(token: ApiToken) -> dict[str, Any]:
 def messages() -> ResponseReturnValue:
     """Register a message found by a monitoring system; the same link again returns the existing case."""
     body = _json_body()
+    attachments = body.get("attachments", [])
+    if not isinstance(attachments, list):  # the form's text field may be a string; JSON says what it is
+        raise Invalid("Сообщение не зарегистрировано: исправьте поля",
+                      fields={"attachments": "Вложения — список ссылок"})
     try:
         case = register_message(session=db(), clock=clock(), actor=_user(), source="api",
                                 channel=body.get("channel"), url=body.get("url"), author=body.get("author"),
                                 text=body.get("text"), published_at=body.get("published_at"),
-                                attachments=body.get("attachments") or [],
+                                attachments=attachments,
                                 process_id=current_app.config["OTKLIK_PROCESS"])
     except Duplicate as exc:
         return {"case_id": exc.case_id, "duplicate": True}, 200
@@ -125,9 +129,8 @@ def messages() -> ResponseReturnValue:
 @bp.get("/tasks")
 @token_required
 def tasks() -> ResponseReturnValue:
-    """The caller's open tasks, by deadline."""
-    case_id = request.args.get("case_id", type=int)
-    limit = min(max(request.args.get("limit", default=INBOX_PAGE, type=int) or INBOX_PAGE, 1), 500)
+    """The caller's open tasks, by deadline; ?case_id= narrows them to a case, ?limit= caps the list."""
+    case_id, limit = inbox_filters()
     found = inbox(session=db(), user=_user(), clock=clock(), case_id=case_id, limit=limit)
     return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total, "counts": found.counts,
             "overdue": found.overdue}

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from services.cases import CaseView, case_view, list_cases, register_message, require_curator
+from services.db import parse_id
 from services.errors import Duplicate, Invalid
 from services.reference import channels
 from services.repeats import Suggestion, link_case, suggestions
@@ -71,11 +72,11 @@ def show(case_id: int) -> ResponseReturnValue:
 @login_required
 def link(case_id: int) -> ResponseReturnValue:
     """The curator marks the case as a repeat of an earlier case (clause 8.10)."""
-    earlier = request.form.get("earlier_id", "")
-    if not earlier.isdigit():
+    earlier = parse_id(request.form.get("earlier_id"))
+    if earlier is None:
         raise Invalid(gettext("Укажите номер более раннего случая"),
                       fields={"earlier_id": gettext("Введите номер случая")})
-    link_case(session=db(), clock=clock(), user=me(), case_id=case_id, earlier_id=int(earlier))
+    link_case(session=db(), clock=clock(), user=me(), case_id=case_id, earlier_id=earlier)
     flash(gettext("Случай № %(case)s связан со случаем № %(earlier)s как повторное сообщение", case=case_id,
                   earlier=earlier), "success")
     return redirect(local_target(request.form.get("back"), url_for("cases.show", case_id=case_id)))

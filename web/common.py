@@ -13,13 +13,16 @@ from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from engine.clock import MOSCOW, Clock
 from models import User
 from services.auth import user_by_session
+from services.db import MAX_ID, parse_id
 from services.errors import ServiceError, TooManyAttempts
+from services.tasks import INBOX_PAGE, MAX_INBOX_PAGE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -118,8 +121,98 @@ def _with_security_headers(wsgi_app: WSGIApplication, *, static: str, hsts_alway
     return app
 
 
+class BadInput(ServiceError):
+    """A request no form or service can take: text with a NUL byte or a lone surrogate, JSON nested too deep, a
+    malformed query parameter."""
+
+    status = 400
+    code = "bad_request"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id within the database's integer range; a larger one matches no route (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **{"max": MAX_ID, **kwargs})
+
+
+MAX_JSON_DEPTH = 32  # a form is flat and a message two levels deep; deeper nesting only costs the parser
+TOO_DEEP = f"JSON вложен глубже {MAX_JSON_DEPTH} уровней"
+_BODY_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_bad_input() -> None:
+    """Refuse at the door what would otherwise fail deep inside: a streamed body over the size limit, JSON nested
+    beyond MAX_JSON_DEPTH, and text that no database column takes (NUL, lone surrogates) in the query, form or JSON."""
+    _check_fields(request.args.items(multi=True))
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(request.get_data()) >= limit:
+        raise RequestEntityTooLarge()  # werkzeug cuts a chunked body at the limit without a word
+    if request.mimetype in _BODY_TYPES:
+        _check_fields(request.form.items(multi=True))
+        _check_fields((name, file.filename or "") for name, file in request.files.items(multi=True))
+    elif request.is_json:
+        try:
+            body = request.get_json(silent=True)  # cached for the view
+        except RecursionError:  # the parser's own limit, far deeper than ours
+            raise BadInput(TOO_DEEP) from None
+        _check_json(body, "", 0)
+
+
+def _check_fields(pairs: Iterable[tuple[str, str]]) -> None:
+    for name, value in pairs:
+        _check_text(name, name)
+        _check_text(value, name)
+
+
+def _check_json(value: Any, name: str, depth: int) -> None:
+    """Check a JSON value inside `depth` arrays or objects; `name` is the top-level field it belongs to."""
+    if isinstance(value, str):
+        _check_text(value, name)
+    elif isinstance(value, (dict, list)):
+        if depth == MAX_JSON_DEPTH:
+            raise BadInput(TOO_DEEP)
+        for key, item in value.items() if isinstance(value, dict) else ((name, item) for item in value):
+            _check_text(key, key)
+            _check_json(item, name or key, depth + 1)
+
+
+def _check_text(text: str, name: str) -> None:
+    if text.isascii() and "\x00" not in text:
+        return
+    if "\x00" in text:
+        raise BadInput("Текст содержит нулевой символ (NUL)", fields={name: "Недопустимый символ NUL"})
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput("Текст содержит одиночный суррогатный символ Юникода",
+                       fields={name: "Недопустимый символ"}) from None
+
+
+def inbox_filters() -> tuple[int | None, int]:
+    """?case_id= and ?limit= of an inbox, checked: a malformed one is a 400, never a silently wider inbox."""
+    errors: dict[str, str] = {}
+    case_id = None
+    if "case_id" in request.args:
+        case_id = parse_id(request.args["case_id"])
+        if case_id is None or case_id < 1:
+            errors["case_id"] = "Номер случая — целое положительное число"
+    limit: int | None = INBOX_PAGE
+    if "limit" in request.args:
+        limit = parse_id(request.args["limit"])
+        if limit is None or not 1 <= limit <= MAX_INBOX_PAGE:
+            errors["limit"] = f"Число задач — целое число от 1 до {MAX_INBOX_PAGE}"
+    if errors:
+        raise BadInput("Неверные параметры запроса", fields=errors)
+    assert limit is not None
+    return case_id, limit
+
+
 def install(app: Flask) -> None:
     """Wire the per-request machinery into the app."""
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     app.session_interface = _PageSessions()
     app.wsgi_app = _with_security_headers(  # type: ignore[method-assign]
         app.wsgi_app, static=f"{app.static_url_path}/", hsts_always=app.config["SESSION_COOKIE_SECURE"])
@@ -132,6 +225,7 @@ def install(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Войдите, чтобы продолжить")
     login_manager.localize_callback = gettext
+    app.before_request(refuse_bad_input)
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
@@ -163,17 +257,18 @@ def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         message = HTTP_MESSAGES.get(exc.code or 500, exc.description or N_("Ошибка"))
+        headers = [(name, value) for name, value in exc.get_headers() if name != "Content-Type"]  # 405's Allow
         if request.path.startswith("/api/"):  # the API speaks Russian whatever the client's language
-            return {"error": {"code": (exc.name or "error").lower().replace(" ", "_"), "message": message}}, \
-                exc.code or 500
-        return render_template("error.html", message=gettext(message), status=exc.code), exc.code or 500
+            return {"error": {"code": (exc.name or "error").lower().replace(" ", "_"), "message": message,
+                              "fields": {}}}, exc.code or 500, headers
+        return render_template("error.html", message=gettext(message), status=exc.code), exc.code or 500, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
         message = N_("Внутренняя ошибка. Ничего не сохранено; попробуйте ещё раз или сообщите администратору.")
         if request.path.startswith("/api/"):
-            return {"error": {"code": "internal", "message": message}}, 500
+            return {"error": {"code": "internal", "message": message, "fields": {}}}, 500
         return render_template("error.html", message=gettext(message), status=500), 500
 
     app.jinja_env.filters["msk"] = msk
@@ -193,9 +288,9 @@ def datetime_local(value: object) -> str:
         return ""
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+    except (ValueError, OverflowError):  # a refused value shown back as typed, even one at the end of time
         return str(value)
-    return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
 
 
 # History labels: Russian msgids, translated when a page shows them (event_title, field_label, value_label).

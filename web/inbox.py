@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from services.tasks import inbox
-from web.common import clock, db, me
+from web.common import clock, db, inbox_filters, me
 
 bp = Blueprint("inbox", __name__)
 
@@ -24,5 +24,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/inbox")
 @login_required
 def show() -> ResponseReturnValue:
-    """Open tasks sorted by deadline, with counts per step."""
-    return render_template("inbox.html", inbox=inbox(session=db(), user=me(), clock=clock()))
+    """Open tasks sorted by deadline, with counts per step; ?case_id= and ?limit= as in the API."""
+    case_id, limit = inbox_filters()
+    return render_template("inbox.html", inbox=inbox(session=db(), user=me(), clock=clock(), case_id=case_id,
+                                                     limit=limit))

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from models import Case, HumanTask
+from services.db import parse_id
 from services.errors import Invalid
 from services.lexicon import LIST_TITLES, MAX_PATTERN, add_entry, dismiss_flags, lists, remove_entry
 from services.reply_checks import ReplyCheck, checks_for_decision, checks_for_task, reply_checks
@@ -62,9 +63,9 @@ def dismiss(case_id: int) -> ResponseReturnValue:
     """The curator dismisses the clause-10 flag and goes back to the triage task."""
     dismiss_flags(session=db(), clock=clock(), user=me(), case_id=case_id)
     flash(gettext("Отметка отклонена; это записано в историю случая"), "success")
-    task_id = request.form.get("task_id", "")
-    if task_id.isdigit():
-        return redirect(url_for("tasks.show", task_id=int(task_id)))
+    task_id = parse_id(request.form.get("task_id"))
+    if task_id is not None:
+        return redirect(url_for("tasks.show", task_id=task_id))
     return redirect(url_for("cases.show", case_id=case_id))
 
 

@@ -57,7 +57,10 @@ def own_person(sessions: Any, username: str, role: str, tenant: str | None = Non
                                     "https://evil.example/", "/%E2%80%8B/evil.example", "/%20/evil.example"])
 def test_login_never_redirects_to_another_host(app: Flask, target: str) -> None:
     response = _login(app.test_client(), "curator", PASSWORD, f"?next={target}")
-    assert response.status_code == 302 and response.headers["Location"] == "/", target
+    if "%00" in target:  # a NUL byte is refused at the door, before any login
+        assert response.status_code == 400 and "Location" not in response.headers
+    else:
+        assert response.status_code == 302 and response.headers["Location"] == "/", target
 
 
 def test_login_redirects_to_a_path_of_this_site(app: Flask) -> None:
