@@ -17,7 +17,7 @@ from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Locatio
 from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
-from services.library import CASE_PROCESS, bundle_for, current_version_id
+from services.library.versions import CASE_PROCESS, bundle_for, current_version_id
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")

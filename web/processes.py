@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from services.processes import current_versions, diagram, process_title
+from services.library.catalog import current_versions, diagram, process_title
 from web.common import db
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import ProcessVersion
 from services.errors import NotFound
-from services.library import bundle_of
+from services.library.versions import bundle_of
 
 
 def current_versions(*, session: Session) -> list[ProcessVersion]:

@@ -11,7 +11,7 @@ from engine.clock import Clock
 from engine.parser import ProcessBundle, content_hash, library_processes, load_bundle, read_library
 from models import ProcessVersion
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
 
