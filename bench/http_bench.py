@@ -467,7 +467,7 @@ def seed_open_cases(db: Path, count: int, batch: int = 2000) -> float:
     from services.calendars import calendar_resolver
     from services.cases import normalize_link
     from services.db import make_engine, make_sessionmaker
-    from services.library import bundle_for, current_version_id
+    from services.library.versions import bundle_for, current_version_id
 
     began = time.perf_counter()
     engine = make_engine(f"sqlite:///{db}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -35,7 +35,7 @@ _EXPRESSION_TAGS = {
 _CORRELATION_TAG = f"{{{BPMN}}}formalExpression"
 _RETRIEVAL_TAG = f"{{{BPMN}}}correlationPropertyRetrievalExpression"
 _SERVICE_TASK = f"{{{BPMN}}}serviceTask"
-_OPERATOR = f"{{{SPIFF}}}serviceTaskOperator"
+_OPERATOR_PATH = "spiffworkflow:serviceTaskOperator"
 _ISO_DURATION = re.compile(r"^P(\d+[YMWD])*(T(\d+[HMS])+)?$")
 
 
@@ -45,13 +45,19 @@ class DiagramProblem:
 
     element_id: str | None
     message: str
+    line: int | None = field(default=None, compare=False)  # where it is, not what it is
 
 
 def check_diagram(xml: bytes, *, functions: Collection[str]) -> list[DiagramProblem]:
     """All problems of a diagram; an empty list means it may be uploaded and run."""
-    root = _parse(xml)
+    root = parse_diagram(xml)
     if isinstance(root, DiagramProblem):
         return [root]
+    return check_tree(root, functions=functions)
+
+
+def check_tree(root: etree._Element, *, functions: Collection[str]) -> list[DiagramProblem]:
+    """All problems of a parsed diagram (see parse_diagram)."""
     known = frozenset(functions)
     problems: list[DiagramProblem] = []
     for element in root.iter():
@@ -59,35 +65,60 @@ def check_diagram(xml: bytes, *, functions: Collection[str]) -> list[DiagramProb
         if not isinstance(tag, str):  # comments and processing instructions
             continue
         if tag in _SCRIPT_TAGS:
-            problems.append(_problem(element, _SCRIPT_MESSAGE))
+            problems.append(problem_at(element, _SCRIPT_MESSAGE))
         elif tag in _WAITING_TAGS:
-            problems.append(_problem(element, f"задача типа {_WAITING_TAGS[tag]} в SpiffWorkflow молча ждёт "
+            problems.append(problem_at(element, f"задача типа {_WAITING_TAGS[tag]} в SpiffWorkflow молча ждёт "
                                               "человека; используйте пользовательскую или служебную задачу"))
         elif tag == _SERVICE_TASK:
             problems += _check_service_task(element, known)
-        elif tag in _EXPRESSION_TAGS:
-            problems += _check_expression(element, _EXPRESSION_TAGS[tag], element.text or "", known)
-        elif tag == _CORRELATION_TAG and element.getparent().tag == _RETRIEVAL_TAG:
-            problems += _check_expression(element, "ключ корреляции", element.text or "", known)
+        for owner, label, source in _expressions_of(element):
+            problems += _check_expression(owner, label, source, known)
     return list(dict.fromkeys(problems))  # a script task and its bpmn:script are reported once
 
 
-def _parse(xml: bytes) -> etree._Element | DiagramProblem:
+def expressions(root: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
+    """Every expression SpiffWorkflow evaluates in a diagram: (the element it belongs to, a label, its text)."""
+    for element in root.iter():
+        yield from _expressions_of(element)
+
+
+def _expressions_of(element: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
+    tag = element.tag
+    if tag in _EXPRESSION_TAGS:
+        yield element, _EXPRESSION_TAGS[tag], element.text or ""
+    elif tag == _CORRELATION_TAG and element.getparent().tag == _RETRIEVAL_TAG:
+        yield element, "ключ корреляции", element.text or ""
+    elif tag == _SERVICE_TASK:
+        for parameter in element.iterfind(f"./bpmn:extensionElements/{_OPERATOR_PATH}//spiffworkflow:parameter",
+                                          NAMESPACES):
+            if parameter.get("value") is not None:
+                yield element, f"параметр «{parameter.get('id', '')}»", parameter.get("value")
+
+
+def parse_xml(xml: bytes) -> etree._Element | DiagramProblem:
     """Parse with a hardened parser: no entities, no network, no DOCTYPE at all."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
+    except etree.XMLSyntaxError as exc:
+        return DiagramProblem(None, f"Файл не является корректным XML (строка {exc.lineno}): {exc.msg}", exc.lineno)
+    except ValueError as exc:
         return DiagramProblem(None, f"Файл не является корректным XML: {exc}")
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         return DiagramProblem(None, "Объявление DOCTYPE в диаграмме запрещено")
-    if root.tag != f"{{{BPMN}}}definitions":
-        return DiagramProblem(None, "Корневой элемент должен быть bpmn:definitions (BPMN 2.0)")
     return root
 
 
-def _owner_id(element: etree._Element) -> str | None:
+def parse_diagram(xml: bytes) -> etree._Element | DiagramProblem:
+    """Parse a BPMN diagram hardened (parse_xml) and check that it is one."""
+    root = parse_xml(xml)
+    if not isinstance(root, DiagramProblem) and root.tag != f"{{{BPMN}}}definitions":
+        return DiagramProblem(None, "Корневой элемент должен быть bpmn:definitions (BPMN 2.0)", root.sourceline)
+    return root
+
+
+def owner_id(element: etree._Element) -> str | None:
     """The id of the task, event or flow that an element belongs to, as the modeler shows it."""
     node: etree._Element | None = element
     while node is not None:
@@ -98,10 +129,9 @@ def _owner_id(element: etree._Element) -> str | None:
     return None
 
 
-def _problem(element: etree._Element, text: str) -> DiagramProblem:
-    element_id = _owner_id(element)
-    prefix = f"Элемент «{element_id}»: " if element_id else ""
-    return DiagramProblem(element_id, prefix + text)
+def problem_at(element: etree._Element, text: str) -> DiagramProblem:
+    """A problem of the element an XML node belongs to, on the node's line."""
+    return DiagramProblem(owner_id(element), text, element.sourceline)
 
 
 def _check_expression(element: etree._Element, label: str, source: str, known: frozenset[str]) -> list[DiagramProblem]:
@@ -109,12 +139,12 @@ def _check_expression(element: etree._Element, label: str, source: str, known: f
     try:
         expression = compile_expression(source)
     except ExpressionError as exc:
-        return [_problem(element, f"{label}: выражение «{source.strip()[:120]}» — {exc.reason}")]
-    problems = [_problem(element, f"{label}: функция «{name}» неизвестна")
+        return [problem_at(element, f"{label}: выражение «{source.strip()[:120]}» — {exc.reason}")]
+    problems = [problem_at(element, f"{label}: функция «{name}» неизвестна")
                 for name in sorted(expression.calls - known - BUILTIN_FUNCTIONS.keys())]
     if label in _TIMER_TAGS.values():
         # A bare PT1H parses as a name and fails only when the timer is armed.
-        problems += [_problem(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "
+        problems += [problem_at(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "
                                        f"пишите \"{name}\"") for name in sorted(expression.names)
                      if _ISO_DURATION.match(name) and name != "P"]
         problems += _hard_coded_deadline(element, label, source)
@@ -130,22 +160,14 @@ def _hard_coded_deadline(element: etree._Element, label: str, source: str) -> li
     durations = [c for c in constants if isinstance(c, str) and _ISO_DURATION.match(c) and c != "P"]
     if not numbers and not durations:
         return []
-    return [_problem(element, f"{label}: срок «{source.strip()[:80]}» задан числом; задайте его параметром "
+    return [problem_at(element, f"{label}: срок «{source.strip()[:80]}» задан числом; задайте его параметром "
                               "процесса, например deadline(\"draft\", body)")]
 
 
 def _check_service_task(task: etree._Element, known: frozenset[str]) -> list[DiagramProblem]:
-    """A service task names a registered action, and its parameters are valid expressions."""
-    operator = task.find("./bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NAMESPACES)
+    """A service task names a registered action (its parameters are expressions, checked as such)."""
+    operator = task.find(f"./bpmn:extensionElements/{_OPERATOR_PATH}", NAMESPACES)
     if operator is None:
-        return [_problem(task, "у служебной задачи не указано действие (spiffworkflow:serviceTaskOperator)")]
-    problems = []
+        return [problem_at(task, "у служебной задачи не указано действие (spiffworkflow:serviceTaskOperator)")]
     action = operator.get("id") or ""
-    if action not in known:
-        problems.append(_problem(task, f"функция «{action}» неизвестна"))
-    for parameter in operator.iterfind(".//spiffworkflow:parameter", NAMESPACES):
-        value = parameter.get("value")
-        if value is not None:
-            label = f"параметр «{parameter.get('id', '')}»"
-            problems += _check_expression(task, label, value, known)
-    return problems
+    return [] if action in known else [problem_at(task, f"функция «{action}» неизвестна")]

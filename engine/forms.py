@@ -23,7 +23,11 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class FormError(ValueError):
-    """A form file outside the supported subset; the message is in Russian."""
+    """A form file outside the supported subset; the message is in Russian, the field named when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -62,13 +66,15 @@ class FormSchema:
         if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
             raise FormError(f"Форма {name}: нужна схема type=object со свойствами properties")
         for key, prop in schema["properties"].items():
+            if not isinstance(prop, dict):
+                raise FormError(f"Форма {name}, поле {key}: описание поля должно быть объектом", key)
             kind = prop.get("type")
             if kind not in SUPPORTED_TYPES:
-                raise FormError(f"Форма {name}, поле {key}: тип «{kind}» не поддерживается")
+                raise FormError(f"Форма {name}, поле {key}: тип «{kind}» не поддерживается", key)
             if prop.get("format") and prop["format"] not in SUPPORTED_FORMATS:
-                raise FormError(f"Форма {name}, поле {key}: формат «{prop['format']}» не поддерживается")
+                raise FormError(f"Форма {name}, поле {key}: формат «{prop['format']}» не поддерживается", key)
             if kind == "array" and prop.get("items", {}).get("type") != "string":
-                raise FormError(f"Форма {name}, поле {key}: поддерживаются только списки строк")
+                raise FormError(f"Форма {name}, поле {key}: поддерживаются только списки строк", key)
         Draft202012Validator.check_schema(schema)
         return cls(name, schema, ui)
 

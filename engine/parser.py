@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.diagram_rules import check_diagram
-from engine.forms import FormError, FormSchema
-from engine.timers import DeadlineParameters, ParameterError
+from engine.forms import FormSchema
+from engine.timers import DeadlineParameters
+from engine.validation import LIBRARY_SUFFIXES, check_library
 
-PARAMETERS_FILE = "parameters.json"
-# Names the diagrams may call: deadline functions (engine.timers) and named actions (engine.actions).
-DIAGRAM_FUNCTIONS = frozenset({"deadline", "warning", "case_deadline", "case_warning", "limit", "count",
-                               "record_breach", "notify", "assign"})
+_LISTED = 10  # problems named in a load error; engine.validation lists them all
 
 
 class LibraryError(ValueError):
@@ -60,22 +54,22 @@ class ProcessBundle:
 
 
 def read_library(directories: list[Path]) -> dict[str, str]:
-    """Read every diagram, form and parameters file of the library into a name -> text mapping."""
+    """Read every diagram, decision table, form and parameters file in the folders and their subfolders into a
+    name -> text mapping (diagrams name forms by file name, so a name may occur once)."""
     files: dict[str, str] = {}
+    seen: dict[str, Path] = {}
     for directory in directories:
-        for path in sorted(directory.iterdir()):
-            if path.suffix in (".bpmn", ".json"):
+        for path in sorted(directory.rglob("*")):
+            if path.suffix not in LIBRARY_SUFFIXES or not path.is_file():
+                continue
+            if path.name in seen:
+                raise LibraryError(f"Файл {path.name} встречается дважды: {seen[path.name]} и {path}")
+            seen[path.name] = path
+            try:
                 files[path.name] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise LibraryError(f"Файл {path} не в кодировке UTF-8") from None
     return files
-
-
-def library_processes(files: Mapping[str, str]) -> list[str]:
-    """The executable process ids the library's diagrams define."""
-    parser = SpiffBpmnParser()
-    for name, text in files.items():
-        if name.endswith(".bpmn"):
-            parser.add_bpmn_str(text.encode(), filename=name)
-    return sorted(parser.get_process_ids())
 
 
 def content_hash(files: Mapping[str, str]) -> str:
@@ -97,49 +91,22 @@ def _load_cached(digest: str, items: tuple[tuple[str, str], ...], process_id: st
 
 
 def parse_bundle(files: Mapping[str, str], process_id: str) -> ProcessBundle:
-    """Parse and check a library for one process, always anew (what a freshly started process does)."""
-    digest = content_hash(files)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    owner: dict[str, str] = {}
-    for name, text in files.items():
-        if not name.endswith(".bpmn"):
-            continue
-        problems = check_diagram(text.encode(), functions=DIAGRAM_FUNCTIONS)
-        if problems:
-            listed = "; ".join(f"{p.element_id or '—'}: {p.message}" for p in problems)
-            raise LibraryError(f"Диаграмма {name}: {listed}")
-        try:
-            parser.add_bpmn_str(text.encode(), filename=name)
-        except ValidationException as exc:
-            raise LibraryError(f"Диаграмма {name} не прошла проверку: {exc}") from exc
-        for pid in parser.get_process_ids():
-            owner.setdefault(pid, name)
-    try:
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except ValidationException as exc:
-        raise LibraryError(f"Процесс «{process_id}» не найден или неполон: {exc}") from exc
-    try:
-        parameters = DeadlineParameters.from_dict(json.loads(files[PARAMETERS_FILE]))
-    except KeyError:
-        raise LibraryError(f"В библиотеке нет файла {PARAMETERS_FILE}") from None
-    except (json.JSONDecodeError, ParameterError) as exc:
-        raise LibraryError(f"{PARAMETERS_FILE}: {exc}") from exc
+    """Check a library (engine.validation) and parse it for one process, always anew (what a fresh process does)."""
+    library = check_library(files)
+    if library.problems:
+        listed = "; ".join(str(problem) for problem in library.problems[:_LISTED])
+        more = f" и ещё {len(library.problems) - _LISTED}" if len(library.problems) > _LISTED else ""
+        raise LibraryError(f"Библиотека процессов не прошла проверку: {listed}{more}")
+    if process_id not in library.specs:
+        raise LibraryError(f"Процесса «{process_id}» нет в библиотеке")
+    assert library.parameters is not None  # a library without problems has them
+    spec, subprocess_specs = library.specs[process_id]
     for process in (spec, *subprocess_specs.values()):
         _wire_loops(process)
     user_tasks, step_names = _describe(spec, subprocess_specs)
-    forms: dict[str, FormSchema] = {}
-    for info in user_tasks.values():
-        if info.form not in files:
-            raise LibraryError(f"Шаг «{info.name}»: нет файла формы {info.form}")
-        if info.deadline is not None:
-            parameters.duration(info.deadline)
-        try:
-            forms[info.form] = FormSchema.from_json(info.form, files[info.form])
-        except FormError as exc:
-            raise LibraryError(str(exc)) from exc
-    return ProcessBundle(digest, process_id, files, spec, subprocess_specs, forms, parameters, user_tasks,
-                         step_names, owner[process_id])
+    forms = {info.form: library.forms[info.form] for info in user_tasks.values()}
+    return ProcessBundle(content_hash(files), process_id, files, spec, subprocess_specs, forms, library.parameters,
+                         user_tasks, step_names, library.diagram_files[process_id])
 
 
 def _wire_loops(process: Any) -> None:
@@ -164,11 +131,8 @@ def _describe(spec: Any, subprocess_specs: Mapping[str, Any]) -> tuple[dict[str,
             names[task_spec.bpmn_id] = task_spec.bpmn_name or task_spec.bpmn_id
             if not task_spec.manual:
                 continue
-            props = task_spec.extensions.get("properties", {})
-            role, form = props.get("role"), props.get("formJsonSchemaFilename")
-            if not role or not form:
-                raise LibraryError(
-                    f"Шаг «{task_spec.bpmn_name or task_spec.bpmn_id}»: задайте свойства role и formJsonSchemaFilename")
-            user_tasks[task_spec.bpmn_id] = UserTaskInfo(
-                task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id, role, form, props.get("deadline"))
+            props = task_spec.extensions["properties"]  # role and form: engine.validation checked them
+            user_tasks[task_spec.bpmn_id] = UserTaskInfo(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
+                                                         props["role"], props["formJsonSchemaFilename"],
+                                                         props.get("deadline"))
     return user_tasks, names

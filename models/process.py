@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.org import User
 
 
 class ProcessVersion(Base):
-    """A process library frozen by content hash: diagrams, forms and deadline parameters."""
+    """A published process version (v1, v2, ... per process), frozen by content hash: its diagrams, forms, decision
+    tables and deadline parameters together."""
 
     __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "number", name="uq_process_version_number"),
+        # One current version per process: two publications at once cannot both win.
+        Index("uq_process_version_current", "process_id", unique=True, sqlite_where=text("is_current"),
+              postgresql_where=text("is_current")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100), index=True)
+    number: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)  # read once per process when parsed
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime]  # the moment it was published
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # none: the command line
+    comment: Mapped[str] = mapped_column(Text, default="")
     is_current: Mapped[bool] = mapped_column(default=True)
+    author: Mapped[User | None] = relationship(viewonly=True)
 
 
 class CalendarYear(Base):

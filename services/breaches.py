@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.timers import due_after
 from models import Body, Breach, Case, HumanTask, User
 from services.calendars import calendar_resolver
-from services.library import bundle_for
+from services.library.versions import bundle_for
 from services.workflow import add_event
 
 

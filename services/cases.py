@@ -18,7 +18,7 @@ from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Locatio
 from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
-from services.library import CASE_PROCESS, bundle_for, current_version_id
+from services.library.versions import CASE_PROCESS, bundle_for, current_version_id, version_number
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
@@ -153,6 +153,7 @@ class CaseRecord:
     open_tasks: list[HumanTask]
     history: list[CaseEvent]
     drafts: list[Draft]
+    process_version: int  # the number (vN) of the process version the case runs on
 
 
 @dataclass
@@ -182,7 +183,8 @@ def case_record(*, session: Session, user: User, case_id: int) -> CaseRecord:
     # A case closes when its workflow ends, which closes every task of it.
     open_tasks = [] if case.status == "closed" else list(session.scalars(_OPEN_TASKS, params))
     return CaseRecord(case=case, open_tasks=open_tasks,
-                      history=list(session.scalars(_HISTORY, params)), drafts=list(session.scalars(_DRAFTS, params)))
+                      history=list(session.scalars(_HISTORY, params)), drafts=list(session.scalars(_DRAFTS, params)),
+                      process_version=version_number(session=session, version_id=case.process_version_id))
 
 
 def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
@@ -192,6 +194,7 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
     bundle = bundle_for(session=session, version_id=case.process_version_id)
     earlier, later = linked_cases(session=session, case=case)
     return CaseView(case=case, open_tasks=record.open_tasks, history=record.history, drafts=record.drafts,
+                    process_version=record.process_version,
                     diagram_xml=bundle.diagram_xml(), completed_steps=list(case.path),
                     active_steps=list(case.active_steps), step_names=dict(bundle.step_names),
                     repeats_of=earlier, repeated_by=later)

@@ -17,7 +17,7 @@ from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
 from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, parse_moment, visible_case
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
-from services.library import current_version_id
+from services.library.versions import current_version_id
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 GOVERNOR_PROCESS = "governor_post"

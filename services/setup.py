@@ -13,7 +13,7 @@ from engine.calendar import shipped_year_files
 from engine.clock import Clock
 from models import Body, CalendarYear, Channel, Location, Tenant, Theme, ThemeGroup
 from services.lexicon import seed as seed_lexicon
-from services.library import sync_library
+from services.library.versions import sync_library
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

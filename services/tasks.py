@@ -21,7 +21,7 @@ from services.cases import may_see
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
-from services.library import bundle_for
+from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
 from services.repeats import is_repeat

@@ -20,7 +20,7 @@ from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
 from services.db import add_inserted
 from services.errors import Conflict, Invalid
-from services.library import bundle_for
+from services.library.versions import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue, notify_stalled
 
 log = logging.getLogger("otklik.workflow")

@@ -41,7 +41,7 @@ from sqlalchemy import select
 from engine.clock import FixedClock
 from models import ProcessVersion
 from services.db import make_engine, make_sessionmaker
-from services.library import bundle_of
+from services.library.versions import bundle_of
 from services.timers import fire_due_timers
 
 engine = make_engine(sys.argv[1])

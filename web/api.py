@@ -166,6 +166,7 @@ def case(case_id: int) -> ResponseReturnValue:
         "registered_at": _iso(c.registered_at), "sent_at": _iso(c.sent_at), "due_at": _iso(c.due_at),
         "closed_at": _iso(c.closed_at), "importance": c.importance, "body": c.body.code if c.body else None,
         "theme": c.theme.code if c.theme else None, "location": c.location.code if c.location else None,
+        "process_version": view.process_version,
         "open_tasks": [_task_json(t) for t in view.open_tasks],
         "drafts": [_draft_json(d) for d in view.drafts],
         "history": [_event_json(e) for e in view.history],

@@ -14,16 +14,23 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.calendar import CalendarError
+from engine.parser import LibraryError, read_library
+from engine.validation import check_library
 from services.auth import create_user
 from services.calendars import calendar_resolver, resolve_body
 from services.demo import load_demo
 from services.errors import ServiceError
 from services.integrity import check_cases, repair_case, stalled_ids, sweep_stalled
+from services.library.archive import export_version, import_archive
+from services.library.catalog import history
+from services.library.versions import LibraryRefused, Published, publish
 from services.reference import bodies
 from services.setup import load_reference
+from web.common import msk
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -105,6 +112,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(bodies_group)
     app.cli.add_command(_calendar_group())
     app.cli.add_command(_cases_group())
+    app.cli.add_command(_processes_group())
 
 
 def _moment(value: str) -> datetime:
@@ -170,6 +178,92 @@ def _cases_group() -> AppGroup:
             click.echo(f"случай {case_id}: {outcome}")
         if stuck:
             sys.exit(1)
+
+    return group
+
+
+def _processes_group() -> AppGroup:
+    group = AppGroup("processes", help="The process library: check, publish, list, export and import versions.")
+
+    def read(directory: Path) -> dict[str, str]:
+        try:
+            return read_library([directory])
+        except LibraryError as exc:
+            click.echo(str(exc))
+            sys.exit(1)
+
+    def publish_with(act: Callable[[Session], list[Published]]) -> None:
+        """Publish in one transaction: every problem one a line and exit 1, or one line per process."""
+        try:
+            with _transaction() as session:
+                published = act(session)
+        except LibraryRefused as exc:
+            for problem in exc.problems:
+                click.echo(str(problem))
+            sys.exit(1)
+        except ServiceError as exc:
+            _fail(exc.message)
+        except SQLAlchemyError as exc:
+            _fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
+        for item in published:
+            click.echo(f"{item.process_id} v{item.number}{'' if item.created else ' (без изменений)'}")
+
+    @group.command("validate")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def validate(directory: Path) -> None:
+        """Check a library folder (and its subfolders) exactly as publishing would; exit 1 and one problem a line."""
+        library = check_library(read(directory))
+        for problem in library.problems:
+            click.echo(str(problem))
+        if library.problems:
+            sys.exit(1)
+        click.echo(f"Можно публиковать: {', '.join(sorted(library.processes))}")
+
+    @group.command("publish")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--comment", required=True, help="What changed and why.")
+    def publish_folder(directory: Path, comment: str) -> None:
+        """Publish a library folder as the new current version of each of its processes."""
+        files = read(directory)
+        publish_with(lambda session: publish(session=session, clock=current_app.config["CLOCK"], files=files,
+                                             comment=comment, author=None))
+
+    @group.command("versions")
+    @click.argument("process_id", required=False)
+    def versions(process_id: str | None) -> None:
+        """One version a line: vN, date, author or cli, comment, and * on the current one."""
+        try:
+            with _transaction() as session:
+                rows = history(session=session, process_id=process_id)
+        except ServiceError as exc:
+            _fail(exc.message)
+        for version in rows:
+            fields = [f"v{version.number}", msk(version.created_at), version.author.username if version.author
+                      else "cli", version.comment, *(["*"] if version.is_current else [])]
+            click.echo("\t".join(fields if process_id else [version.process_id, *fields]))
+
+    @group.command("export")
+    @click.argument("process_id")
+    @click.option("--version", "number", type=int, default=None, help="Version number (default: the current one).")
+    @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    def export(process_id: str, number: int | None, output: Path) -> None:
+        """Write a published version as a zip of its files."""
+        try:
+            with _transaction() as session:
+                name, data = export_version(session=session, process_id=process_id, number=number)
+        except ServiceError as exc:
+            _fail(exc.message)
+        output.write_bytes(data)
+        click.echo(f"{name.removesuffix('.zip')} -> {output}")
+
+    @group.command("import")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--comment", required=True, help="What changed and why.")
+    def import_zip(archive: Path, comment: str) -> None:
+        """Publish a zip of a library (an exported version) through the same validation."""
+        data = archive.read_bytes()
+        publish_with(lambda session: import_archive(session=session, clock=current_app.config["CLOCK"], data=data,
+                                                    comment=comment, author=None))
 
     return group
 

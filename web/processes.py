@@ -1,13 +1,18 @@
-"""The process library: every current diagram, read-only, in the bpmn-js viewer."""
+"""The process library: every process with its current version, its history and open cases, each version's
+diagrams in the bpmn-js viewer; methodologists and administrators publish a library from a zip."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
-from services.processes import current_versions, diagram, process_title
-from web.common import db
+from services.errors import Invalid
+from services.library.archive import export_version, import_archive
+from services.library.catalog import diagram, library_overview
+from services.library.versions import PUBLISHERS, Published
+from web.common import clock, db, me
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -15,9 +20,42 @@ bp = Blueprint("processes", __name__, url_prefix="/processes")
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """The current version of each process, with its diagrams."""
-    versions = current_versions(session=db())
-    return render_template("processes.html", versions=[(v, process_title(v)) for v in versions])
+    """Every process: its current version, its version history with the open cases on each, its diagrams."""
+    return _library()
+
+
+@bp.post("/publish")
+@login_required
+def publish() -> ResponseReturnValue:
+    """Check a library uploaded as a zip and publish it; refused with every problem listed, nothing published."""
+    upload = request.files.get("archive")
+    try:
+        published = import_archive(session=db(), clock=clock(), data=upload.read() if upload else b"",
+                                   comment=request.form.get("comment", ""), author=me())
+    except Invalid as exc:  # LibraryRefused lists every problem; nothing was published
+        return _library(problems=getattr(exc, "problems", []), message=exc.message), 422
+    flash(_published_message(published), "success")
+    return redirect(url_for("processes.index"))
+
+
+def _library(**refusal: object) -> str:
+    return render_template("processes.html", entries=library_overview(session=db(), user=me()),
+                           may_publish=me().role in PUBLISHERS, comment=request.form.get("comment", ""), **refusal)
+
+
+def _published_message(published: list[Published]) -> str:
+    created = ", ".join(f"{p.process_id} v{p.number}" for p in published if p.created)
+    if not created:
+        return gettext("Изменений нет: текущие версии совпадают с архивом")
+    return gettext("Опубликованы новые версии: %(versions)s", versions=created)
+
+
+@bp.get("/<process_id>/v<int:number>.zip")
+@login_required
+def export(process_id: str, number: int) -> ResponseReturnValue:
+    """A version as a zip of its files, importable on another installation."""
+    name, data = export_version(session=db(), process_id=process_id, number=number)
+    return Response(data, mimetype="application/zip", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/<int:version_id>/view")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, undefer
 from engine.clock import Clock
 from models import Body, Case, CaseEvent, HumanTask, Timer, User
 from services.errors import Forbidden, NotFound
-from services.library import bundle_for
+from services.library.versions import bundle_for
 from services.workflow import add_event, apply_snapshot, report_stall, run_step, runner_for
 
 log = logging.getLogger("otklik.integrity")

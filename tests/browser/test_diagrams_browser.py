@@ -8,7 +8,7 @@ from flask import Flask
 from playwright.sync_api import Browser
 
 from engine.parser import read_library
-from services.library import LIBRARY_DIRS
+from services.library.versions import LIBRARY_DIRS
 from tests.conftest import PASSWORD
 
 

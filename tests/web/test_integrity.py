@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 from engine import parser
 from engine.runner import LiveWorkflows, Runner
 from models import Case, CaseEvent, HumanTask, Notification, Timer, User
-from services import library, workflow
+from services import workflow
 from services.integrity import sweep_stalled
+from services.library import versions as library
 from services.timers import fire_due_timers
 from services.workflow import add_event, apply_snapshot, runner_for
 from tests.conftest import login

@@ -1,0 +1,1 @@
+"""The process library: frozen process versions, what people see of them."""
