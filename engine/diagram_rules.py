@@ -72,6 +72,22 @@ def check_diagram(xml: bytes, *, functions: Collection[str]) -> list[DiagramProb
     return list(dict.fromkeys(problems))  # a script task and its bpmn:script are reported once
 
 
+def xml_problem(xml: bytes) -> DiagramProblem | None:
+    """Why a text cannot be a diagram at all (not XML, a DOCTYPE, not BPMN), or None when it can be read."""
+    root = _parse(xml)
+    return root if isinstance(root, DiagramProblem) else None
+
+
+def expression_problems(source: str, *, functions: Collection[str]) -> list[str]:
+    """Why an expression may not stand in a diagram, in Russian; an empty list when it may."""
+    try:
+        expression = compile_expression(source)
+    except ExpressionError as exc:
+        return [f"выражение «{source.strip()[:120]}» — {exc.reason}"]
+    return [f"функция «{name}» неизвестна"
+            for name in sorted(expression.calls - frozenset(functions) - BUILTIN_FUNCTIONS.keys())]
+
+
 def _parse(xml: bytes) -> etree._Element | DiagramProblem:
     """Parse with a hardened parser: no entities, no network, no DOCTYPE at all."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -106,12 +122,11 @@ def _problem(element: etree._Element, text: str) -> DiagramProblem:
 
 def _check_expression(element: etree._Element, label: str, source: str, known: frozenset[str]) -> list[DiagramProblem]:
     """Compile one expression and check that every function it calls is known."""
+    problems = [_problem(element, f"{label}: {reason}") for reason in expression_problems(source, functions=known)]
     try:
         expression = compile_expression(source)
-    except ExpressionError as exc:
-        return [_problem(element, f"{label}: выражение «{source.strip()[:120]}» — {exc.reason}")]
-    problems = [_problem(element, f"{label}: функция «{name}» неизвестна")
-                for name in sorted(expression.calls - known - BUILTIN_FUNCTIONS.keys())]
+    except ExpressionError:
+        return problems
     if label in _TIMER_TAGS.values():
         # A bare PT1H parses as a name and fails only when the timer is armed.
         problems += [_problem(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "

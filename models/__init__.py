@@ -21,9 +21,9 @@ from models.case import (
     Timer,
 )
 from models.org import Absence, ApiToken, Body, Channel, LexiconEntry, Location, Tenant, Theme, ThemeGroup, User
-from models.process import CalendarYear, OverrideDay, ProcessVersion
+from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
            "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "MonitoringCheck", "Notification",
-           "OutboxMessage", "OverrideDay", "ProcessVersion", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
+           "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
            "User"]

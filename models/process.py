@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.org import User
 
 
 class ProcessVersion(Base):
@@ -20,6 +21,23 @@ class ProcessVersion(Base):
     files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)  # read once per process when parsed
     created_at: Mapped[datetime]
     is_current: Mapped[bool] = mapped_column(default=True)
+
+
+class ProcessDraft(Base):
+    """A methodologist's working copy of a process library, one per process, saved revision by revision."""
+
+    __tablename__ = "process_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), unique=True)
+    base_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(default=1)  # a save names the revision it started from
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    saved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    saved_at: Mapped[datetime]
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    saved_by: Mapped[User] = relationship(foreign_keys=[saved_by_id], lazy="joined", viewonly=True)
 
 
 class CalendarYear(Base):

@@ -7,7 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from services.library.catalog import current_versions, diagram, process_title
-from web.common import db
+from services.library.drafts import EDITORS, library_drafts
+from web.common import db, me
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -17,7 +18,8 @@ bp = Blueprint("processes", __name__, url_prefix="/processes")
 def index() -> ResponseReturnValue:
     """The current version of each process, with its diagrams."""
     versions = current_versions(session=db())
-    return render_template("processes.html", versions=[(v, process_title(v)) for v in versions])
+    return render_template("processes.html", versions=[(v, process_title(v)) for v in versions],
+                           drafts=library_drafts(session=db(), user=me()), editor=me().role in EDITORS)
 
 
 @bp.get("/<int:version_id>/view")
