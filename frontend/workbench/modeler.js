@@ -18,7 +18,8 @@ function start(root) {
   const $ = (id) => document.getElementById(id);
   const modeler = new Modeler({
     container: $('canvas'),
-    propertiesPanel: { parent: $('properties') },
+    propertiesPanel: { parent: $('properties'), layout: { groups: Object.fromEntries(
+      ['product-task', 'product-timer', 'product-condition', 'product-call'].map((id) => [id, { open: true }])) } },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, translate, limits,
       { __init__: ['productPanel'], productPanel: ['type', ProductPropertiesProvider] }],
     moddleExtensions: { spiffworkflow },
@@ -35,6 +36,7 @@ function start(root) {
   function focus(id) {
     const element = registry.get(id);
     if (!element) return;
+    if (canvas.zoom() < 0.8) canvas.zoom(1);
     canvas.scrollToElement(element);
     modeler.get('selection').select(element);
   }
@@ -78,7 +80,7 @@ function start(root) {
       const badge = document.createElement('div');
       badge.className = 'problem-badge';
       badge.textContent = messages.join('\n');
-      overlays.add(id, 'problem', { position: { bottom: 4, left: 0 }, html: badge });
+      overlays.add(id, 'problem', { position: { bottom: 4, left: 0 }, scale: { min: 1 }, html: badge });
     });
   }
 
