@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
-from app import create_app  # noqa: E402
-from engine.clock import SystemClock  # noqa: E402
-from services.auth import create_user  # noqa: E402
-from services.setup import load_reference  # noqa: E402
-from web.cli import migrate  # noqa: E402
+from app import create_app
+from engine.clock import SystemClock
+from services.auth import create_user
+from services.setup import load_reference
+from web.cli import migrate
 
 PASSWORD = "bench-password-1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -25,5 +25,5 @@ from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersi
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
            "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "MonitoringCheck", "Notification",
-           "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
-           "User"]
+           "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion", "SurgeAlert", "Tenant", "Theme",
+           "ThemeGroup", "Timer", "User"]

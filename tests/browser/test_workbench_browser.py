@@ -46,8 +46,8 @@ def open_draft(page: Page) -> None:
 
 def select_element(page: Page, element_id: str) -> None:
     """Zoom in on an element as a person would, then click its outline (its centre may be its label)."""
-    page.evaluate("""id => { const canvas = window.workbenchModeler.get('canvas');
-        canvas.zoom(1); canvas.scrollToElement(window.workbenchModeler.get('elementRegistry').get(id)); }""", element_id)
+    page.evaluate("""id => { const modeler = window.workbenchModeler, canvas = modeler.get('canvas');
+        canvas.zoom(1); canvas.scrollToElement(modeler.get('elementRegistry').get(id)); }""", element_id)
     box = page.locator(f'g.djs-element[data-element-id="{element_id}"] .djs-hit').first.bounding_box()
     assert box is not None
     if box["width"] > 60 and box["height"] > 60:  # a task: its corner, not the label in the middle

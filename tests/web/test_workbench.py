@@ -75,7 +75,7 @@ def test_a_save_stores_the_diagram_returns_problems_and_refuses_a_stale_revision
     assert status == 409
     message = answer["error"]["message"]
     assert answer["error"]["code"] == "conflict"
-    assert "уже изменил(а) Волкова Елена Игоревна" in message and "24.11.2026 в 10:00" in message and "редакция 2" in message
+    assert "уже изменил(а) Волкова Елена Игоревна 24.11.2026 в 10:00 (редакция 2)" in message
     assert diagram(methodologist, draft_id) == (changed, 2)  # nothing overwritten
 
     broken = changed.replace("<bpmn:userTask id=\"draft\"", "<bpmn:scriptTask id=\"draft\"", 1)
