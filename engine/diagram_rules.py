@@ -95,6 +95,22 @@ def _expressions_of(element: etree._Element) -> Iterator[tuple[etree._Element, s
                 yield element, f"параметр «{parameter.get('id', '')}»", parameter.get("value")
 
 
+def xml_problem(xml: bytes) -> DiagramProblem | None:
+    """Why a text cannot be a diagram at all (not XML, a DOCTYPE, not BPMN), or None when it can be read."""
+    root = parse_diagram(xml)
+    return root if isinstance(root, DiagramProblem) else None
+
+
+def expression_problems(source: str, *, functions: Collection[str]) -> list[str]:
+    """Why an expression may not stand in a diagram, in Russian; an empty list when it may."""
+    try:
+        expression = compile_expression(source)
+    except ExpressionError as exc:
+        return [f"выражение «{source.strip()[:120]}» — {exc.reason}"]
+    return [f"функция «{name}» неизвестна"
+            for name in sorted(expression.calls - frozenset(functions) - BUILTIN_FUNCTIONS.keys())]
+
+
 def parse_xml(xml: bytes) -> etree._Element | DiagramProblem:
     """Parse with a hardened parser: no entities, no network, no DOCTYPE at all."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -136,12 +152,11 @@ def problem_at(element: etree._Element, text: str) -> DiagramProblem:
 
 def _check_expression(element: etree._Element, label: str, source: str, known: frozenset[str]) -> list[DiagramProblem]:
     """Compile one expression and check that every function it calls is known."""
+    problems = [problem_at(element, f"{label}: {reason}") for reason in expression_problems(source, functions=known)]
     try:
         expression = compile_expression(source)
-    except ExpressionError as exc:
-        return [problem_at(element, f"{label}: выражение «{source.strip()[:120]}» — {exc.reason}")]
-    problems = [problem_at(element, f"{label}: функция «{name}» неизвестна")
-                for name in sorted(expression.calls - known - BUILTIN_FUNCTIONS.keys())]
+    except ExpressionError:
+        return problems
     if label in _TIMER_TAGS.values():
         # A bare PT1H parses as a name and fails only when the timer is armed.
         problems += [problem_at(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "

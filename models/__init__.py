@@ -34,9 +34,9 @@ from models.org import (
     ThemeGroup,
     User,
 )
-from models.process import CalendarYear, OverrideDay, ProcessVersion
+from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
            "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessVersion", "SurgeAlert", "Tenant",
-           "Theme", "ThemeGroup", "Timer", "User"]
+           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
+           "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

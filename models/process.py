@@ -34,6 +34,23 @@ class ProcessVersion(Base):
     author: Mapped[User | None] = relationship(viewonly=True)
 
 
+class ProcessDraft(Base):
+    """A methodologist's working copy of a process library, one per process, saved revision by revision."""
+
+    __tablename__ = "process_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), unique=True)
+    base_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(default=1)  # a save names the revision it started from
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    saved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    saved_at: Mapped[datetime]
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    saved_by: Mapped[User] = relationship(foreign_keys=[saved_by_id], lazy="joined", viewonly=True)
+
+
 class CalendarYear(Base):
     """One year of the official production calendar in the xmlcalendar.ru format."""
 

@@ -13,12 +13,17 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$want"
   touch "$stamp"
 fi
-if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ]; then
+if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
+   || [ -n "$(find frontend -newer static/vendor/.stamp -print -quit)" ]; then
   npm install --no-audit --no-fund --silent
   rm -rf static/vendor && mkdir -p static/vendor/bpmn-js static/vendor/htmx
   cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js static/vendor/bpmn-js/
   cp -r node_modules/bpmn-js/dist/assets static/vendor/bpmn-js/
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+  # The workbench's modeler: bpmn-js, the properties panel and the product's provider in one file (esbuild only).
+  node_modules/.bin/esbuild frontend/workbench/modeler.js --bundle --minify --format=iife --target=es2020 \
+    --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
+    --asset-names=[name]-[hash] --log-level=warning --outfile=static/vendor/workbench/modeler.js
   touch static/vendor/.stamp
 fi
 .venv/bin/pybabel compile -d translations --statistics >/dev/null

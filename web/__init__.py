@@ -22,6 +22,7 @@ from web import (
     notifications,
     processes,
     tasks,
+    workbench,
 )
 from web.common import install
 
@@ -30,7 +31,8 @@ def register(app: Flask) -> None:
     """Attach sessions, login, i18n, error pages, blueprints and CLI commands to the app."""
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
-                      lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp):
+                      lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
+                      workbench.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address

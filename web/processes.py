@@ -11,6 +11,7 @@ from flask_login import login_required
 from services.errors import Invalid
 from services.library.archive import export_version, import_archive
 from services.library.catalog import diagram, library_overview
+from services.library.drafts import library_drafts
 from services.library.versions import PUBLISHERS, Published
 from web.common import clock, db, me
 
@@ -40,7 +41,8 @@ def publish() -> ResponseReturnValue:
 
 def _library(**refusal: object) -> str:
     return render_template("processes.html", entries=library_overview(session=db(), user=me()),
-                           may_publish=me().role in PUBLISHERS, comment=request.form.get("comment", ""), **refusal)
+                           drafts=library_drafts(session=db(), user=me()), may_publish=me().role in PUBLISHERS,
+                           comment=request.form.get("comment", ""), **refusal)
 
 
 def _published_message(published: list[Published]) -> str:

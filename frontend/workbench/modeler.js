@@ -1,0 +1,178 @@
+// The draft's modeler page: bpmn-js Modeler, the product's properties panel, autosave and «Сохранить» with the
+// revision the page started from, the conflict banner, and the server's problems on the diagram and in a list.
+import Modeler from 'bpmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
+import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
+import spiffworkflow from './spiffworkflow.json';
+import translate from './translate';
+import limits from './limits';
+import ProductPropertiesProvider, { pendingChecks } from './panel';
+
+const AUTOSAVE_MS = 3000;
+
+function start(root) {
+  const data = root.dataset;
+  const $ = (id) => document.getElementById(id);
+  const modeler = new Modeler({
+    container: $('canvas'),
+    propertiesPanel: { parent: $('properties'), layout: { groups: Object.fromEntries(
+      ['product-task', 'product-timer', 'product-condition', 'product-call'].map((id) => [id, { open: true }])) } },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, translate, limits,
+      { __init__: ['productPanel'], productPanel: ['type', ProductPropertiesProvider] }],
+    moddleExtensions: { spiffworkflow },
+    productPanel: { options: JSON.parse($('panel-options').textContent), checkUrl: data.checkUrl, csrf: data.csrf },
+  });
+  const canvas = modeler.get('canvas');
+  const registry = modeler.get('elementRegistry');
+  const overlays = modeler.get('overlays');
+  const state = { revision: 0, changes: 0, saved: 0, saving: null, timer: null, conflict: false, marked: [] };
+
+  const status = (text, kind = '') => { $('save-status').textContent = text; $('save-status').dataset.state = kind; };
+  const dirty = () => state.changes !== state.saved;
+
+  function focus(id) {
+    const element = registry.get(id);
+    if (!element) return;
+    if (canvas.zoom() < 0.8) canvas.zoom(1);
+    canvas.scrollToElement(element);
+    modeler.get('selection').select(element);
+  }
+
+  function showProblems(problems) {
+    overlays.remove({ type: 'problem' });
+    state.marked.forEach((id) => canvas.removeMarker(id, 'has-problem'));
+    state.marked = [];
+    const list = $('problem-list');
+    list.replaceChildren();
+    $('problem-count').textContent = String(problems.length);
+    $('no-problems').hidden = problems.length > 0;
+    const here = {};
+    problems.forEach((problem) => {
+      const item = document.createElement('li');
+      const link = document.createElement('button');
+      link.type = 'button';
+      link.className = 'link problem';
+      link.dataset.elementId = problem.element_id || '';
+      const shape = problem.file === data.file && problem.element_id && registry.get(problem.element_id);
+      const where = shape ? shape.businessObject.name || problem.element_id : problem.element_id;
+      link.textContent = (problem.file && problem.file !== data.file ? `${problem.file}: ` : '')
+        + (where ? `«${where}»: ` : '') + problem.message;
+      link.addEventListener('click', async () => {
+        if (problem.file && problem.file !== data.file) {
+          await save('');
+          const url = new URL(window.location.href);
+          url.searchParams.set('file', problem.file);
+          if (problem.element_id) url.searchParams.set('select', problem.element_id); else url.searchParams.delete('select');
+          window.location.assign(url);
+        } else if (problem.element_id) {
+          focus(problem.element_id);
+        }
+      });
+      item.append(link);
+      list.append(item);
+      if (problem.file === data.file && problem.element_id && registry.get(problem.element_id)) {
+        (here[problem.element_id] = here[problem.element_id] || []).push(problem.message);
+      }
+    });
+    Object.entries(here).forEach(([id, messages]) => {
+      canvas.addMarker(id, 'has-problem');
+      state.marked.push(id);
+      const badge = document.createElement('div');
+      badge.className = 'problem-badge';
+      badge.textContent = messages.join('\n');
+      overlays.add(id, 'problem', { position: { bottom: 4, left: 0 }, scale: { min: 1 }, html: badge });
+    });
+  }
+
+  async function send(comment, manual) {
+    // Commit what the properties panel still holds (its inputs are debounced) and the conditions being checked.
+    if (document.activeElement && $('properties').contains(document.activeElement)) document.activeElement.blur();
+    await Promise.all([...pendingChecks]);
+    const sent = state.changes;
+    const { xml } = await modeler.saveXML({ format: true });
+    status('Сохранение…', 'saving');
+    let response, answer;
+    try {
+      response = await fetch(data.saveUrl, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': data.csrf },
+        body: JSON.stringify({ xml, revision: state.revision, comment }),
+      });
+      answer = await response.json();
+    } catch (err) {
+      status('Не удалось сохранить: сервер недоступен. Изменения остаются на странице, повторите сохранение.', 'error');
+      return;
+    }
+    if (response.status === 409) {
+      state.conflict = true;
+      $('conflict-message').textContent = answer.error.message;
+      $('conflict').hidden = false;
+      status('Не сохранено: черновик изменён другим пользователем', 'conflict');
+      return;
+    }
+    if (!response.ok) {
+      status(`Не сохранено: ${answer.error.message}`, 'error');
+      return;
+    }
+    state.revision = answer.revision;
+    state.saved = sent;
+    data.revision = String(answer.revision);
+    if (manual) $('save-comment').value = '';
+    status(`Сохранено ${answer.saved_at} (${answer.saved_by}), редакция ${answer.revision}` +
+      (dirty() ? '; есть новые изменения' : ''), dirty() ? 'dirty' : 'saved');
+    showProblems(answer.problems);
+  }
+
+  async function save(comment, manual = false) {
+    clearTimeout(state.timer);
+    while (state.saving) await state.saving;
+    if (state.conflict || (!manual && !dirty())) return;
+    state.saving = send(comment, manual).finally(() => { state.saving = null; });
+    await state.saving;
+  }
+
+  modeler.on('commandStack.changed', () => {
+    state.changes += 1;
+    if (state.conflict) return;
+    status('Есть несохранённые изменения', 'dirty');
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => save(''), AUTOSAVE_MS);
+  });
+  $('save').addEventListener('click', () => save($('save-comment').value, true));
+  $('reload').addEventListener('click', () => window.location.reload());
+  document.querySelectorAll('a.diagram-file').forEach((link) => link.addEventListener('click', async (event) => {
+    event.preventDefault();
+    await save('');
+    window.location.assign(link.href);
+  }));
+  window.addEventListener('beforeunload', (event) => {
+    if (dirty() && !state.conflict) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  (async () => {
+    try {
+      const response = await fetch(data.xmlUrl, { credentials: 'same-origin', cache: 'no-store' });
+      if (!response.ok) throw new Error((await response.json()).error.message);
+      state.revision = Number(response.headers.get('X-Draft-Revision'));
+      data.revision = String(state.revision);
+      const { warnings } = await modeler.importXML(await response.text());
+      data.warnings = warnings.map((w) => w.message).join('\n');
+      canvas.zoom('fit-viewport');
+      showProblems(JSON.parse($('draft-problems').textContent));
+      const selected = new URL(window.location.href).searchParams.get('select');
+      if (selected) setTimeout(() => focus(selected), 0);  // the panel listens only after its first paint
+      data.readyMs = String(Math.round(performance.now()));
+      data.ready = 'true';
+    } catch (err) {
+      status(`Не удалось открыть диаграмму: ${err.message}`, 'error');
+      data.ready = 'error';
+    }
+  })();
+  window.workbenchModeler = modeler;
+}
+
+const root = document.getElementById('workbench');
+if (root) start(root);

@@ -1,0 +1,150 @@
+"""Drafts of the process library that a methodologist edits in the browser: start, read, save, check."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.clock import MOSCOW, Clock
+from engine.diagram_rules import expression_problems, xml_problem
+from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
+from models import ProcessDraft, ProcessVersion, User
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.library.catalog import process_title
+from services.library.versions import PUBLISHERS
+
+# The roles a user task may go to, as the panel offers them.
+TASK_ROLES = {"curator": "Куратор", "executor": "Исполнитель (орган)"}
+MAX_COMMENT = 500
+
+
+def require_editor(user: User) -> None:
+    """Only methodologists and administrators edit the process library."""
+    if user.role not in PUBLISHERS:
+        raise Forbidden("Черновики процессов ведут методолог и администратор")
+
+
+def library_drafts(*, session: Session, user: User) -> dict[str, ProcessDraft]:
+    """The draft of each process, by process id; nothing for people who do not edit the library."""
+    if user.role not in PUBLISHERS:
+        return {}
+    return {d.process_id: d for d in session.scalars(select(ProcessDraft))}
+
+
+def start_draft(*, session: Session, clock: Clock, user: User, process_id: str) -> ProcessDraft:
+    """The process's draft: the one already open, or a new copy of its current version's files."""
+    require_editor(user)
+    draft = session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == process_id))
+    if draft is not None:
+        return draft
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                          ProcessVersion.is_current))
+    if version is None:
+        raise NotFound("Процесс не найден")
+    now = clock.now()
+    draft = ProcessDraft(process_id=process_id, base_version_id=version.id, files=dict(version.files), revision=1,
+                         created_by_id=user.id, created_at=now, saved_by_id=user.id, saved_at=now,
+                         comment="Черновик создан из текущей версии")
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def get_draft(*, session: Session, user: User, draft_id: int) -> ProcessDraft:
+    """A draft by id."""
+    require_editor(user)
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None:
+        raise NotFound("Черновик не найден")
+    return draft
+
+
+def draft_diagram(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
+    """One diagram file of a draft and the draft it belongs to."""
+    draft = get_draft(session=session, user=user, draft_id=draft_id)
+    if not name.endswith(".bpmn") or name not in draft.files:
+        raise NotFound("Диаграмма не найдена в черновике")
+    return draft, draft.files[name]
+
+
+def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, name: str, xml: str,
+                 revision: int, comment: str = "") -> tuple[ProcessDraft, list[Problem]]:
+    """Store a diagram in the draft if the draft is still at `revision`; the problems it has are returned, not
+    refused: only a text that is not a BPMN diagram at all is."""
+    draft, _ = draft_diagram(session=session, user=user, draft_id=draft_id, name=name)
+    refusal = xml_problem(xml.encode())
+    if refusal is not None:
+        raise Invalid(f"Диаграмма {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise Invalid(f"Комментарий длиннее {MAX_COMMENT} знаков", fields={"comment": "Слишком длинный"})
+    files = {**draft.files, name: xml}
+    saved = session.execute(
+        update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.revision == revision)
+        .values(files=files, revision=revision + 1, saved_by_id=user.id, saved_at=clock.now(), comment=comment)
+        .execution_options(synchronize_session=False))
+    session.expire(draft)
+    if saved.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(draft)
+        raise Conflict(f"Черновик уже изменил(а) {draft.saved_by.full_name} "
+                       f"{draft.saved_at.astimezone(MOSCOW):%d.%m.%Y в %H:%M} (редакция {draft.revision}); "
+                       "ваши изменения не сохранены. Обновите страницу, чтобы продолжить с новой редакции.")
+    session.refresh(draft)
+    return draft, draft_problems(draft.files)
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    """Everything the modeler page shows: the draft, the diagram opened, the panel's choices and the problems."""
+
+    draft: ProcessDraft
+    name: str
+    diagrams: list[str]
+    options: dict[str, Any]
+    problems: list[Problem]
+
+
+def draft_page(*, session: Session, user: User, draft_id: int, name: str | None) -> DraftPage:
+    """The modeler page of a draft on one diagram, by default the one that defines the draft's process."""
+    draft = get_draft(session=session, user=user, draft_id=draft_id)
+    diagrams = sorted(n for n in draft.files if n.endswith(".bpmn"))
+    own = re.compile(r'<(\w+:)?process\b[^>]*\bid="' + re.escape(draft.process_id) + '"')
+    name = name or next((n for n in diagrams if own.search(draft.files[n])), diagrams[0] if diagrams else "")
+    draft_diagram(session=session, user=user, draft_id=draft_id, name=name)
+    return DraftPage(draft, name, diagrams, panel_options(session=session, draft=draft),
+                     draft_problems(draft.files))
+
+
+def draft_problems(files: dict[str, str]) -> list[Problem]:
+    """Every problem of a draft's files that would stop it from being published (as publishing checks them)."""
+    return list(check_library(files).problems)
+
+
+def panel_options(*, session: Session, draft: ProcessDraft) -> dict[str, Any]:
+    """What the properties panel offers: the draft's forms, the task roles, deadline parameters, processes."""
+    try:
+        deadlines = json.loads(draft.files.get(PARAMETERS_FILE, "{}")).get("deadlines", {})
+    except (json.JSONDecodeError, AttributeError):
+        deadlines = {}
+    return {
+        "forms": sorted(name for name in draft.files if name.endswith(".schema.json")),
+        "roles": TASK_ROLES,
+        "deadlines": {name: f"{spec.get('title') or name} ({name})" for name, spec in sorted(deadlines.items())
+                      if isinstance(spec, dict)},
+        "processes": {v.process_id: f"{process_title(v)} ({v.process_id})" for v in session.scalars(
+            select(ProcessVersion).where(ProcessVersion.is_current).order_by(ProcessVersion.process_id))},
+    }
+
+
+def check_condition(*, user: User, source: str) -> str | None:
+    """Why a gateway condition may not be written in a diagram, in Russian; None when it may."""
+    require_editor(user)
+    if not source.strip():
+        return "Условие пусто"
+    reasons = expression_problems(source, functions=DIAGRAM_FUNCTIONS)
+    return "; ".join(reasons) if reasons else None
