@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, create_engine, event, insert
+from sqlalchemy import Engine, Insert, create_engine, event, insert, text
 from sqlalchemy import inspect as inspect_mapped
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
@@ -39,6 +39,16 @@ def concurrent_writers(session: Session) -> bool:
 def savepoint(session: Session) -> AbstractContextManager[object]:
     """A savepoint where another writer can interleave; on SQLite nothing can conflict mid-request."""
     return session.begin_nested() if concurrent_writers(session) else nullcontext()
+
+
+def lock_transaction(session: Session, namespace: int, key: int) -> None:
+    """Hold a lock on (namespace, key) until the transaction ends: a PostgreSQL advisory lock, which locks no row;
+    on SQLite the transaction began with BEGIN IMMEDIATE and is already the only writer."""
+    if concurrent_writers(session):
+        session.connection().execute(_ADVISORY_LOCK, {"namespace": namespace, "key": key})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
