@@ -73,3 +73,11 @@ class TooLarge(ServiceError):
 
     status = 413
     code = "too_large"
+
+
+class Busy(ServiceError):
+    """The database kept refusing the step (deadlocks, serialization failures) after every retry; nothing was saved."""
+
+    status = 503
+    code = "busy"
+    retry_after = 1  # seconds, for the Retry-After header
