@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.absences import apply_absences
 from services.db import run_retrying
+from services.integrity import sweep_stalled
 from services.outbox import send_outbox, smtp_settings
 from services.timers import fire_due_timers
 
@@ -47,10 +48,23 @@ def _move_absent(session: Any, clock: Any) -> int:
     return moved
 
 
+def _find_stalled(app: Any) -> None:
+    try:
+        found = sweep_stalled(sessions=app.extensions["otklik.sessions"], clock=app.config["CLOCK"])
+        if found:
+            log.error("found %d stalled case(s); the administrators are notified", found)
+    except Exception:
+        log.exception("stalled-case sweep failed; the next sweep retries")
+
+
 def _add_job(scheduler: Any, app: Any) -> None:
     # A late sweep still runs (APScheduler would skip a run more than 1 s late); runs missed meanwhile merge into one.
     scheduler.add_job(_sweep, "interval", args=[app], seconds=app.config["OTKLIK_SCHEDULER_SECONDS"],
                       id="timers", max_instances=1, coalesce=True, misfire_grace_time=None)
+    # Steps report the cases they leave stalled; this finds those stored before (or by a process that crashed).
+    scheduler.add_job(_find_stalled, "interval", args=[app], minutes=app.config["OTKLIK_STALL_SWEEP_MINUTES"],
+                      id="stalled", max_instances=1, coalesce=True, misfire_grace_time=None,
+                      next_run_time=app.config["CLOCK"].now())
 
 
 def start_in_process(app: Any) -> BackgroundScheduler:

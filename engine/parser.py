@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.diagram_rules import check_diagram
@@ -92,7 +93,12 @@ def load_bundle(files: Mapping[str, str], process_id: str) -> ProcessBundle:
 
 @functools.lru_cache(maxsize=64)
 def _load_cached(digest: str, items: tuple[tuple[str, str], ...], process_id: str) -> ProcessBundle:
-    files = dict(items)
+    return parse_bundle(dict(items), process_id)
+
+
+def parse_bundle(files: Mapping[str, str], process_id: str) -> ProcessBundle:
+    """Parse and check a library for one process, always anew (what a freshly started process does)."""
+    digest = content_hash(files)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     owner: dict[str, str] = {}
     for name, text in files.items():
@@ -119,6 +125,8 @@ def _load_cached(digest: str, items: tuple[tuple[str, str], ...], process_id: st
         raise LibraryError(f"В библиотеке нет файла {PARAMETERS_FILE}") from None
     except (json.JSONDecodeError, ParameterError) as exc:
         raise LibraryError(f"{PARAMETERS_FILE}: {exc}") from exc
+    for process in (spec, *subprocess_specs.values()):
+        _wire_loops(process)
     user_tasks, step_names = _describe(spec, subprocess_specs)
     forms: dict[str, FormSchema] = {}
     for info in user_tasks.values():
@@ -132,6 +140,17 @@ def _load_cached(digest: str, items: tuple[tuple[str, str], ...], process_id: st
             raise LibraryError(str(exc)) from exc
     return ProcessBundle(digest, process_id, files, spec, subprocess_specs, forms, parameters, user_tasks,
                          step_names, owner[process_id])
+
+
+def _wire_loops(process: Any) -> None:
+    """Connect every loop and multi-instance activity to the completion of its instances, as SpiffWorkflow's own
+    spec deserializer does: the parser leaves it to the first instance a process creates, so a workflow restored in
+    a process that has not created one yet would finish the instances and never merge them (the case stalls)."""
+    for task_spec in process.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            instance = process.task_specs[task_spec.task_spec]
+            if not instance.completed_event.is_connected(task_spec.merge_child):
+                instance.completed_event.connect(task_spec.merge_child)
 
 
 def _describe(spec: Any, subprocess_specs: Mapping[str, Any]) -> tuple[dict[str, UserTaskInfo], dict[str, str]]:

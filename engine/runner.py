@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -17,8 +18,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -101,6 +104,9 @@ class Snapshot:
     active_steps: list[str]
     open_before: list[str]  # the user tasks that were open when the step began
     effects: list[Effect] = field(default_factory=list)
+    # Open, yet nothing can move it on: no task for a person, and no armed event (a timer, a message) but warnings
+    # and deadline notices beside an activity that itself waits for nothing.
+    stalled: bool = False
 
 
 @dataclass
@@ -137,7 +143,8 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         if operation_name == "assign":
             return json.dumps(params.get("value"), ensure_ascii=False)
         attached = _attached_activity(task) if task is not None else None
-        _run.get().effects.append(Effect(operation_name, params, dict(context), str(attached.id) if attached else None))
+        _run.get().effects.append(Effect(operation_name, params, copy.deepcopy(context),
+                                         str(attached.id) if attached else None))
         return "null"
 
 
@@ -236,7 +243,7 @@ class Runner:
     def start(self, data: Mapping[str, Any]) -> Snapshot:
         """Start a new case workflow with initial data and run it to the first waits."""
         workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(data)
+        workflow.task_tree.data.update(copy.deepcopy(dict(data)))
         return self._step(workflow, lambda: None)
 
     def complete(self, state: str, task_id: str, form: Mapping[str, Any]) -> Snapshot:
@@ -250,7 +257,7 @@ class Runner:
             raise StepRefused("Эта задача уже выполнена или ещё не началась")
 
         def act() -> None:
-            task.set_data(**form)
+            task.set_data(**copy.deepcopy(dict(form)))  # the caller's lists must not become the kept workflow's
             task.run()
 
         return self._step(workflow, act)
@@ -264,6 +271,24 @@ class Runner:
         """Read a stored state without changing it."""
         workflow = self._load(state)
         return self._snapshot(workflow, [], _open_task_ids(workflow))
+
+    def repair(self, state: str) -> Snapshot:
+        """Move on a workflow stored while finished loop instances went unmerged (restored onto specs that were not
+        wired to them): merge each such instance into its activity, as its completion should have, and run on."""
+        workflow = self._load(state)
+
+        def merge_missing() -> None:
+            for task in list(_all_tasks(workflow)):
+                spec = task.task_spec
+                if not isinstance(spec, LoopTask) or task.state != TaskState.STARTED:
+                    continue
+                merged = task.internal_data.setdefault("merged", [])
+                finished = [c for c in task.children if c.task_spec.name == spec.task_spec
+                            and c.state == TaskState.COMPLETED and str(c.id) not in merged]
+                for child in sorted(finished, key=lambda c: c.last_state_change):
+                    spec.merge_child(child.workflow, child)
+
+        return self._step(workflow, merge_missing)
 
     def reschedule(self, state: str, armed_at: Mapping[str, datetime]) -> Snapshot:
         """Recompute the waiting date timers named in armed_at as if armed at those moments on today's calendars."""
@@ -331,7 +356,7 @@ class Runner:
                 info = self.bundle.user_tasks[task.task_spec.bpmn_id]
                 body = task.data.get("body")
                 open_tasks.append(OpenTask(str(task.id), info.step, info.name, info.role, info.form, info.deadline,
-                                           body, dict(task.data)))
+                                           body, copy.deepcopy(task.data)))
         completed = [t for t in tasks if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
         completed.sort(key=lambda t: t.last_state_change)
         ends = [t.task_spec.bpmn_id for t in completed
@@ -344,7 +369,7 @@ class Runner:
             completed=workflow.is_completed(),
             open_tasks=open_tasks,
             timers=list(_pending_timers(tasks)),
-            data=dict(workflow.data if workflow.is_completed() else workflow.task_tree.data),
+            data=copy.deepcopy(workflow.data if workflow.is_completed() else workflow.task_tree.data),
             completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
             completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
             end_events=ends,
@@ -353,6 +378,7 @@ class Runner:
                 and t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED))),
             open_before=open_before,
             effects=run.effects,
+            stalled=not workflow.is_completed() and not open_tasks and not any(_may_move_on(t) for t in tasks),
         )
 
 
@@ -365,6 +391,15 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
 def _waits_for_person(task: Task) -> bool:
     """An open user task."""
     return bool(task.state == TaskState.READY and task.task_spec.manual)
+
+
+def _may_move_on(task: Task) -> bool:
+    """An armed catch event (a timer, a message) whose firing continues the flow; a non-interrupting boundary event
+    only adds a notice beside its activity."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if task.state != TaskState.WAITING or definition is None or isinstance(definition, NoneEventDefinition):
+        return False
+    return not (isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity)
 
 
 def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:

@@ -20,10 +20,23 @@ from models.case import (
     SurgeAlert,
     Timer,
 )
-from models.org import Absence, ApiToken, Body, Channel, LexiconEntry, Location, Tenant, Theme, ThemeGroup, User
+from models.org import (
+    Absence,
+    ApiToken,
+    Body,
+    Channel,
+    LexiconEntry,
+    Location,
+    LoginFailure,
+    LoginSession,
+    Tenant,
+    Theme,
+    ThemeGroup,
+    User,
+)
 from models.process import CalendarYear, OverrideDay, ProcessVersion
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
-           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "MonitoringCheck", "Notification",
-           "OutboxMessage", "OverrideDay", "ProcessVersion", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
-           "User"]
+           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
+           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessVersion", "SurgeAlert", "Tenant",
+           "Theme", "ThemeGroup", "Timer", "User"]

@@ -41,6 +41,7 @@ class Case(Base):
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    stalled_at: Mapped[datetime | None] = mapped_column(index=True)  # open, yet nothing can move it on
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the engine steps the case
     path: Mapped[list[str]] = mapped_column(JSON, default=list)  # diagram elements passed, for the case page

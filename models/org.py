@@ -53,7 +53,6 @@ class User(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    session_version: Mapped[int] = mapped_column(default=1)
     body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
     tenant: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)
 
@@ -66,20 +65,42 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        """The login session key; bumping session_version logs the person out everywhere."""
-        return f"{self.id}:{self.session_version}"
+        """The id Flask-Login keeps in the cookie; the login session it belongs to is checked apart (LoginSession)."""
+        return str(self.id)
+
+
+class LoginSession(Base):
+    """A login in one browser; the cookie carries its key, only the key's SHA-256 is stored. Logging out ends it."""
+
+    __tablename__ = "login_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored."""
+    """A bearer token; only its SHA-256 is stored. It works until it expires or is revoked."""
 
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship(lazy="joined", viewonly=True)
+
+
+class LoginFailure(Base):
+    """Recent failed logins of one account name ("account:<name>") or one client address ("address:<ip>")."""
+
+    __tablename__ = "login_failure"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]
 
 
 class Channel(Base):

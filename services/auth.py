@@ -1,22 +1,25 @@
-"""People and credentials: password login, bearer tokens, user creation."""
+"""People and credentials: password login with throttling, login sessions, bearer tokens, passwords, user creation."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine.clock import Clock
-from models import ApiToken, Body, Tenant, User
+from models import ApiToken, Body, LoginSession, Tenant, User
 from models.org import BODY_ROLES, ROLES
-from services.errors import Invalid
+from services.errors import Invalid, NotFound
+from services.throttle import check_throttle, clear_failures, record_failure, throttle_keys
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY = _hasher.hash("otklik-timing-equaliser")
+MIN_PASSWORD = 8
 
 
 def hash_password(password: str) -> str:
@@ -27,41 +30,140 @@ def hash_password(password: str) -> str:
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None (in about the same time either way)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+    if not _verify(user.password_hash if user else _DUMMY, password) or user is None or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
-def issue_token(*, session: Session, user: User, clock: Clock) -> str:
-    """A new bearer token for the user; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=clock.now()))
+def log_in(*, session: Session, clock: Clock, username: str, password: str, address: str | None) -> User | None:
+    """authenticate() behind the throttle: raises TooManyAttempts while the account name or the client address must
+    wait; counts a failure against both, and a success clears the account name's counter. The caller commits even
+    when the answer is None, so that the failure stays counted."""
+    keys = throttle_keys(username=username, address=address)
+    check_throttle(session=session, clock=clock, keys=keys)
+    user = authenticate(session=session, username=username, password=password)
+    if user is None:
+        record_failure(session=session, clock=clock, keys=keys)
+    else:
+        clear_failures(session=session, keys=keys[:1])
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(*, session: Session, clock: Clock, user: User) -> str:
+    """A new login session of the user; returns its key for the session cookie (only its hash is stored)."""
+    key = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, key_hash=_digest(key), created_at=clock.now()))
     session.flush()
-    return token
+    return key
+
+
+# Built once: every page request of a logged-in person runs it.
+_USER_BY_SESSION = select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+    LoginSession.key_hash == bindparam("digest"), LoginSession.ended_at.is_(None), User.active)
+
+
+def user_by_session(*, session: Session, key: str) -> User | None:
+    """The active user whose login session has this key, while the session has not ended."""
+    return session.scalar(_USER_BY_SESSION, {"digest": _digest(key)}) if key else None
+
+
+def end_session(*, session: Session, clock: Clock, key: str) -> None:
+    """End the login session with this key (logging out): a copy of its cookie no longer works."""
+    session.execute(update(LoginSession).where(LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
+                    .values(ended_at=clock.now()))
+
+
+def change_password(*, session: Session, clock: Clock, user: User, current: str, new: str, repeated: str,
+                    address: str | None, keep_session: str) -> None:
+    """Set a new password after checking the current one (throttled like a login); ends the person's other login
+    sessions and revokes their API tokens. The caller commits a refusal too, so that a wrong guess stays counted."""
+    keys = throttle_keys(username=user.username, address=address)
+    check_throttle(session=session, clock=clock, keys=keys)
+    errors = {}
+    if not _verify(user.password_hash, current):
+        record_failure(session=session, clock=clock, keys=keys)
+        errors["current"] = "Текущий пароль введён неверно"
+    if problem := password_problem(new):
+        errors["new"] = problem
+    elif new != repeated:
+        errors["repeated"] = "Пароли не совпадают"
+    if errors:
+        raise Invalid("Пароль не изменён", fields=errors)
+    now = clock.now()
+    user.password_hash = hash_password(new)
+    clear_failures(session=session, keys=keys[:1])
+    session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
+                                               LoginSession.key_hash != _digest(keep_session)).values(ended_at=now))
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, if anything."""
+    return f"Пароль не короче {MIN_PASSWORD} символов" if len(password) < MIN_PASSWORD else None
+
+
+def issue_token(*, session: Session, clock: Clock, user: User, days: int, name: str = "") -> tuple[str, ApiToken]:
+    """A new bearer token for the user, valid for `days`; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    row = ApiToken(user_id=user.id, token_hash=_digest(token), name=name.strip()[:100], created_at=now,
+                   expires_at=now + timedelta(days=days))
+    session.add(row)
+    session.flush()
+    return token, row
 
 
 # Built once: every API request runs one, and building a statement costs as much as running this one.
 # The body is loaded only if asked for (the API answers by ids); the tenant comes along where the request may step a
 # workflow (its settings and calendars), and is left out of reads, where its joined row would cost a third of the query.
 _USER_BY_TOKEN = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active
+    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), ApiToken.expires_at > bindparam("now"),
+    User.active
 ).options(lazyload(User.body))
 _READER_BY_TOKEN = _USER_BY_TOKEN.options(lazyload(User.tenant))
 
 
-def user_by_token(*, session: Session, token: str, reading: bool = False) -> User | None:
-    """The active user a bearer token belongs to; `reading`: for a request that changes nothing."""
-    return session.scalar(_READER_BY_TOKEN if reading else _USER_BY_TOKEN, {"digest": _digest(token)})
+def user_by_token(*, session: Session, clock: Clock, token: str, reading: bool = False) -> User | None:
+    """The active user a live bearer token belongs to; `reading`: for a request that changes nothing."""
+    return session.scalar(_READER_BY_TOKEN if reading else _USER_BY_TOKEN,
+                          {"digest": _digest(token), "now": clock.now()})
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _live_tokens(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The live tokens the user manages: their own; an administrator, every person's of the tenant."""
+    owners = User.tenant_id == user.tenant_id if user.role == "admin" else User.id == user.id
+    return owners, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+
+
+def live_tokens(*, session: Session, clock: Clock, user: User) -> list[ApiToken]:
+    """The unexpired, unrevoked tokens the user may see and revoke, newest first."""
+    return list(session.scalars(select(ApiToken).join(User, ApiToken.user_id == User.id)
+                                .where(*_live_tokens(user, clock.now())).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(*, session: Session, clock: Clock, user: User, token_id: int) -> ApiToken:
+    """Revoke a token the user manages (their own; an administrator's tenant's); it stops working at once."""
+    token = session.scalar(select(ApiToken).join(User, ApiToken.user_id == User.id)
+                           .where(ApiToken.id == token_id, *_live_tokens(user, clock.now())))
+    if token is None:
+        raise NotFound("Такого действующего токена нет")
+    token.revoked_at = clock.now()
+    session.flush()
+    return token
 
 
 def create_user(*, session: Session, username: str, password: str, role: str, full_name: str = "",
@@ -72,8 +174,8 @@ def create_user(*, session: Session, username: str, password: str, role: str, fu
         errors["username"] = "Укажите имя пользователя (до 80 символов)"
     elif session.scalar(select(User).where(User.username == username.strip())):
         errors["username"] = f"Пользователь {username} уже есть"
-    if len(password) < 8:
-        errors["password"] = "Пароль не короче 8 символов"
+    if problem := password_problem(password):
+        errors["password"] = problem
     if role not in ROLES:
         errors["role"] = f"Роль одна из: {', '.join(ROLES)}"
     body = session.scalar(select(Body).where(Body.code == body_code)) if body_code else None

@@ -75,6 +75,17 @@ class TooLarge(ServiceError):
     code = "too_large"
 
 
+class TooManyAttempts(ServiceError):
+    """Too many failed logins of this account name or from this address: wait `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"Слишком много неудачных попыток входа. Повторите через {retry_after} с.")
+        self.retry_after = retry_after
+
+
 class Busy(ServiceError):
     """The database kept refusing the step (deadlocks, serialization failures) after every retry; nothing was saved."""
 

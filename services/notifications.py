@@ -27,6 +27,7 @@ SUBJECTS = {
     "overdue": "Срок нарушен",
     "surge": "Всплеск активности (п. 14)",
     "socially_significant": "Общественно значимое сообщение (п. 14)",
+    "stalled": "Случай остановился",
 }
 MAX_TEXT = 1000
 PAGE_SIZE = 200
@@ -132,6 +133,11 @@ def leaders(session: Session, tenant_id: int) -> list[Recipient]:
     return _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "leader"})
 
 
+def administrators(session: Session, tenant_id: int) -> list[Recipient]:
+    """The tenant's administrators."""
+    return _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "admin"})
+
+
 def body_people(session: Session, body_id: int | None, role: str) -> list[Recipient]:
     """A body's active people of one role (executor | responsible)."""
     if body_id is None:
@@ -229,6 +235,13 @@ def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Re
            text=f"Общественно значимое сообщение (п. 14), случай № {case.id}: {case.author}, "
                 f"{case.channel.name}, {case.url} — «{excerpt}»")
     return people
+
+
+def notify_stalled(*, session: Session, case: Case, now: datetime) -> None:
+    """Tell the administrators that an open case waits for nothing and how to move it on."""
+    notify(session=session, people=administrators(session, case.tenant_id), kind="stalled", now=now, case_id=case.id,
+           text=f"Случай № {case.id} остановился: в процессе нет ни задачи, ни срока, ни ожидаемого события. "
+                "Восстановите его в разделе «Остановившиеся случаи».")
 
 
 def surge_text(alert: SurgeAlert, name: str, hours: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -20,7 +21,9 @@ from services.calendars import calendar_resolver
 from services.db import add_inserted
 from services.errors import Conflict, Invalid
 from services.library import bundle_for
-from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue
+from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue, notify_stalled
+
+log = logging.getLogger("otklik.workflow")
 
 # The workflows this process stepped last: the next step of the same case usually starts from them.
 LIVE = LiveWorkflows()
@@ -95,7 +98,12 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     if closing:
         changes.update(status="closed", closed_at=now,
                        outcome=snapshot.end_events[-1] if snapshot.end_events else None)
+    stalls = snapshot.stalled and case.stalled_at is None
+    if snapshot.stalled != (case.stalled_at is not None):
+        changes["stalled_at"] = now if snapshot.stalled else None
     write_case(session=session, case=case, changes=changes)  # first write: a concurrent step fails here
+    if stalls:
+        report_stall(session=session, case=case, now=now)
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
     closed = {guid: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
@@ -142,6 +150,15 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     _apply_effects(session=session, case=case, snapshot=snapshot, now=now)
     notify_opened_tasks(session=session, case=case, tasks=opened, actor=actor, now=now)
     return list(existing.values()) + opened
+
+
+def report_stall(*, session: Session, case: Case, now: datetime) -> None:
+    """An open case that nothing can move on is never silent: the log, its history and its administrators hear."""
+    log.error("case %d stalled at %s: no open task, timer or event; repair it at /admin/stalled or with "
+              "`flask --app app cases repair %d`", case.id, ", ".join(case.active_steps) or "-", case.id)
+    add_event(session=session, case=case, at=now, actor=None, kind="stalled",
+              details={"steps": ", ".join(case.active_steps)})
+    notify_stalled(session=session, case=case, now=now)
 
 
 def write_case(*, session: Session, case: Case, changes: dict[str, object]) -> None:

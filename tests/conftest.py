@@ -28,7 +28,7 @@ MSK = ZoneInfo("Europe/Moscow")
 START = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)
 CASE_TABLES = ("notification", "breach", "attachment", "draft", "case_event", "timer", "human_task", "case_link",
                "monitoring_check", "case_file", "api_token", "override_day", "absence", "surge_alert",
-               "outbox_message")
+               "outbox_message", "login_failure")
 
 
 def _database_url(tmp: Path) -> str:
@@ -55,7 +55,8 @@ def app(clock: FixedClock) -> Iterator[Flask]:
             engine.dispose()
         migrate(url)
         flask_app = create_app({"DATABASE_URL": url, "CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                                "SECRET_KEY": "test-secret-key-of-sufficient-length-123", "OTKLIK_SCHEDULER": False})
+                                "SECRET_KEY": "test-secret-key-of-sufficient-length-123", "OTKLIK_SCHEDULER": False,
+                                "SESSION_COOKIE_SECURE": False})  # served over plain HTTP
         with flask_app.app_context():
             session = flask_app.extensions["otklik.sessions"]()
             load_reference(session=session, clock=clock)

@@ -111,9 +111,10 @@ def test_socially_significant_message_mails_the_leader_once(app: Flask, clock: F
                                                             leader_mail: str) -> None:
     mailbox, settings = smtp_server
     # The app as deployed with SMTP_* set: its notifications queue e-mail and its sweep sends it.
-    mailing = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY", "TESTING")}, "CLOCK": clock,
-                          "WTF_CSRF_ENABLED": False, "OTKLIK_SCHEDULER": False, "SMTP_HOST": settings.host,
-                          "SMTP_PORT": settings.port, "SMTP_TLS": "none", "SMTP_FROM": settings.sender})
+    kept = ("DATABASE_URL", "SECRET_KEY", "TESTING", "SESSION_COOKIE_SECURE")
+    mailing = create_app({**{k: app.config[k] for k in kept}, "CLOCK": clock, "WTF_CSRF_ENABLED": False,
+                          "OTKLIK_SCHEDULER": False, "SMTP_HOST": settings.host, "SMTP_PORT": settings.port,
+                          "SMTP_TLS": "none", "SMTP_FROM": settings.sender})
     try:
         curator = login(mailing, "curator")
         case_id = register(curator)

@@ -8,6 +8,7 @@ from services.notifications import MAIL_ENABLED
 from services.outbox import smtp_settings
 from web import (
     absences,
+    account,
     admin,
     api,
     attachments,
@@ -16,6 +17,7 @@ from web import (
     cli,
     governor,
     inbox,
+    integrity,
     lexicon,
     notifications,
     processes,
@@ -28,7 +30,7 @@ def register(app: Flask) -> None:
     """Attach sessions, login, i18n, error pages, blueprints and CLI commands to the app."""
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
-                      lexicon.bp, attachments.bp, notifications.bp, governor.bp):
+                      lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address

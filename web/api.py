@@ -10,8 +10,8 @@ from typing import Any, cast
 from flask import Blueprint, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
-from models import CaseEvent, Draft, HumanTask, User
-from services.auth import authenticate, issue_token, user_by_token
+from models import ApiToken, CaseEvent, Draft, HumanTask, User
+from services.auth import issue_token, live_tokens, log_in, revoke_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
 from services.tasks import INBOX_PAGE, complete_task, inbox, open_task
@@ -42,7 +42,7 @@ def token_required(view: Any) -> Any:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
-        user = user_by_token(session=db(), token=header[7:], reading=request.method == "GET") \
+        user = user_by_token(session=db(), clock=clock(), token=header[7:], reading=request.method == "GET") \
             if header.startswith("Bearer ") else None
         if user is None:
             raise Unauthorized("Нужен действующий токен: POST /api/v1/auth/token")
@@ -75,12 +75,35 @@ def openapi() -> ResponseReturnValue:
 
 @bp.post("/auth/token")
 def token() -> ResponseReturnValue:
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token (throttled like the login page)."""
     body = _json_body()
-    user = authenticate(session=db(), username=str(body.get("username", "")), password=str(body.get("password", "")))
+    user = log_in(session=db(), clock=clock(), username=str(body.get("username", "")),
+                  password=str(body.get("password", "")), address=request.remote_addr)
     if user is None:
+        db().commit()  # the failure stays counted although the answer is an error
         raise Unauthorized("Неверное имя пользователя или пароль")
-    return {"token": issue_token(session=db(), user=user, clock=clock())}, 201
+    secret, row = issue_token(session=db(), clock=clock(), user=user, days=current_app.config["OTKLIK_TOKEN_DAYS"],
+                              name=str(body.get("name") or ""))
+    return {"token": secret, **_token_json(row)}, 201
+
+
+@bp.get("/auth/tokens")
+@token_required
+def tokens() -> ResponseReturnValue:
+    """The caller's live tokens; an administrator's: every person's of the tenant."""
+    return {"tokens": [_token_json(t) for t in live_tokens(session=db(), clock=clock(), user=_user())]}
+
+
+@bp.delete("/auth/tokens/<int:token_id>")
+@token_required
+def revoke(token_id: int) -> ResponseReturnValue:
+    """Revoke one of those tokens; it stops working at once."""
+    return _token_json(revoke_token(session=db(), clock=clock(), user=_user(), token_id=token_id))
+
+
+def _token_json(token: ApiToken) -> dict[str, Any]:
+    return {"id": token.id, "name": token.name, "username": token.user.username, "created_at": _iso(token.created_at),
+            "expires_at": _iso(token.expires_at), "revoked_at": _iso(token.revoked_at)}
 
 
 @bp.post("/messages")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import ceil
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -9,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
-from services.auth import authenticate
-from web.common import LANGUAGES, db, local_target, me
+from services.auth import end_session, log_in, start_session
+from services.errors import TooManyAttempts
+from web.common import LANGUAGES, SESSION_KEY, clock, db, local_target, me
 
 bp = Blueprint("auth", __name__)
 
@@ -18,25 +20,39 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """The login form."""
-    error = None
-    if request.method == "POST":
-        user = authenticate(session=db(), username=request.form.get("username", ""),
-                            password=request.form.get("password", ""))
-        if user is not None:
-            language = session.get("lang")
-            session.clear()  # a fresh session on login; the chosen language stays
-            if language:
-                session["lang"] = language
-            login_user(user)
-            return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
-        error = gettext("Неверное имя пользователя или пароль")
-    return render_template("login.html", error=error), 401 if error else 200
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    try:
+        user = log_in(session=db(), clock=clock(), username=request.form.get("username", ""),
+                      password=request.form.get("password", ""), address=request.remote_addr)
+    except TooManyAttempts as exc:
+        return render_template("login.html", error=wait_message(exc.retry_after)), 429, \
+            {"Retry-After": str(exc.retry_after)}
+    if user is None:
+        db().commit()  # the failure stays counted although the answer is an error
+        return render_template("login.html", error=gettext("Неверное имя пользователя или пароль")), 401
+    language = session.get("lang")
+    session.clear()  # a fresh session on login; the chosen language stays
+    if language:
+        session["lang"] = language
+    session[SESSION_KEY] = start_session(session=db(), clock=clock(), user=user)
+    login_user(user)
+    return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
+
+
+def wait_message(seconds: int) -> str:
+    """How long to wait before the next login attempt, in words."""
+    if seconds < 60:
+        return gettext("Слишком много неудачных попыток входа. Повторите через %(seconds)d с.", seconds=seconds)
+    return gettext("Слишком много неудачных попыток входа. Повторите через %(minutes)d мин.",
+                   minutes=ceil(seconds / 60))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End this login session; the person's sessions in other browsers stay."""
+    end_session(session=db(), clock=clock(), key=session.pop(SESSION_KEY, ""))
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -21,6 +21,7 @@ from services.auth import create_user
 from services.calendars import calendar_resolver, resolve_body
 from services.demo import load_demo
 from services.errors import ServiceError
+from services.integrity import check_cases, repair_case, stalled_ids, sweep_stalled
 from services.reference import bodies
 from services.setup import load_reference
 
@@ -103,6 +104,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(bodies_group)
     app.cli.add_command(_calendar_group())
+    app.cli.add_command(_cases_group())
 
 
 def _moment(value: str) -> datetime:
@@ -123,6 +125,53 @@ def _with_calendar(body: str | None, act: Callable[[Any], str]) -> None:
             click.echo(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
     except (CalendarError, ServiceError) as exc:
         _fail(getattr(exc, "message", str(exc)))
+
+
+def _cases_group() -> AppGroup:
+    group = AppGroup("cases", help="Open cases: check them against their workflows, repair stalled ones.")
+
+    @group.command("check")
+    def check() -> None:
+        """Restore every open case's workflow and compare it with its inbox rows, timers and history; exit 1 and one
+        problem a line when any disagrees or a case is stalled."""
+        with _transaction() as session:
+            problems = 0
+            for problem in check_cases(session=session, clock=current_app.config["CLOCK"]):
+                click.echo(problem)
+                problems += 1
+            session.rollback()  # a check changes nothing
+        if problems:
+            sys.exit(1)
+        click.echo("Открытые случаи согласованы со своими процессами")
+
+    @group.command("repair")
+    @click.argument("case_ids", nargs=-1, type=int)
+    @click.option("--all", "every", is_flag=True, help="Every open case found stalled.")
+    def repair(case_ids: tuple[int, ...], every: bool) -> None:
+        """Move stalled cases on: merge loop instances that finished unmerged and run the engine on."""
+        if every:
+            with _transaction() as session:
+                found = sweep_stalled(sessions=current_app.extensions["otklik.sessions"],
+                                      clock=current_app.config["CLOCK"])
+                case_ids = (*case_ids, *stalled_ids(session=session))
+            click.echo(f"Найдено остановившихся случаев: {found} новых, {len(case_ids)} всего")
+        stuck = 0
+        for case_id in dict.fromkeys(case_ids):
+            try:
+                with _transaction() as session:
+                    done = repair_case(session=session, case_id=case_id, clock=current_app.config["CLOCK"])
+            except ServiceError as exc:
+                click.echo(f"случай {case_id}: {exc.message}")
+                stuck += 1
+                continue
+            stuck += done.still_stalled
+            outcome = "по-прежнему стоит" if done.still_stalled else \
+                f"открыты задачи: {', '.join(done.opened)}" if done.opened else "ждёт своих сроков"
+            click.echo(f"случай {case_id}: {outcome}")
+        if stuck:
+            sys.exit(1)
+
+    return group
 
 
 def _calendar_group() -> AppGroup:

@@ -15,16 +15,19 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.clock import MOSCOW, Clock
 from models import User
+from services.auth import user_by_session
 from services.db import ATTEMPTS, retryable, run_retrying
-from services.errors import Busy, ServiceError
+from services.errors import Busy, ServiceError, TooManyAttempts
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LANGUAGES = ("ru", "en")
+SESSION_KEY = "login"  # the cookie session's entry holding the key of its login session (services.auth)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -52,8 +55,10 @@ def me() -> User:
 
 
 def local_target(target: str | None, default: str) -> str:
-    """A redirect target only if it is a path on this site (no //host, no backslash tricks), else the default."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+    """A redirect target only if it is a path on this site, else the default: no //host, no backslash, and no control
+    character or white space (browsers drop tabs and newlines, so "/\t/evil.example" would lead to //evil.example)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and target.isprintable() and " " not in target:
         return target
     return default
 
@@ -88,13 +93,26 @@ SECURITY_HEADERS = (
      "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
 )
 _SECURITY_NAMES = tuple((name.lower(), (name, value)) for name, value in SECURITY_HEADERS)
+# Every answer but a static file is personal or carries a CSRF token: no browser or proxy keeps a copy.
+NO_STORE = ("Cache-Control", "no-store")
+# Sent over HTTPS, and always once cookies are Secure (the site is then served over HTTPS; browsers ignore the header
+# on plain HTTP). Subdomains are left out: other sites of the same domain are not ours to pin.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
-def _with_security_headers(wsgi_app: WSGIApplication) -> WSGIApplication:
+def _with_security_headers(wsgi_app: WSGIApplication, *, static: str, hsts_always: bool) -> WSGIApplication:
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        personal = not environ.get("PATH_INFO", "").startswith(static)
+        secure = hsts_always or environ.get("wsgi.url_scheme") == "https"
+
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
             headers.extend(pair for name, pair in _SECURITY_NAMES if name not in present)
+            if personal:  # replaces send_file's "no-cache" on attachments
+                headers[:] = [pair for pair in headers if pair[0].lower() != "cache-control"]
+                headers.append(NO_STORE)
+            if secure:
+                headers.append(HSTS)
             return start_response(status, headers, exc_info)
 
         return wsgi_app(environ, start)
@@ -105,7 +123,11 @@ def _with_security_headers(wsgi_app: WSGIApplication) -> WSGIApplication:
 def install(app: Flask) -> None:
     """Wire the per-request machinery into the app."""
     app.session_interface = _PageSessions()
-    app.wsgi_app = _with_security_headers(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _with_security_headers(  # type: ignore[method-assign]
+        app.wsgi_app, static=f"{app.static_url_path}/", hsts_always=app.config["SESSION_COOKIE_SECURE"])
+    if app.config["OTKLIK_PROXIES"]:  # trust that many reverse proxies for the client address and the scheme
+        hops = app.config["OTKLIK_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Babel(app, locale_selector=_locale, default_locale="ru", default_timezone="Europe/Moscow")
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -114,12 +136,9 @@ def install(app: Flask) -> None:
     login_manager.localize_callback = gettext
 
     @login_manager.user_loader
-    def _load(key: str) -> User | None:
-        user_id, _, version = key.partition(":")
-        user = db().get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active or str(user.session_version) != version:
-            return None
-        return user
+    def _load(user_id: str) -> User | None:
+        user = user_by_session(session=db(), key=session.get(SESSION_KEY, ""))
+        return user if user is not None and str(user.id) == user_id else None
 
     app.dispatch_request = _unit_of_work(app)  # type: ignore[method-assign]
 
@@ -137,7 +156,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> ResponseReturnValue:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else {}
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, (Busy, TooManyAttempts)) else {}
         if request.path.startswith("/api/"):
             return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status, headers
         return render_template("error.html", message=exc.message, status=exc.status), exc.status, headers
@@ -226,7 +245,9 @@ EVENT_TITLES = {"registered": N_("Сообщение зарегистриров�
                 "deadline_changed": N_("Срок пересчитан"), "linked": N_("Связь с другим случаем"),
                 "assigned": N_("Назначен исполнитель"), "reassigned": N_("Задача передана"),
                 "flag_dismissed": N_("Отметка «не подлежит обработке» (п. 10) отклонена куратором"),
-                "leadership_notified": N_("Руководство уведомлено (п. 14)")}
+                "leadership_notified": N_("Руководство уведомлено (п. 14)"),
+                "stalled": N_("Случай остановился: в процессе нет ни задачи, ни срока, ни события"),
+                "repaired": N_("Случай восстановлен")}
 FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"), "triage_decision": N_("Решение"),
                 "importance": N_("Важность"), "not_subject_ground": N_("Основание"),
                 "triage_comment": N_("Комментарий"), "draft_outcome": N_("Результат"), "reply_kind": N_("Вид ответа"),
@@ -237,7 +258,7 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "matches": N_("Найдено"), "notified": N_("Уведомлены"), "repeat_of": N_("Повтор случая №"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
-                "clarification_text": N_("Уточнение автора")}
+                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),

@@ -58,7 +58,7 @@ def live_server(app: Flask) -> Iterator[str]:
     """The app served over HTTP on a free port, on the session database and clock, with CSRF switched on."""
     served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "CLOCK": app.config["CLOCK"],
                          "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test-secret-key-of-sufficient-length",
-                         "OTKLIK_SCHEDULER": False})
+                         "OTKLIK_SCHEDULER": False, "SESSION_COOKIE_SECURE": False})
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -14,8 +14,9 @@ import pytest
 from engine.calendar import ProductionCalendar, WorkingCalendar, shipped_years
 from engine.clock import FixedClock
 from engine.parser import LibraryError, load_bundle, read_library
-from engine.runner import EngineContext, Runner, Snapshot, StepRefused
+from engine.runner import EngineContext, Snapshot, StepRefused
 from engine.timers import Duration
+from tests.engine.twin import TwinRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 MSK = ZoneInfo("Europe/Moscow")
@@ -27,7 +28,7 @@ class Case:
 
     def __init__(self, start: datetime, overrides: Mapping[str, Duration] | None = None) -> None:
         self.clock = FixedClock(start)
-        self.runner = Runner(load_bundle(read_library([ROOT / "bpmn", ROOT / "forms"]), "case_148rg"),
+        self.runner = TwinRunner(load_bundle(read_library([ROOT / "bpmn", ROOT / "forms"]), "case_148rg"),
                              EngineContext(clock=self.clock, calendar_for=lambda body: CALENDAR,
                                            deadline_overrides=overrides or {}))
         self.snapshot = self.runner.start({"case_id": 1, "channel": "vk"})

@@ -17,8 +17,9 @@ from lxml import etree
 from engine.calendar import ProductionCalendar, WorkingCalendar, shipped_years
 from engine.clock import FixedClock
 from engine.parser import load_bundle, read_library
-from engine.runner import EngineContext, Runner, Snapshot
+from engine.runner import EngineContext, Snapshot
 from engine.timers import DeadlineParameters, ParameterError, deadline_functions
+from tests.engine.twin import TwinRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 MSK = ZoneInfo("Europe/Moscow")
@@ -46,7 +47,7 @@ class Post:
     def __init__(self, published: datetime, registered: datetime, bodies: list[str],
                  files: Mapping[str, str] | None = None) -> None:
         self.clock = FixedClock(registered)
-        self.runner = Runner(load_bundle(files or library(), "governor_post"),
+        self.runner = TwinRunner(load_bundle(files or library(), "governor_post"),
                              EngineContext(clock=self.clock, calendar_for=lambda body: CALENDAR))
         self.effects: list[tuple[str, str, str | None]] = []
         self._keep(self.runner.start({"case_id": 1, "channel": "vk", "bodies": bodies,

@@ -65,3 +65,19 @@ def test_only_the_newest_workflows_are_kept() -> None:
     states = [runner(live).start({"channel": "vk"}).state for _ in range(3)]
     assert live.take(BUNDLE, states[0]) is None
     assert all(live.take(BUNDLE, state) is not None for state in states[1:])
+
+
+def test_a_kept_workflow_shares_no_data_with_its_callers() -> None:
+    live = LiveWorkflows()
+    kept, rebuilt = runner(live), runner(None)
+    started = kept.start({"channel": "vk"})
+    form = {**TRIAGE, "bodies": ["kdh", "kgkh"], "order": "parallel"}
+    sent = kept.complete(started.state, started.open_tasks[0].id, form)
+    form["bodies"].append("ktrans")  # the caller edits what it passed in, and what it got back
+    for task in sent.open_tasks:
+        task.data["bodies"].clear()
+    part = next(t for t in sent.open_tasks if t.step == "part")
+    done = {"part_outcome": "part", "part_text": "Часть", "measures_taken": None, "not_competent_reason": None}
+    from_kept, from_json = kept.complete(sent.state, part.id, done), rebuilt.complete(sent.state, part.id, done)
+    assert [t.data["bodies"] for t in from_kept.open_tasks] == [t.data["bodies"] for t in from_json.open_tasks] \
+        == [["kdh", "kgkh"]]
