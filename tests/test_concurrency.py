@@ -1,17 +1,35 @@
 """The regulation's paths driven by 8 clients at once against gunicorn (several workers on PostgreSQL, one on SQLite),
-with a worker killed mid-step; then every case is checked in a fresh process: none lost, doubled, stalled or 5xx."""
+with a worker killed mid-step, and a scheduler process killed mid-sweep; then every case is checked in a fresh
+process: none lost, doubled, stalled or 5xx."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from sqlalchemy import create_engine, func, select
 
-from tests.soak import PATHS, Tally, check_in_fresh_process, drive, gunicorn, ledger_problems, workers_of
+from engine.clock import FixedClock
+from models import Timer
+from tests.soak import (
+    PATHS,
+    ROOT,
+    Tally,
+    check_in_fresh_process,
+    drive,
+    environment,
+    gunicorn,
+    ledger_problems,
+    workers_of,
+)
+from tests.test_scheduler_pg import KGKH_NOTIFIED, MOMENT, ledger, send_cases
 
 CLIENTS = 8
 
@@ -55,3 +73,61 @@ def test_a_worker_killed_mid_step(app: Flask, tmp_path: Path) -> None:
         clients.join()
     assert killed and tally.retried, "a worker died with requests in flight"
     assert_whole(url, tally)
+
+
+# scheduler.py's own job on a clock set to MOMENT, when the cases' draft warnings and deadlines are past due.
+SCHEDULER = """
+import sys
+from datetime import datetime
+from apscheduler.schedulers.blocking import BlockingScheduler
+from app import create_app
+from engine.clock import FixedClock
+from models import Timer
+import scheduler
+
+app = create_app({"OTKLIK_SCHEDULER": False, "CLOCK": FixedClock(datetime.fromisoformat(sys.argv[1]))})
+jobs = BlockingScheduler(timezone="UTC")
+scheduler._add_job(jobs, app)
+jobs.start()
+"""
+
+
+def start_scheduler(url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", SCHEDULER, MOMENT.isoformat()], cwd=ROOT,
+                            env={**environment(url), "OTKLIK_SCHEDULER_SECONDS": "0.2"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_scheduler_killed_mid_sweep(app: Flask, clock: FixedClock, sessions: Any) -> None:
+    url = app.config["DATABASE_URL"]
+    cases = 40
+    send_cases(sessions, clock, cases)
+    # Watched by plain reads: the app's SQLite transactions begin IMMEDIATE and would queue behind the sweep.
+    watcher = create_engine(url)
+    due = select(func.count(Timer.id)).where(Timer.due_at < MOMENT)
+    first = start_scheduler(url)
+    try:
+        deadline = time.monotonic() + 60
+        with watcher.connect() as conn:
+            while conn.scalar(due) == 2 * cases:  # until the sweep is under way
+                assert first.poll() is None and time.monotonic() < deadline, "the scheduler woke no case"
+                conn.rollback()
+                time.sleep(0.01)
+    finally:
+        first.kill()
+        first.wait()
+        watcher.dispose()
+    assert ledger(sessions)["due"] > 0, "killed before the sweep ended"
+    second = start_scheduler(url)
+    try:
+        while ledger(sessions)["due"]:
+            assert second.poll() is None and time.monotonic() < deadline, "the second scheduler did not finish"
+            time.sleep(0.1)
+    finally:
+        second.terminate()
+        second.wait()
+    assert ledger(sessions) == {
+        "warnings": cases, "distinct warnings": cases, "overdue": cases, "distinct overdue": cases,
+        "breaches": cases, "distinct breaches": cases, "notifications": cases * len(KGKH_NOTIFIED),
+        "due": 0, "not yet due": 2 * cases}
+    assert check_in_fresh_process(url) == []
