@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.absences import apply_absences
+from services.db import run_retrying
 from services.integrity import sweep_stalled
 from services.outbox import send_outbox, smtp_settings
 from services.timers import fire_due_timers
@@ -22,8 +24,8 @@ def _sweep(app: Any) -> None:
         if fired:
             log.info("woke %d case(s) with due timers", fired)
         with app.extensions["otklik.sessions"]() as session:
-            moved = apply_absences(session=session, clock=app.config["CLOCK"])
-            session.commit()
+            moved = run_retrying(partial(_move_absent, session, app.config["CLOCK"]), rollback=session.rollback,
+                                 what="moving tasks of absent people")
         if moved:
             log.info("moved %d task(s) of absent people to their substitutes", moved)
     except Exception:
@@ -37,6 +39,13 @@ def _sweep(app: Any) -> None:
                 log.info("sent %d e-mail(s)", sent)
         except Exception:
             log.exception("e-mail sweep failed; the next sweep retries")
+
+
+def _move_absent(session: Any, clock: Any) -> int:
+    """Hand the tasks of absent people to their substitutes and commit."""
+    moved = apply_absences(session=session, clock=clock)
+    session.commit()
+    return moved
 
 
 def _find_stalled(app: Any) -> None:

@@ -1,15 +1,27 @@
-"""Database engines and sessions: the SQLite recipe (WAL, BEGIN IMMEDIATE) and PostgreSQL."""
+"""Database engines and sessions: the SQLite recipe (WAL, BEGIN IMMEDIATE) and PostgreSQL; re-running a unit of
+work after a deadlock."""
 
 from __future__ import annotations
 
+import logging
+import random
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Insert, create_engine, event, insert
+from sqlalchemy import Engine, Insert, create_engine, event, insert, text
 from sqlalchemy import inspect as inspect_mapped
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
+log = logging.getLogger("otklik.db")
+T = TypeVar("T")
+# PostgreSQL's serialization failure and deadlock: the transaction was sacrificed, running it again succeeds.
+RETRIED_SQLSTATES = frozenset({"40001", "40P01"})
+ATTEMPTS = 4
+FIRST_PAUSE = 0.02  # seconds before the second attempt; doubled before each next one, jittered
 # Every id column is an INTEGER: PostgreSQL's range (SQLite's is wider). A larger id names nothing and never reaches
 # the database, whose driver would refuse it.
 MAX_ID = 2**31 - 1
@@ -17,10 +29,10 @@ MAX_ID = 2**31 - 1
 
 def parse_id(value: object) -> int | None:
     """An id sent as text: ASCII digits within the id range, else None."""
-    text = str(value if value is not None else "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+    digits = str(value if value is not None else "").strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(MAX_ID)):
         return None
-    number = int(text)
+    number = int(digits)
     return number if number <= MAX_ID else None
 
 
@@ -54,6 +66,16 @@ def savepoint(session: Session) -> AbstractContextManager[object]:
     return session.begin_nested() if concurrent_writers(session) else nullcontext()
 
 
+def lock_transaction(session: Session, namespace: int, key: int) -> None:
+    """Hold a lock on (namespace, key) until the transaction ends: a PostgreSQL advisory lock, which locks no row;
+    on SQLite the transaction began with BEGIN IMMEDIATE and is already the only writer."""
+    if concurrent_writers(session):
+        session.connection().execute(_ADVISORY_LOCK, {"namespace": namespace, "key": key})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
@@ -85,3 +107,24 @@ def add_inserted(session: Session, obj: DeclarativeBase) -> None:
 def _insert(model: type[DeclarativeBase]) -> Insert:
     """The INSERT of a model's row returning its id, built once per model."""
     return insert(model).returning(inspect_mapped(model).primary_key[0])
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether the error is a serialization failure or a deadlock, which running the whole transaction again cures."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRIED_SQLSTATES
+
+
+def run_retrying(unit: Callable[[], T], *, rollback: Callable[[], None], what: str, attempts: int = ATTEMPTS) -> T:
+    """Run a unit of work that ends with its commit; after a serialization failure or deadlock roll it back and run it
+    again, `attempts` times in all, pausing a little longer (and at random) each time; the last failure is raised."""
+    for attempt in range(1, attempts):
+        try:
+            return unit()
+        except DBAPIError as exc:
+            if not retryable(exc):
+                raise
+            rollback()
+            log.warning("%s: %s (SQLSTATE %s), running it again (attempt %d of %d)", what,
+                        type(exc.orig).__name__, getattr(exc.orig, "sqlstate", None), attempt + 1, attempts)
+            time.sleep(FIRST_PAUSE * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    return unit()

@@ -84,3 +84,11 @@ class TooManyAttempts(ServiceError):
     def __init__(self, *, retry_after: int) -> None:
         super().__init__(f"Слишком много неудачных попыток входа. Повторите через {retry_after} с.")
         self.retry_after = retry_after
+
+
+class Busy(ServiceError):
+    """The database kept refusing the step (deadlocks, serialization failures) after every retry; nothing was saved."""
+
+    status = 503
+    code = "busy"
+    retry_after = 1  # seconds, for the Retry-After header

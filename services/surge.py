@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Case, Location, SurgeAlert, Tenant, Theme, User
+from services.db import lock_transaction
 from services.errors import Forbidden, Invalid
 from services.notifications import alert_value_name, curators, notify, surge_text
 
@@ -20,6 +21,7 @@ DEFAULT_THRESHOLD = 5
 DEFAULT_WINDOW_HOURS = 3.0
 THRESHOLD_RANGE = (2, 1000)
 WINDOW_RANGE = (0.5, 168.0)
+SURGE_LOCK = 14  # the namespace of the per-tenant surge check lock: clause 14
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,11 @@ def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAle
     """After triage: alert the curators when the case's theme or location reached the threshold within the window."""
     if case.theme_id is None and case.location_id is None:
         return []
-    # Serialise the check per tenant (PostgreSQL; SQLite's BEGIN IMMEDIATE already does): two triages at once
-    # then neither miss each other's case nor both raise the same alert.
-    tenant = session.get(Tenant, case.tenant_id, with_for_update=True, populate_existing=True)
+    # Serialise the check per tenant, so two triages at once neither miss each other's case nor both raise the same
+    # alert. Not with a lock on the tenant row: this step already inserted inbox rows whose foreign keys hold a share
+    # lock on it, so two triages would each wait for the other's (a deadlock).
+    lock_transaction(session, SURGE_LOCK, case.tenant_id)
+    tenant = session.get(Tenant, case.tenant_id)
     assert tenant is not None
     rule = surge_settings(tenant)
     since = now - rule.window

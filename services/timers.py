@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock, FixedClock
 from engine.runner import Effect, Snapshot
 from models import Case, Timer
+from services.db import run_retrying
 from services.workflow import apply_snapshot, run_step, runner_for
 
 log = logging.getLogger("otklik.timers")
@@ -77,16 +78,33 @@ def fire_due_timers(*, sessions: Callable[[], Session], clock: Clock, limit: int
     # is skipped too, so one broken case cannot hold back the others (the next sweep retries it).
     seen: set[int] = set()
     while len(seen) < limit:
+        claimed: list[int] = []
         with sessions() as session:
-            case = claim_due_case(session=session, clock=clock, skip=seen)
-            if case is None:
-                session.rollback()
-                break
-            seen.add(case.id)
             try:
-                woken += wake_case(session=session, case=case, clock=clock)
-                session.commit()
+                woke = run_retrying(partial(_wake_next, session, clock, seen, claimed), rollback=session.rollback,
+                                    what="waking a case")
             except Exception:
                 session.rollback()
-                log.exception("waking case %d failed; the next sweep retries it", case.id)
+                if not claimed:
+                    raise
+                seen.add(claimed[-1])
+                log.exception("waking case %d failed; the next sweep retries it", claimed[-1])
+                continue
+        if woke is None:
+            break
+        seen.add(claimed[-1])
+        woken += woke
     return woken
+
+
+def _wake_next(session: Session, clock: Clock, skip: Collection[int], claimed: list[int]) -> bool | None:
+    """The unit of work of a sweep: claim the next due case (its id goes to `claimed`), wake it and commit; None when
+    no case is due. A deadlock re-runs it whole, claim included."""
+    case = claim_due_case(session=session, clock=clock, skip=skip)
+    if case is None:
+        session.rollback()
+        return None
+    claimed.append(case.id)
+    woke = wake_case(session=session, case=case, clock=clock)
+    session.commit()
+    return woke

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,8 +21,8 @@ from werkzeug.routing import IntegerConverter
 from engine.clock import MOSCOW, Clock
 from models import User
 from services.auth import user_by_session
-from services.db import MAX_ID, parse_id
-from services.errors import ServiceError, TooManyAttempts
+from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
+from services.errors import Busy, ServiceError, TooManyAttempts
 from services.tasks import INBOX_PAGE, MAX_INBOX_PAGE
 
 if TYPE_CHECKING:
@@ -232,13 +233,12 @@ def install(app: Flask) -> None:
         user = user_by_session(session=db(), key=session.get(SESSION_KEY, ""))
         return user if user is not None and str(user.id) == user_id else None
 
+    app.dispatch_request = _unit_of_work(app)  # type: ignore[method-assign]
+
     @app.after_request
     def _finish(response: Any) -> Any:
-        if "db" in g:
-            if response.status_code < 400:
-                g.db.commit()
-            else:
-                g.db.rollback()
+        if "db" in g and response.status_code >= 400:
+            g.db.rollback()  # an error answered: what the view began is not kept
         return response
 
     @app.teardown_request
@@ -249,7 +249,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> ResponseReturnValue:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, (Busy, TooManyAttempts)) else {}
         if request.path.startswith("/api/"):
             return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status, headers
         return render_template("error.html", message=exc.message, status=exc.status), exc.status, headers
@@ -275,6 +275,46 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["datetime_local"] = datetime_local
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
                                  value_label=value_label)
+
+
+def _unit_of_work(app: Flask) -> Callable[[], ResponseReturnValue]:
+    """The request's unit of work: run the view and, when it answers with a success, commit. A deadlock or
+    serialization failure (PostgreSQL sacrificed this transaction to let another finish) rolls everything back and
+    runs the view again on a fresh session, a few times; then the person hears the server is busy (503)."""
+    view = app.dispatch_request
+
+    def unit() -> ResponseReturnValue:
+        response = app.make_response(view())
+        if "db" in g and response.status_code < 400:
+            g.db.commit()
+        return response
+
+    def dispatch_request() -> ResponseReturnValue:
+        cookie = dict(session)
+        try:
+            return run_retrying(unit, rollback=lambda: _start_again(cookie), what=f"{request.method} {request.path}",
+                                attempts=app.config.get("OTKLIK_DB_ATTEMPTS", ATTEMPTS))
+        except DBAPIError as exc:
+            if not retryable(exc):
+                raise
+            raise Busy("Сервер занят: сохранить не удалось, ничего не изменилось. Повторите через несколько "
+                       "секунд.") from exc
+
+    return dispatch_request
+
+
+def _start_again(cookie: dict[str, Any]) -> None:
+    """Forget what the failed attempt did: its session (and the person loaded in it), its flashed messages, how far
+    its uploads were read."""
+    failed = g.pop("db", None)
+    if failed is not None:
+        failed.close()
+    g.pop("_login_user", None)
+    if dict(session) != cookie:
+        session.clear()
+        session.update(cookie)
+    for upload in request.files.values():
+        upload.stream.seek(0)
 
 
 # Error pages translate these; the API answers with them as they are (Russian).
