@@ -105,13 +105,13 @@ def new_page(browser: Browser, live_server: str, problems: PageProblems) -> Iter
         context.close()
 
 
-def log_in(page: Page, username: str) -> Page:
-    """Log in through the login form and land on the inbox."""
+def log_in(page: Page, username: str, lands: str = r"/inbox$") -> Page:
+    """Log in through the login form and land on the inbox (methodologists and administrators: the cases list)."""
     page.goto("/login")
     page.get_by_label("Имя пользователя").fill(username)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
+    expect(page).to_have_url(re.compile(lands))
     return page
 
 

@@ -9,18 +9,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import RESULTS, PageProblems, log_in
-from tests.conftest import PASSWORD
 from tests.web.test_integrity import DECISION, stall
 
 
 def test_the_administrator_repairs_a_stalled_case_in_the_browser(
         app: Flask, sessions: Any, new_page: Callable[[], Page], problems: PageProblems) -> None:
     case_id = stall(app, sessions)
-    admin = new_page()
-    admin.goto("/login")
-    admin.get_by_label("Имя пользователя").fill("admin")
-    admin.get_by_label("Пароль").fill(PASSWORD)
-    admin.get_by_role("button", name="Войти").click()
+    admin = log_in(new_page(), "admin", lands=r"/cases/$")
     admin.get_by_role("link", name="Остановившиеся случаи").click()
     row = admin.locator("tr", has_text=f"№ {case_id}")
     expect(row).to_contain_text("Информация органов одновременно")

@@ -11,8 +11,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
+from tests.browser import conftest
 from tests.browser.conftest import RESULTS, PageProblems
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -24,13 +24,8 @@ def no_drafts(app: Flask) -> Iterator[None]:
 
 
 def log_in(page: Page, username: str) -> Page:
-    """Log in through the login form (methodologists and administrators land on the cases list)."""
-    page.goto("/login")
-    page.get_by_label("Имя пользователя").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(re.compile(r"/cases/$"))
-    return page
+    """Log in as a methodologist or an administrator, who land on the cases list."""
+    return conftest.log_in(page, username, lands=r"/cases/$")
 
 
 def open_draft(page: Page) -> None:
