@@ -15,6 +15,9 @@ UNITS = ("minutes", "hours", "days")
 # Functions a timer expression may call, and the kind of timer each one arms.
 TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline": "case",
                    "case_warning": "case_warning"}
+# The deadlines case_deadline and case_warning read by themselves: the first reply's, and after an interim reply
+# (8.8) or the author's clarification (7.3).
+CASE_DEADLINES = ("case", "case_urgent", "after_interim", "after_clarification")
 
 
 class ParameterError(ValueError):

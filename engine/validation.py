@@ -33,7 +33,7 @@ from engine.diagram_rules import (
     problem_at,
 )
 from engine.forms import FormError, FormSchema
-from engine.timers import DeadlineParameters, Duration, ParameterError
+from engine.timers import CASE_DEADLINES, DeadlineParameters, Duration, ParameterError
 
 PARAMETERS_FILE = "parameters.json"
 LIBRARY_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -226,6 +226,12 @@ def _check_form(name: str, text: str, problems: list[Problem]) -> FormSchema | N
     return None
 
 
+def check_form(name: str, text: str) -> tuple[FormSchema | None, list[Problem]]:
+    """One form file checked as the library check does it: the parsed form (None when refused) and its problems."""
+    problems: list[Problem] = []
+    return _check_form(name, text, problems), problems
+
+
 def _properties(task: etree._Element) -> dict[str, str]:
     """A task's spiffworkflow:properties, as SpiffWorkflow reads them."""
     return {p.get("name", ""): p.get("value", "") for p in task.iterfind(_PROPERTY, NAMESPACES)}
@@ -256,6 +262,11 @@ def _check_references(root: etree._Element, files: Mapping[str, str], parameters
                 if name not in getattr(parameters, _NAMED_PARAMETERS[function]):
                     what = "предел цикла" if function == "limit" else "срок"
                     yield problem_at(element, f"{label}: {what} «{name}» не задан в {PARAMETERS_FILE}")
+            if any(isinstance(node, ast.Name) and node.id in ("case_deadline", "case_warning")
+                   for node in ast.walk(_ast(source))):
+                for name in CASE_DEADLINES:
+                    if name not in parameters.durations:
+                        yield problem_at(element, f"{label}: срок ответа «{name}» не задан в {PARAMETERS_FILE}")
     for call in root.iter(f"{{{BPMN}}}callActivity"):
         if call.get("calledElement") not in process_ids:
             yield problem_at(call, f"вызываемого процесса «{call.get('calledElement') or ''}» нет в библиотеке")

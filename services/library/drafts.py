@@ -80,10 +80,17 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
     refusal = xml_problem(xml.encode())
     if refusal is not None:
         raise Invalid(f"Диаграмма {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+    draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: xml},
+                        revision=revision, comment=comment)
+    return draft, draft_problems(draft.files)
+
+
+def store_files(*, session: Session, clock: Clock, user: User, draft: ProcessDraft, files: dict[str, str],
+                revision: int, comment: str = "") -> ProcessDraft:
+    """Replace the draft's files if the draft is still at `revision` (Conflict, in Russian, when it is not)."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid(f"Комментарий длиннее {MAX_COMMENT} знаков", fields={"comment": "Слишком длинный"})
-    files = {**draft.files, name: xml}
     saved = session.execute(
         update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.revision == revision)
         .values(files=files, revision=revision + 1, saved_by_id=user.id, saved_at=clock.now(), comment=comment)
@@ -95,7 +102,7 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
                        f"{draft.saved_at.astimezone(MOSCOW):%d.%m.%Y в %H:%M} (редакция {draft.revision}); "
                        "ваши изменения не сохранены. Обновите страницу, чтобы продолжить с новой редакции.")
     session.refresh(draft)
-    return draft, draft_problems(draft.files)
+    return draft
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from services.library.drafts import (
     start_draft,
 )
 from web.common import clock, db, me, msk
+from web.workbench.editors import editors
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 # JSON for the modeler page: errors come back as the API's {"error": {...}}, never as an HTML page.
@@ -78,6 +79,7 @@ def condition() -> ResponseReturnValue:
 
 
 bp.register_blueprint(data)
+bp.register_blueprint(editors)
 
 
 def problem_json(problem: Problem) -> dict[str, str | None]:
