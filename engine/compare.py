@@ -190,12 +190,12 @@ def _parameter_changes(name: str, old: str, new: str) -> list[Change]:
 
 def _parameters(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
     entries: dict[str, tuple[str, dict[str, str]]] = {}
-    for key, spec in (data.get("deadlines") or {}).items():
+    for key, spec in _part(data, "deadlines").items():
         spec = spec if isinstance(spec, dict) else {"value": spec}
         title = spec.get("title")
         subject = f"Срок «{title}» ({key})" if title else f"Срок {key}"
-        entries[f"deadline:{key}"] = (subject, {DEADLINE_FIELDS.get(k, k): _text(v) for k, v in spec.items()})
-    for key, value in (data.get("limits") or {}).items():
+        entries[f"deadline:{key}"] = (subject, {DEADLINE_FIELDS.get(str(k), str(k)): _text(v) for k, v in spec.items()})
+    for key, value in _part(data, "limits").items():
         entries[f"limit:{key}"] = (f"Предел {key}", {"значение": _text(value)})
     for key, value in data.items():
         if key not in ("deadlines", "limits"):
@@ -215,24 +215,30 @@ def _form_changes(name: str, old: str, new: str) -> list[Change]:
 
 def _form(name: str, schema: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
     """The form itself (its title and rules) and each of its fields with its facts."""
-    fields = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    ui = schema.get("ui") if isinstance(schema.get("ui"), dict) else {}
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
-    entries = {"": (f"Форма {name}", {FIELD_FACTS.get(k, k): _text(v) for k, v in schema.items()
+    ui = _part(schema, "ui")
+    required: list[Any] = schema["required"] if isinstance(schema.get("required"), list) else []
+    entries = {"": (f"Форма {name}", {FIELD_FACTS.get(str(k), str(k)): _text(v) for k, v in schema.items()
                                       if k not in ("properties", "required", "ui")})}
-    for key, field in fields.items():
-        field = field if isinstance(field, dict) else {}
+    for key in _part(schema, "properties"):
+        field = _part(_part(schema, "properties"), key)
         title = field.get("title")
-        facts = {FIELD_FACTS.get(k, k): _text(v) for k, v in field.items() if k not in ("enum", "x-enumTitles")}
+        facts = {FIELD_FACTS.get(str(k), str(k)): _text(v) for k, v in field.items()
+                 if k not in ("enum", "x-enumTitles")}
         if "enum" in field:
             titles = field.get("x-enumTitles") or {}
             facts["варианты"] = ", ".join(f"{v} ({titles[v]})" if isinstance(titles, dict) and v in titles else _text(v)
                                           for v in field["enum"])
         facts["обязательное"] = "да" if key in required else "нет"
-        for hint, value in (ui.get(key) or {}).items():
+        for hint, value in _part(ui, key).items():
             facts[FIELD_FACTS.get(hint, hint)] = _text(value)
         entries[key] = (f"Форма {name}: поле «{title}» ({key})" if title else f"Форма {name}: поле {key}", facts)
     return entries
+
+
+def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object of a JSON document; empty when it is missing or not an object."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _json(text: str) -> Any:

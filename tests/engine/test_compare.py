@@ -51,8 +51,9 @@ def test_every_change_is_named_in_the_products_terms() -> None:
     assert Change("approval.schema.json", None, CHANGED, field, "наибольшая длина", "2000", "1000") in changes
     assert Change("approval.schema.json", None, ADDED,
                   "Форма approval.schema.json: поле «Заключение юриста» (legal_note)") in changes
-    assert Change("approval.schema.json", None, CHANGED, "Форма approval.schema.json: поле «Решение» (approval_decision)",
-                  "варианты", "approve (Согласовать), return (Вернуть на доработку)",
+    decision = "Форма approval.schema.json: поле «Решение» (approval_decision)"
+    assert Change("approval.schema.json", None, CHANGED, decision, "варианты",
+                  "approve (Согласовать), return (Вернуть на доработку)",
                   "approve (Согласовать), return") in changes
     assert len(changes) == 7, changes
 

@@ -83,3 +83,8 @@ bp.register_blueprint(data)
 def problem_json(problem: Problem) -> dict[str, str | None]:
     """A problem as the modeler page reads it."""
     return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
+
+
+from web.workbench import versions  # noqa: E402  (publishing and comparing; it uses problem_json above)
+
+bp.register_blueprint(versions.bp)
