@@ -35,6 +35,9 @@ FIELD_FACTS = {"type": "тип", "title": "название", "description": "о
                "x-options": "справочник", "format": "формат", "default": "по умолчанию",
                "minLength": "наименьшая длина", "maxLength": "наибольшая длина", "minimum": "наименьшее значение",
                "maximum": "наибольшее значение", "allOf": "условия", "ui:help": "подсказка", "ui:widget": "вид"}
+# Attribute values the BPMN standard assumes when they are left out: bpmn-js leaves them out when it saves.
+DEFAULTS = {"isSequential": "false", "cancelActivity": "true", "isInterrupting": "true", "isForCompensation": "false",
+            "startQuantity": "1", "completionQuantity": "1", "isImmediate": "true", "isClosed": "false"}
 # Children a tracked element is made of; elements nested in a subprocess are tracked on their own.
 _SKIPPED_CHILDREN = {"extensionElements", "incoming", "outgoing", "documentation"}
 
@@ -134,10 +137,8 @@ def _subject(element: etree._Element) -> str:
 def _facts(element: etree._Element) -> dict[str, str]:
     """What an element means for a case, nested details (timers, properties, conditions) included."""
     facts = {"тип": KINDS.get(etree.QName(element).localname, etree.QName(element).localname)}
-    for attribute, value in sorted(element.attrib.items()):
-        key = etree.QName(attribute).localname
-        if key != "id":
-            facts[ATTRIBUTES.get(key, key)] = value
+    for key, value in _attributes(element):
+        facts[ATTRIBUTES.get(key, key)] = value
     for node in element.iter():
         if node is element or not isinstance(node.tag, str) or _inside_tracked(node, element):
             continue
@@ -152,13 +153,27 @@ def _facts(element: etree._Element) -> dict[str, str]:
         elif tag.localname == "conditionExpression":
             facts["условие"] = (node.text or "").strip()
         elif tag.localname.endswith("EventDefinition"):
-            facts["событие"] = " ".join([tag.localname, *(f"{k}={v}" for k, v in sorted(node.attrib.items())
-                                                        if k != "id")])
+            facts["событие"] = " ".join([tag.localname, *(f"{k}={v}" for k, v in _attributes(node))])
         elif tag.localname.endswith("LoopCharacteristics"):
-            facts["повторение"] = etree.tostring(node, encoding="unicode", with_tail=False).strip()
+            facts["повторение"] = _describe(node)
         elif tag.localname == "documentation":
             facts["описание"] = (node.text or "").strip()
     return facts
+
+
+def _attributes(node: etree._Element) -> list[tuple[str, str]]:
+    """A node's attributes by local name, without its id and without values the standard assumes anyway."""
+    pairs = [(etree.QName(k).localname, str(v)) for k, v in node.attrib.items()]
+    return sorted((k, v) for k, v in pairs if k != "id" and DEFAULTS.get(k) != v)
+
+
+def _describe(node: etree._Element) -> str:
+    """A nested definition as one line, whatever the whitespace and defaults a modeler wrote it with."""
+    parts = [etree.QName(node).localname, *(f"{k}={v}" for k, v in _attributes(node))]
+    if (node.text or "").strip():
+        parts.append(repr((node.text or "").strip()))
+    parts += [f"[{_describe(child)}]" for child in node if isinstance(child.tag, str)]
+    return " ".join(parts)
 
 
 def _tracked(node: etree._Element) -> bool:

@@ -17,7 +17,7 @@ const isTracked = (model) => Boolean(model && model.$instanceOf
 // names them the other way round. A change inside an element (a timer's expression, an extension property) comes
 // with the nested object as its model: it belongs to the nearest tracked ancestor.
 export class ElementChanges {
-  constructor() { this.added = {}; this.removed = {}; this.changed = {}; }
+  constructor() { this.found = { added: {}, removed: {}, changed: {} }; }
 
   owner(model) {
     let current = model;
@@ -28,17 +28,17 @@ export class ElementChanges {
   mark(model, property, oldValue, newValue) {
     const owner = this.owner(model);
     if (!owner || !owner.id) return;
-    const entry = this.changed[owner.id] || (this.changed[owner.id] = {});
+    const entry = this.found.changed[owner.id] || (this.found.changed[owner.id] = {});
     entry[owner === model ? property : `${model.$type}.${property}`] = { oldValue, newValue };
   }
 
   added(model, property, element, idx) {
-    if (isTracked(element)) this.added[element.id] = element;
+    if (isTracked(element)) this.found.added[element.id] = element;
     else if (!isDi(model)) this.mark(model, `${property}[${idx}]`, undefined, element);
   }
 
   removed(model, property, element, idx) {
-    if (isTracked(element)) this.removed[element.id] = element;
+    if (isTracked(element)) this.found.removed[element.id] = element;
     else if (!isDi(model)) this.mark(model, `${property}[${idx}]`, element, undefined);
   }
 
@@ -117,7 +117,7 @@ function start(root) {
     try {
       await Promise.all([open('old'), open('new')]);
       if (sides.old !== null && sides.new !== null) {
-        const found = diff(viewers.old.getDefinitions(), viewers.new.getDefinitions(), new ElementChanges());
+        const { found } = diff(viewers.old.getDefinitions(), viewers.new.getDefinitions(), new ElementChanges());
         Object.keys(found.added).forEach((id) => note('new', id, 'added'));
         Object.keys(found.removed).forEach((id) => note('old', id, 'removed'));
         Object.keys(found.changed).forEach((id) => { note('old', id, 'changed'); note('new', id, 'changed'); });

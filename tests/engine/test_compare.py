@@ -78,3 +78,12 @@ def test_nested_changes_belong_to_their_element_and_removals_are_listed() -> Non
     without = {name: text for name, text in REGIONAL.items() if name != "clarification.schema.json"}
     assert compare_libraries(REGIONAL, without) == [
         Change("clarification.schema.json", None, REMOVED, "Форма clarification.schema.json")]
+
+
+def test_a_modelers_rewriting_without_defaults_and_whitespace_is_no_change() -> None:
+    library = changed("case.bpmn", '<bpmn:multiInstanceLoopCharacteristics isSequential="false">\n          ',
+                      "<bpmn:multiInstanceLoopCharacteristics>")
+    assert compare_libraries(REGIONAL, library) == []
+    library = changed("case.bpmn", '<bpmn:multiInstanceLoopCharacteristics isSequential="false">',
+                      '<bpmn:multiInstanceLoopCharacteristics isSequential="true">')
+    assert [(c.element_id, c.detail) for c in compare_libraries(REGIONAL, library)] == [("parts_at_once", "повторение")]
