@@ -55,6 +55,7 @@ def test_a_draft_is_compared_with_the_current_version_and_published(
     page.get_by_role("link", name="Черновик").click()
     expect(page.locator("#workbench")).to_have_attribute("data-ready", "true")
     page.get_by_label("Комментарий к публикации: что изменилось и почему").fill("Срок проекта как у органа")
+    page.locator("#publish-draft").screenshot(path=str(RESULTS / "workbench-publish-form.png"))
     page.get_by_role("button", name="Опубликовать").click()
     expect(page).to_have_url(re.compile(r"/processes/$"))
     expect(page.locator(".flash.success")).to_contain_text(f"Опубликовано: case_148rg v{before + 1}.")
