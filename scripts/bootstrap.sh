@@ -24,6 +24,10 @@ if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
   node_modules/.bin/esbuild frontend/workbench/modeler.js --bundle --minify --format=iife --target=es2020 \
     --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
     --asset-names=[name]-[hash] --log-level=warning --outfile=static/vendor/workbench/modeler.js
+  # The comparison page: two bpmn-js viewers coloured by bpmn-js-differ.
+  node_modules/.bin/esbuild frontend/workbench/compare.js --bundle --minify --format=iife --target=es2020 \
+    --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
+    --asset-names=[name]-[hash] --log-level=warning --outfile=static/vendor/workbench/compare.js
   touch static/vendor/.stamp
 fi
 .venv/bin/pybabel compile -d translations --statistics >/dev/null

@@ -143,11 +143,19 @@ function start(root) {
   });
   $('save').addEventListener('click', () => save($('save-comment').value, true));
   $('reload').addEventListener('click', () => window.location.reload());
-  document.querySelectorAll('a.diagram-file').forEach((link) => link.addEventListener('click', async (event) => {
+  document.querySelectorAll('a.diagram-file, a.save-first').forEach((link) => link.addEventListener('click', async (event) => {
     event.preventDefault();
     await save('');
     window.location.assign(link.href);
   }));
+  // Publishing publishes what the server holds: save first, and name the revision the page is on.
+  $('publish-form')?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await save('');
+    if (state.conflict || dirty()) return;
+    event.target.elements.revision.value = String(state.revision);
+    event.target.submit();
+  });
   window.addEventListener('beforeunload', (event) => {
     if (dirty() && !state.conflict) { event.preventDefault(); event.returnValue = ''; }
   });

@@ -6,7 +6,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from engine.validation import Problem
 from services.errors import Invalid, ServiceError
 from services.library.drafts import (
     check_condition,
@@ -18,6 +17,8 @@ from services.library.drafts import (
 )
 from web.common import clock, db, me, msk
 from web.workbench.editors import editors
+from web.workbench.problems import problem_json
+from web.workbench.versions import bp as versions
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 # JSON for the modeler page: errors come back as the API's {"error": {...}}, never as an HTML page.
@@ -80,8 +81,4 @@ def condition() -> ResponseReturnValue:
 
 bp.register_blueprint(data)
 bp.register_blueprint(editors)
-
-
-def problem_json(problem: Problem) -> dict[str, str | None]:
-    """A problem as the modeler page reads it."""
-    return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
+bp.register_blueprint(versions)

@@ -1,0 +1,10 @@
+"""A library problem as the workbench's pages and JSON read it."""
+
+from __future__ import annotations
+
+from engine.validation import Problem
+
+
+def problem_json(problem: Problem) -> dict[str, str | None]:
+    """The file, the element (if known) and the Russian message."""
+    return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
