@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
-from engine.diagram_rules import expression_problems, xml_problem
+from engine.diagram_rules import DiagramProblem, expression_problems, parse_xml, xml_problem
 from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -80,10 +80,34 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
     refusal = xml_problem(xml.encode())
     if refusal is not None:
         raise Invalid(f"Диаграмма {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+    return _store(session, clock, user, draft, name, xml, revision, comment)
+
+
+def draft_table(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
+    """One decision table (.dmn) of a draft and the draft it belongs to."""
+    draft = get_draft(session=session, user=user, draft_id=draft_id)
+    if not name.endswith(".dmn") or name not in draft.files:
+        raise NotFound("Таблица решений не найдена в черновике")
+    return draft, draft.files[name]
+
+
+def save_table(*, session: Session, clock: Clock, user: User, draft_id: int, name: str, xml: str,
+               revision: int, comment: str = "") -> tuple[ProcessDraft, list[Problem]]:
+    """Store a decision table in the draft as save_diagram stores a diagram; only a text that is not XML is refused."""
+    draft, _ = draft_table(session=session, user=user, draft_id=draft_id, name=name)
+    refusal = parse_xml(xml.encode())
+    if isinstance(refusal, DiagramProblem):
+        raise Invalid(f"Таблица {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+    return _store(session, clock, user, draft, name, xml, revision, comment)
+
+
+def _store(session: Session, clock: Clock, user: User, draft: ProcessDraft, name: str, text: str, revision: int,
+           comment: str) -> tuple[ProcessDraft, list[Problem]]:
+    """Write one file into the draft if it is still at `revision` (409 otherwise); the draft's problems."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid(f"Комментарий длиннее {MAX_COMMENT} знаков", fields={"comment": "Слишком длинный"})
-    files = {**draft.files, name: xml}
+    files = {**draft.files, name: text}
     saved = session.execute(
         update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.revision == revision)
         .values(files=files, revision=revision + 1, saved_by_id=user.id, saved_at=clock.now(), comment=comment)

@@ -83,3 +83,6 @@ bp.register_blueprint(data)
 def problem_json(problem: Problem) -> dict[str, str | None]:
     """A problem as the modeler page reads it."""
     return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
+
+
+from web.workbench import tables  # noqa: E402, F401  (the decision tables' routes, on bp and data)
