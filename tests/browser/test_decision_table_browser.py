@@ -1,14 +1,18 @@
 """The methodologist edits the draft's decision table (competent_body.dmn) in dmn-js: a changed cell is saved and
-survives a reload; a FEEL cell is listed and marked as a problem."""
+survives a reload; a FEEL cell is listed and marked as a problem. The curator's triage form follows the table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import Flask
 from playwright.sync_api import Page, expect
 
+from tests.browser import conftest
 from tests.browser.conftest import RESULTS, PageProblems
 from tests.browser.test_workbench_browser import log_in, no_drafts, open_draft
+from tests.conftest import login
+from tests.web.test_main_path import open_inbox_task, register
 
 __all__ = ["no_drafts"]  # the fixture, used by name
 
@@ -61,3 +65,25 @@ def test_a_changed_cell_is_saved_survives_a_reload_and_feel_is_named(
     # dmn-js's prebuilt modeler bundles Inferno's development build, which says so on the console at every load.
     found = [item for item in problems.items if "development build of Inferno" not in item]
     assert found == [], "\n".join(found)
+
+
+def test_the_triage_bodies_follow_the_table_until_the_curator_changes_them(
+        app: Flask, new_page: Callable[[], Page], problems: PageProblems) -> None:
+    curator = login(app, "curator")
+    register(curator)
+    triage = open_inbox_task(curator, "Отбор и классификация сообщения")
+    page = conftest.log_in(new_page(), "curator")
+    page.goto(f"/tasks/{triage}")
+    bodies = page.locator('select[name="bodies"]')
+    page.get_by_label("Тема").select_option("lighting")
+    expect(bodies.nth(0)).to_have_value("kgkh")
+    expect(bodies.nth(1)).to_have_value("")
+    page.get_by_label("Локация").select_option("vsevolozhsky")
+    expect(bodies.nth(1)).to_have_value("kdh")  # the table's second rule for this location
+    page.screenshot(path=str(RESULTS / "triage-bodies-from-table.png"), full_page=True)
+    bodies.nth(0).select_option("ksoc")  # the curator's own choice
+    page.get_by_label("Тема").select_option("snow")
+    page.wait_for_load_state("networkidle")
+    expect(bodies.nth(0)).to_have_value("ksoc")
+    expect(bodies.nth(1)).to_have_value("kdh")
+    assert problems.items == [], "\n".join(problems.items)
