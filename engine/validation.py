@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.decisions import check_table
 from engine.diagram_rules import (
     BPMN,
     NAMESPACES,
@@ -390,7 +391,8 @@ def _parse_with_spiff(diagrams: Mapping[str, etree._Element], tables: Mapping[st
 
 
 def _add_table(parser: Any, name: str, text: str, problems: list[Problem]) -> None:
-    """A decision table: well-formed, valid DMN 1.x, parsed by SpiffWorkflow."""
+    """A decision table: well-formed, valid DMN 1.x, every cell in the expression language (engine.decisions), parsed
+    by SpiffWorkflow."""
     root = parse_xml(text.encode())
     if isinstance(root, DiagramProblem):
         problems.append(_from_diagram(name, root))
@@ -399,6 +401,7 @@ def _add_table(parser: Any, name: str, text: str, problems: list[Problem]) -> No
     if schema is None:
         problems.append(Problem(name, None, "не является таблицей решений DMN 1.1–1.3", root.sourceline))
     elif _schema_problems(name, root, problems, schema):
+        problems += [_from_diagram(name, p) for p in check_table(text)]
         try:
             parser.add_dmn_xml(root, filename=name)
         except Exception as exc:  # as above

@@ -21,6 +21,7 @@ from services.cases import may_see
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
+from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
@@ -116,17 +117,33 @@ class TaskForm:
     may_complete: bool
 
 
-def open_task(*, session: Session, user: User, task_id: int, clock: Clock) -> TaskForm:
-    """The task's form and prefilled values, if the user may see the task."""
+def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
+              typed: dict[str, Any] | None = None) -> TaskForm:
+    """The task's form and prefilled values (or the `typed` ones of a refused submission), if the user may see the
+    task; with a theme or location chosen and no body yet, the bodies are the decision table's answer."""
     task = _visible_task(session, user, task_id)
     form = _form_of(session, task)
-    values = {f.name: f.default for f in form.fields() if f.default is not None}
-    last = current_draft(session, task.case, task) if task.form == "rework.schema.json" else None
-    if last is not None:  # a rework starts from the returned version
-        values.update(reply_kind=last.kind, reply_text=last.text)
-    if "published_at" in form.schema["properties"]:
-        values["published_at"] = clock.now().isoformat()
+    if typed is not None:
+        values = dict(typed)
+    else:
+        values = {f.name: f.default for f in form.fields() if f.default is not None}
+        last = current_draft(session, task.case, task) if task.form == "rework.schema.json" else None
+        if last is not None:  # a rework starts from the returned version
+            values.update(reply_kind=last.kind, reply_text=last.text)
+        if "published_at" in form.schema["properties"]:
+            values["published_at"] = clock.now().isoformat()
+    if {"bodies", "theme", "location"} <= form.schema["properties"].keys() and not any(values.get("bodies") or ()):
+        values["bodies"] = competent_bodies(session=session, version_id=task.case.process_version_id,
+                                            theme=values.get("theme") or None, location=values.get("location") or None)
     return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open")
+
+
+def suggest_bodies(*, session: Session, user: User, task_id: int, theme: str | None,
+                   location: str | None) -> list[str]:
+    """The decision table's competent bodies for a theme and location chosen in a task's form."""
+    task = _visible_task(session, user, task_id)
+    return competent_bodies(session=session, version_id=task.case.process_version_id, theme=theme,
+                            location=location)
 
 
 def _form_of(session: Session, task: HumanTask) -> FormSchema:

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from services.cases import case_view
 from services.errors import CaseChanged, Conflict, Invalid
-from services.tasks import complete_task, open_task
+from services.tasks import complete_task, open_task, suggest_bodies
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
 
@@ -31,21 +31,30 @@ def _form_data() -> dict[str, object]:
 def show(task_id: int) -> ResponseReturnValue:
     """The task's form beside the message, its deadlines and earlier drafts."""
     errors: dict[str, str] = {}
-    values: dict[str, object] | None = None
+    typed: dict[str, object] | None = None
     if request.method == "POST":
         try:
             task = complete_task(session=db(), user=me(), task_id=task_id, form_data=_form_data(),
                                  clock=clock()).task
         except (Invalid, CaseChanged) as exc:  # nothing saved: show the form again with what was typed
             errors = exc.fields or {"__all__": exc.message}
-            values = _form_data()
+            typed = _form_data()
         except Conflict as exc:
             flash(exc.message, "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
         else:
             flash(gettext("Готово: «%(task)s»", task=task.name), "success")
             return redirect(url_for("inbox.show"))
-    form = open_task(session=db(), user=me(), task_id=task_id, clock=clock())
+    form = open_task(session=db(), user=me(), task_id=task_id, clock=clock(), typed=typed)
     view = case_view(session=db(), user=me(), case_id=form.task.case_id)
     return render_template("task.html", form=form, view=view, errors=errors, suggestions=repeat_suggestions(view),
-                           values=values if values is not None else form.values), 422 if errors else 200
+                           values=form.values), 422 if errors else 200
+
+
+@bp.get("/<int:task_id>/competent-bodies")
+@login_required
+def competent_bodies(task_id: int) -> ResponseReturnValue:
+    """The decision table's bodies for the theme and location chosen in the form: {"bodies": [codes]}."""
+    return {"bodies": suggest_bodies(session=db(), user=me(), task_id=task_id,
+                                     theme=request.args.get("theme") or None,
+                                     location=request.args.get("location") or None)}

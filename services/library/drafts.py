@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
-from engine.diagram_rules import expression_problems, xml_problem
+from engine.diagram_rules import DiagramProblem, expression_problems, parse_xml, xml_problem
 from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -80,6 +80,26 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
     refusal = xml_problem(xml.encode())
     if refusal is not None:
         raise Invalid(f"Диаграмма {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+    draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: xml},
+                        revision=revision, comment=comment)
+    return draft, draft_problems(draft.files)
+
+
+def draft_table(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
+    """One decision table (.dmn) of a draft and the draft it belongs to."""
+    draft = get_draft(session=session, user=user, draft_id=draft_id)
+    if not name.endswith(".dmn") or name not in draft.files:
+        raise NotFound("Таблица решений не найдена в черновике")
+    return draft, draft.files[name]
+
+
+def save_table(*, session: Session, clock: Clock, user: User, draft_id: int, name: str, xml: str,
+               revision: int, comment: str = "") -> tuple[ProcessDraft, list[Problem]]:
+    """Store a decision table in the draft as save_diagram stores a diagram; only a text that is not XML is refused."""
+    draft, _ = draft_table(session=session, user=user, draft_id=draft_id, name=name)
+    refusal = parse_xml(xml.encode())
+    if isinstance(refusal, DiagramProblem):
+        raise Invalid(f"Таблица {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
     draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: xml},
                         revision=revision, comment=comment)
     return draft, draft_problems(draft.files)

@@ -185,6 +185,9 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     field(curator, "triage_decision").get_by_label("Направить в компетентный орган").check()
     field(curator, "theme").locator("select").select_option("heating")
     field(curator, "location").locator("select").select_option("gatchinsky")
+    first_body = field(curator, "bodies").locator("select").first
+    expect(first_body).to_have_value("kgkh")  # the decision table's answer (competent_body.dmn)
+    first_body.select_option("")  # the curator clears it
     curator.get_by_role("button", name="Отправить").click()
 
     expect(curator.locator("p.error[role=alert]")).to_have_text("Исправьте отмеченные поля: ничего не сохранено.")

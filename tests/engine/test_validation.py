@@ -42,7 +42,8 @@ def test_the_regional_library_passes_and_each_process_freezes_its_own_files() ->
     library = check_library(REGIONAL)
     assert library.problems == ()
     assert sorted(library.processes) == ["body_part", "case_148rg", "governor_post", "reply_publication"]
-    assert library.processes["governor_post"] == {"governor_post.bpmn", "monitoring.schema.json", "parameters.json"}
+    assert library.processes["governor_post"] == {"governor_post.bpmn", "monitoring.schema.json", "parameters.json",
+                                                  "competent_body.dmn"}
     case = library.processes["case_148rg"]
     assert {"case.bpmn", "body_part.bpmn", "reply_publication.bpmn", "triage.schema.json", "approval.schema.json",
             "parameters.json"} <= case and "governor_post.bpmn" not in case and "monitoring.schema.json" not in case
@@ -80,6 +81,11 @@ BAD_INPUTS = [
     pytest.param(changed("case.bpmn", '<bpmn:userTask id="triage" name=', '<bpmn:userTask id="triage" colour="red" '
                                                                          'name='),
                  "case.bpmn", "triage", ["схеме BPMN", "атрибут «colour» не допускается"], id="schema"),
+    pytest.param(changed("competent_body.dmn", '<text>"lighting"</text>', "<text>lighting</text>"),
+                 "competent_body.dmn", "rule_lighting_theme", ["правило 3 (rule_lighting), «Тема»",
+                                                               "неизвестное имя «lighting»"], id="table-cell-name"),
+    pytest.param(changed("competent_body.dmn", 'in ("road_repair", "snow")', '"road_repair","snow"'),
+                 "competent_body.dmn", "rule_roads_theme", ["запись FEEL"], id="table-cell-feel"),
 ]
 
 

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
-from services.errors import Invalid, ServiceError
+from services.errors import Invalid
 from services.library.drafts import (
     check_condition,
     draft_diagram,
     draft_page,
-    require_editor,
     save_diagram,
     start_draft,
 )
 from web.common import clock, db, me, msk
+from web.workbench import tables  # noqa: F401  (its routes join bp and data)
+from web.workbench.blueprints import bp, data
 from web.workbench.editors import editors
 from web.workbench.problems import problem_json
 from web.workbench.versions import bp as versions
-
-bp = Blueprint("workbench", __name__, url_prefix="/workbench")
-# JSON for the modeler page: errors come back as the API's {"error": {...}}, never as an HTML page.
-data = Blueprint("data", __name__, url_prefix="/data")
-
-
-@bp.before_request
-@login_required
-def _editors_only() -> None:
-    """Every page and endpoint here is the methodologist's (and the administrator's)."""
-    require_editor(me())
-
-
-@data.errorhandler(ServiceError)
-def _json_error(exc: ServiceError) -> ResponseReturnValue:
-    return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status
 
 
 @bp.post("/processes/<process_id>/draft")
