@@ -83,3 +83,5 @@ bp.register_blueprint(data)
 def problem_json(problem: Problem) -> dict[str, str | None]:
     """A problem as the modeler page reads it."""
     return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
+
+from web.workbench import migrate as _migrate  # noqa: E402, F401  (its routes join bp)
