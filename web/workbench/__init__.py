@@ -85,3 +85,4 @@ def problem_json(problem: Problem) -> dict[str, str | None]:
     return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
 
 from web.workbench import migrate as _migrate  # noqa: E402, F401  (its routes join bp)
+from web.workbench import sandbox as _sandbox  # noqa: E402, F401  (its routes join bp)
