@@ -64,21 +64,23 @@ def test_preview_then_move_the_movable_case_with_a_history_entry(app: Flask) -> 
     library = html.unescape(methodologist.get("/processes/").get_data(as_text=True))
     assert f'href="{PAGE}"' in library, "the version history links to the move"
 
+    old = case_json(curator, moving)["process_version"]
+    new = old + 1
     page = html.unescape(methodologist.get(PAGE).get_data(as_text=True))
     assert f'<tr class="case movable" data-case="{moving}">' in page
     assert f'<tr class="case stays" data-case="{staying}">' in page
     assert "Шага «Отбор и классификация сообщения», на котором случай ждёт, нет в новой версии" in page
-    assert case_json(curator, moving)["process_version"] == 1, "a preview moves nothing"
+    assert case_json(curator, moving)["process_version"] == old, "a preview moves nothing"
 
     answer = methodologist.post(PAGE, data={"case": [str(moving), str(staying)]})
     page = html.unescape(answer.get_data(as_text=True))
     assert answer.status_code == 200
-    assert f"№ {moving}: переведён с v1 на v2" in page
-    assert f"№ {staying}: остался на v1 — Шага «Отбор и классификация сообщения»" in page
-    assert case_json(curator, moving)["process_version"] == 2
-    assert case_json(curator, staying)["process_version"] == 1
+    assert f"№ {moving}: переведён с v{old} на v{new}" in page
+    assert f"№ {staying}: остался на v{old} — Шага «Отбор и классификация сообщения»" in page
+    assert case_json(curator, moving)["process_version"] == new
+    assert case_json(curator, staying)["process_version"] == old
     history = html.unescape(curator.get(f"/cases/{moving}").get_data(as_text=True))
-    assert "Случай переведён на версию v2" in history
+    assert f"Случай переведён на версию v{new}" in history
 
     # The moved case continues on v2: the same approval task, then the legal review added after it.
     approval = open_inbox_task(curator, "Согласование проекта ответа")
