@@ -34,9 +34,9 @@ from models.org import (
     ThemeGroup,
     User,
 )
-from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion
+from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion, SandboxRun
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
            "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
            "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
-           "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

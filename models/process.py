@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +50,22 @@ class ProcessDraft(Base):
     saved_at: Mapped[datetime]
     comment: Mapped[str] = mapped_column(String(500), default="")
     saved_by: Mapped[User] = relationship(foreign_keys=[saved_by_id], lazy="joined", viewonly=True)
+
+
+class SandboxRun(Base):
+    """A methodologist's trial run of a draft: the workflow state and the sandbox's own clock, never a case."""
+
+    __tablename__ = "sandbox_run"
+    __table_args__ = (UniqueConstraint("draft_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("process_draft.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    files_hash: Mapped[str] = mapped_column(String(64))  # the draft's files the run was started on
+    started_at: Mapped[datetime]  # the start moment chosen
+    clock_at: Mapped[datetime]  # the sandbox's now
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the initial data
+    state: Mapped[str] = mapped_column(Text)
+    log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # what happened, step by step
 
 
 class CalendarYear(Base):

@@ -31,15 +31,20 @@ LIVE = LiveWorkflows()
 
 def runner_for(*, session: Session, case: Case, clock: Clock) -> Runner:
     """A runner for the case's own frozen process version and its tenant's calendars."""
-    tenant = session.get(Tenant, case.tenant_id)
+    context = engine_context(session=session, tenant_id=case.tenant_id, clock=clock)
+    return Runner(bundle_for(session=session, version_id=case.process_version_id), context, LIVE)
+
+
+def engine_context(*, session: Session, tenant_id: int, clock: Clock) -> EngineContext:
+    """What the engine needs for a tenant's cases: the clock, its calendars and its own deadline values."""
+    tenant = session.get(Tenant, tenant_id)
     assert tenant is not None
     try:
         overrides = {name: Duration(**spec) for name, spec in tenant.settings.get("deadlines", {}).items()}
     except (TypeError, ParameterError) as exc:
         raise Invalid(f"Сроки организации «{tenant.name}» заданы неверно: {exc}") from exc
-    context = EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=case.tenant_id),
-                            deadline_overrides=overrides)
-    return Runner(bundle_for(session=session, version_id=case.process_version_id), context, LIVE)
+    return EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=tenant_id),
+                         deadline_overrides=overrides)
 
 
 def run_step(step: Callable[[], Snapshot]) -> Snapshot:

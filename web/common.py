@@ -368,6 +368,8 @@ VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:
     """What a history entry says happened, in the interface language (step names stay as the diagram has them)."""
+    if event.kind == "migrated":
+        return str(gettext("Случай переведён на версию %(version)s", version=event.details.get("new", "")))
     if event.kind == "task_completed":
         return str(gettext("Выполнено: %(task)s",
                            task=event.details.get("task") or step_names.get(event.step, event.step)))

@@ -14,7 +14,7 @@ from services.library.drafts import (
     start_draft,
 )
 from web.common import clock, db, me, msk
-from web.workbench import tables  # noqa: F401  (its routes join bp and data)
+from web.workbench import migrate, sandbox, tables  # noqa: F401  (their routes join bp and data)
 from web.workbench.blueprints import bp, data
 from web.workbench.editors import editors
 from web.workbench.problems import problem_json
