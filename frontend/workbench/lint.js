@@ -67,8 +67,8 @@ function productLabelRequired() {
   return { check: (node, reporter) => is(node, 'bpmn:EndEvent') || check(node, reporter) };
 }
 
-// P3: conditional-flows stays silent when no outgoing flow of a split has a condition or is the default;
-// SpiffWorkflow then fails only when a case reaches the gateway.
+// P3: conditional-flows stays silent when no outgoing flow of a split has a condition or is the default.
+// SpiffWorkflow's parse refuses such a split on the server after the save; this marks it as it is drawn.
 function gatewayConditions() {
   return {
     check(node, reporter) {
