@@ -10,6 +10,7 @@ import spiffworkflow from './spiffworkflow.json';
 import translate from './translate';
 import limits from './limits';
 import ProductPropertiesProvider, { pendingChecks } from './panel';
+import { bpmnlint, lintingModule, lintProblems } from './lint';
 
 const AUTOSAVE_MS = 3000;
 
@@ -20,15 +21,17 @@ function start(root) {
     container: $('canvas'),
     propertiesPanel: { parent: $('properties'), layout: { groups: Object.fromEntries(
       ['product-task', 'product-timer', 'product-condition', 'product-call'].map((id) => [id, { open: true }])) } },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, translate, limits,
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, translate, limits, lintingModule,
       { __init__: ['productPanel'], productPanel: ['type', ProductPropertiesProvider] }],
     moddleExtensions: { spiffworkflow },
+    linting: { bpmnlint, active: true },
     productPanel: { options: JSON.parse($('panel-options').textContent), checkUrl: data.checkUrl, csrf: data.csrf },
   });
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   const overlays = modeler.get('overlays');
-  const state = { revision: 0, changes: 0, saved: 0, saving: null, timer: null, conflict: false, marked: [] };
+  const state = { revision: 0, changes: 0, saved: 0, saving: null, timer: null, conflict: false, marked: [],
+    server: [], lint: [] };
 
   const status = (text, kind = '') => { $('save-status').textContent = text; $('save-status').dataset.state = kind; };
   const dirty = () => state.changes !== state.saved;
@@ -41,7 +44,14 @@ function start(root) {
     modeler.get('selection').select(element);
   }
 
+  // The server's problems and the editor's lint issues (advisory, marked «проверка схемы») in one list.
   function showProblems(problems) {
+    state.server = problems;
+    renderProblems();
+  }
+
+  function renderProblems() {
+    const problems = [...state.server, ...state.lint];
     overlays.remove({ type: 'problem' });
     state.marked.forEach((id) => canvas.removeMarker(id, 'has-problem'));
     state.marked = [];
@@ -49,16 +59,18 @@ function start(root) {
     list.replaceChildren();
     $('problem-count').textContent = String(problems.length);
     $('no-problems').hidden = problems.length > 0;
+    $('lint-note').hidden = state.lint.length === 0;
     const here = {};
     problems.forEach((problem) => {
       const item = document.createElement('li');
       const link = document.createElement('button');
       link.type = 'button';
-      link.className = 'link problem';
+      link.className = problem.lint ? `link problem lint-${problem.lint}` : 'link problem';
       link.dataset.elementId = problem.element_id || '';
       const shape = problem.file === data.file && problem.element_id && registry.get(problem.element_id);
       const where = shape ? shape.businessObject.name || problem.element_id : problem.element_id;
-      link.textContent = (problem.file && problem.file !== data.file ? `${problem.file}: ` : '')
+      link.textContent = (problem.lint ? `проверка схемы${problem.lint === 'warn' ? ', совет' : ''}: ` : '')
+        + (problem.file && problem.file !== data.file ? `${problem.file}: ` : '')
         + (where ? `«${where}»: ` : '') + problem.message;
       link.addEventListener('click', async () => {
         if (problem.file && problem.file !== data.file) {
@@ -73,7 +85,7 @@ function start(root) {
       });
       item.append(link);
       list.append(item);
-      if (problem.file === data.file && problem.element_id && registry.get(problem.element_id)) {
+      if (!problem.lint && problem.file === data.file && problem.element_id && registry.get(problem.element_id)) {
         (here[problem.element_id] = here[problem.element_id] || []).push(problem.message);
       }
     });
@@ -134,6 +146,10 @@ function start(root) {
     await state.saving;
   }
 
+  modeler.on('linting.completed', ({ issues }) => {
+    state.lint = lintProblems(issues).map((problem) => ({ ...problem, file: data.file }));
+    renderProblems();
+  });
   modeler.on('commandStack.changed', () => {
     state.changes += 1;
     if (state.conflict) return;

@@ -75,6 +75,10 @@ const RU = {
   'Sequence flow': 'Переход',
   'Default flow': 'Переход по умолчанию',
   'Conditional flow': 'Переход по условию',
+  '{errors} Errors, {warnings} Warnings': 'Проверка схемы: ошибок {errors}, советов {warnings}',
+  'No Issues': 'Проверка схемы: замечаний нет',
+  'Toggle linting overlays': 'Показать или скрыть замечания проверки схемы',
+  'Issues for child elements': 'Замечания к вложенным элементам',
 };
 
 export default {
