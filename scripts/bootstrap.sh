@@ -26,6 +26,9 @@ if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
   node_modules/.bin/esbuild frontend/workbench/modeler.js --bundle --minify --format=iife --target=es2020 \
     --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
     --asset-names=[name]-[hash] --log-level=warning --outfile=static/vendor/workbench/modeler.js
+  # The decision-table page: dmn-js itself is the prebuilt file above; this is the page's own code.
+  node_modules/.bin/esbuild frontend/workbench/table.js --bundle --minify --format=iife --target=es2020 \
+    --log-level=warning --outfile=static/vendor/workbench/table.js
   # The comparison page: two bpmn-js viewers coloured by bpmn-js-differ.
   node_modules/.bin/esbuild frontend/workbench/compare.js --bundle --minify --format=iife --target=es2020 \
     --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \

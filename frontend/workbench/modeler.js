@@ -11,8 +11,7 @@ import translate from './translate';
 import limits from './limits';
 import ProductPropertiesProvider, { pendingChecks } from './panel';
 import { bpmnlint, lintingModule, lintProblems } from './lint';
-
-const AUTOSAVE_MS = 3000;
+import draftFile from './saving';
 
 function start(root) {
   const data = root.dataset;
@@ -30,11 +29,7 @@ function start(root) {
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   const overlays = modeler.get('overlays');
-  const state = { revision: 0, changes: 0, saved: 0, saving: null, timer: null, conflict: false, marked: [],
-    server: [], lint: [] };
-
-  const status = (text, kind = '') => { $('save-status').textContent = text; $('save-status').dataset.state = kind; };
-  const dirty = () => state.changes !== state.saved;
+  const marks = { marked: [], server: [], lint: [] };
 
   function focus(id) {
     const element = registry.get(id);
@@ -46,20 +41,20 @@ function start(root) {
 
   // The server's problems and the editor's lint issues (advisory, marked «проверка схемы») in one list.
   function showProblems(problems) {
-    state.server = problems;
+    marks.server = problems;
     renderProblems();
   }
 
   function renderProblems() {
-    const problems = [...state.server, ...state.lint];
+    const problems = [...marks.server, ...marks.lint];
     overlays.remove({ type: 'problem' });
-    state.marked.forEach((id) => canvas.removeMarker(id, 'has-problem'));
-    state.marked = [];
+    marks.marked.forEach((id) => canvas.removeMarker(id, 'has-problem'));
+    marks.marked = [];
     const list = $('problem-list');
     list.replaceChildren();
     $('problem-count').textContent = String(problems.length);
     $('no-problems').hidden = problems.length > 0;
-    $('lint-note').hidden = state.lint.length === 0;
+    $('lint-note').hidden = marks.lint.length === 0;
     const here = {};
     problems.forEach((problem) => {
       const item = document.createElement('li');
@@ -91,7 +86,7 @@ function start(root) {
     });
     Object.entries(here).forEach(([id, messages]) => {
       canvas.addMarker(id, 'has-problem');
-      state.marked.push(id);
+      marks.marked.push(id);
       const badge = document.createElement('div');
       badge.className = 'problem-badge';
       badge.textContent = messages.join('\n');
@@ -99,71 +94,21 @@ function start(root) {
     });
   }
 
-  async function send(comment, manual) {
+  const { state, status, dirty, save, changed, load } = draftFile({
+    data, $, showProblems,
+    serialize: async () => (await modeler.saveXML({ format: true })).xml,
     // Commit what the properties panel still holds (its inputs are debounced) and the conditions being checked.
-    if (document.activeElement && $('properties').contains(document.activeElement)) document.activeElement.blur();
-    await Promise.all([...pendingChecks]);
-    const sent = state.changes;
-    const { xml } = await modeler.saveXML({ format: true });
-    status('Сохранение…', 'saving');
-    let response, answer;
-    try {
-      response = await fetch(data.saveUrl, {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': data.csrf },
-        body: JSON.stringify({ xml, revision: state.revision, comment }),
-      });
-      answer = await response.json();
-    } catch (err) {
-      status('Не удалось сохранить: сервер недоступен. Изменения остаются на странице, повторите сохранение.', 'error');
-      return;
-    }
-    if (response.status === 409) {
-      state.conflict = true;
-      $('conflict-message').textContent = answer.error.message;
-      $('conflict').hidden = false;
-      status('Не сохранено: черновик изменён другим пользователем', 'conflict');
-      return;
-    }
-    if (!response.ok) {
-      status(`Не сохранено: ${answer.error.message}`, 'error');
-      return;
-    }
-    state.revision = answer.revision;
-    state.saved = sent;
-    data.revision = String(answer.revision);
-    if (manual) $('save-comment').value = '';
-    status(`Сохранено ${answer.saved_at} (${answer.saved_by}), редакция ${answer.revision}` +
-      (dirty() ? '; есть новые изменения' : ''), dirty() ? 'dirty' : 'saved');
-    showProblems(answer.problems);
-  }
-
-  async function save(comment, manual = false) {
-    clearTimeout(state.timer);
-    while (state.saving) await state.saving;
-    if (state.conflict || (!manual && !dirty())) return;
-    state.saving = send(comment, manual).finally(() => { state.saving = null; });
-    await state.saving;
-  }
+    flush: async () => {
+      if (document.activeElement && $('properties').contains(document.activeElement)) document.activeElement.blur();
+      await Promise.all([...pendingChecks]);
+    },
+  });
 
   modeler.on('linting.completed', ({ issues }) => {
-    state.lint = lintProblems(issues).map((problem) => ({ ...problem, file: data.file }));
+    marks.lint = lintProblems(issues).map((problem) => ({ ...problem, file: data.file }));
     renderProblems();
   });
-  modeler.on('commandStack.changed', () => {
-    state.changes += 1;
-    if (state.conflict) return;
-    status('Есть несохранённые изменения', 'dirty');
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => save(''), AUTOSAVE_MS);
-  });
-  $('save').addEventListener('click', () => save($('save-comment').value, true));
-  $('reload').addEventListener('click', () => window.location.reload());
-  document.querySelectorAll('a.diagram-file, a.save-first').forEach((link) => link.addEventListener('click', async (event) => {
-    event.preventDefault();
-    await save('');
-    window.location.assign(link.href);
-  }));
+  modeler.on('commandStack.changed', changed);
   // Publishing publishes what the server holds: save first, and name the revision the page is on.
   $('publish-form')?.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -172,17 +117,10 @@ function start(root) {
     event.target.elements.revision.value = String(state.revision);
     event.target.submit();
   });
-  window.addEventListener('beforeunload', (event) => {
-    if (dirty() && !state.conflict) { event.preventDefault(); event.returnValue = ''; }
-  });
 
   (async () => {
     try {
-      const response = await fetch(data.xmlUrl, { credentials: 'same-origin', cache: 'no-store' });
-      if (!response.ok) throw new Error((await response.json()).error.message);
-      state.revision = Number(response.headers.get('X-Draft-Revision'));
-      data.revision = String(state.revision);
-      const { warnings } = await modeler.importXML(await response.text());
+      const { warnings } = await modeler.importXML(await load());
       data.warnings = warnings.map((w) => w.message).join('\n');
       canvas.zoom('fit-viewport');
       showProblems(JSON.parse($('draft-problems').textContent));

@@ -1,12 +1,11 @@
 // The decision-table editor of a draft: dmn-js (prebuilt UMD, global DmnJS) with plain-text cells in the product's
 // expression language, autosave and «Сохранить» with the revision the page started from, the conflict banner, and
 // the server's problems in a list and on their cells.
-(() => {
-  const root = document.getElementById('table-editor');
-  if (!root) return;
+import draftFile from './saving';
+
+function start(root) {
   const data = root.dataset;
   const $ = (id) => document.getElementById(id);
-  const AUTOSAVE_MS = 3000;
   const RUSSIAN = {
     'Add rule': 'Добавить правило', 'Add input': 'Добавить вход', 'Add output': 'Добавить выход',
     'Add rule above': 'Добавить правило выше', 'Add rule below': 'Добавить правило ниже',
@@ -27,14 +26,11 @@
   const noSimpleMode = { simpleMode: ['value', { registerProvider() {}, canSimpleEdit: () => false }] };
   const translate = { translate: ['value', (text, replacements = {}) => (RUSSIAN[text] || text)
     .replace(/{([^}]+)}/g, (_, key) => replacements[key] ?? `{${key}}`)] };
-  const modeler = new DmnJS({
+  const modeler = new window.DmnJS({
     container: $('table'),
     common: { expressionLanguages: { options: [language], defaults: { editor: language.value } } },
     decisionTable: { additionalModules: [noSimpleMode, translate] },
   });
-  const state = { revision: 0, changes: 0, saved: 0, saving: null, timer: null, conflict: false };
-  const status = (text, kind = '') => { $('save-status').textContent = text; $('save-status').dataset.state = kind; };
-  const dirty = () => state.changes !== state.saved;
 
   function showProblems(problems) {
     const list = $('problem-list');
@@ -54,77 +50,17 @@
       + (cells.length ? ' { outline: 2px solid #c62828; outline-offset: -2px; background: #fde2df; }' : '');
   }
 
-  async function send(comment, manual) {
-    if (document.activeElement && $('table').contains(document.activeElement)) document.activeElement.blur();
-    const sent = state.changes;
-    const { xml } = await modeler.saveXML({ format: true });
-    status('Сохранение…', 'saving');
-    let response, answer;
-    try {
-      response = await fetch(data.saveUrl, {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': data.csrf },
-        body: JSON.stringify({ xml, revision: state.revision, comment }),
-      });
-      answer = await response.json();
-    } catch (err) {
-      status('Не удалось сохранить: сервер недоступен. Изменения остаются на странице, повторите сохранение.', 'error');
-      return;
-    }
-    if (response.status === 409) {
-      state.conflict = true;
-      $('conflict-message').textContent = answer.error.message;
-      $('conflict').hidden = false;
-      status('Не сохранено: черновик изменён другим пользователем', 'conflict');
-      return;
-    }
-    if (!response.ok) {
-      status(`Не сохранено: ${answer.error.message}`, 'error');
-      return;
-    }
-    state.revision = answer.revision;
-    state.saved = sent;
-    data.revision = String(answer.revision);
-    if (manual) $('save-comment').value = '';
-    status(`Сохранено ${answer.saved_at} (${answer.saved_by}), редакция ${answer.revision}`
-      + (dirty() ? '; есть новые изменения' : ''), dirty() ? 'dirty' : 'saved');
-    showProblems(answer.problems);
-  }
-
-  async function save(comment, manual = false) {
-    clearTimeout(state.timer);
-    while (state.saving) await state.saving;
-    if (state.conflict || (!manual && !dirty())) return;
-    state.saving = send(comment, manual).finally(() => { state.saving = null; });
-    await state.saving;
-  }
-
-  function changed() {
-    state.changes += 1;
-    if (state.conflict) return;
-    status('Есть несохранённые изменения', 'dirty');
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => save(''), AUTOSAVE_MS);
-  }
-
-  $('save').addEventListener('click', () => save($('save-comment').value, true));
-  $('reload').addEventListener('click', () => window.location.reload());
-  document.querySelectorAll('a.diagram-file').forEach((link) => link.addEventListener('click', async (event) => {
-    event.preventDefault();
-    await save('');
-    window.location.assign(link.href);
-  }));
-  window.addEventListener('beforeunload', (event) => {
-    if (dirty() && !state.conflict) { event.preventDefault(); event.returnValue = ''; }
+  const { status, changed, load } = draftFile({
+    data, $, showProblems,
+    serialize: async () => (await modeler.saveXML({ format: true })).xml,
+    flush: async () => {
+      if (document.activeElement && $('table').contains(document.activeElement)) document.activeElement.blur();
+    },
   });
 
   (async () => {
     try {
-      const response = await fetch(data.xmlUrl, { credentials: 'same-origin', cache: 'no-store' });
-      if (!response.ok) throw new Error((await response.json()).error.message);
-      state.revision = Number(response.headers.get('X-Draft-Revision'));
-      data.revision = String(state.revision);
-      await modeler.importXML(await response.text());
+      await modeler.importXML(await load());
       const view = modeler.getViews().find((v) => v.type === 'decisionTable');
       if (!view) throw new Error('в файле нет таблицы решений');
       await modeler.open(view);
@@ -137,4 +73,7 @@
     }
   })();
   window.workbenchTable = modeler;
-})();
+}
+
+const root = document.getElementById('table-editor');
+if (root) start(root);
