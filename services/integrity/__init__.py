@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
@@ -21,13 +21,14 @@ log = logging.getLogger("otklik.integrity")
 _BATCH = 200
 
 
-def _open_cases(session: Session, query_filter: object | None = None, *, with_state: bool = True) -> Iterator[Case]:
+def _open_cases(session: Session, query_filter: ColumnElement[bool] | None = None, *,
+                with_state: bool = True) -> Iterator[Case]:
     """Open cases in id order, a batch at a time (a database of 100,000 cases is not read at once)."""
     last = 0
     while True:
         query = select(Case).where(Case.status == "open", Case.id > last).order_by(Case.id).limit(_BATCH)
         if query_filter is not None:
-            query = query.where(query_filter)  # type: ignore[arg-type]
+            query = query.where(query_filter)
         if with_state:
             query = query.options(undefer(Case.state))
         batch = list(session.scalars(query))
