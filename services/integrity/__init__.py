@@ -126,6 +126,7 @@ def stalled_ids(*, session: Session) -> list[int]:
 def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
     """Restore every open case's workflow and compare it with what the pages and the scheduler read: its open
     inbox rows, its timers, its completed tasks and their history; one problem a line. Changes nothing."""
+    body_codes: dict[int, dict[int, str]] = {}  # each tenant's bodies, read once
     for case in _open_cases(session):
         try:
             snapshot = runner_for(session=session, case=case, clock=clock).snapshot(case.state)
@@ -135,8 +136,10 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
         if snapshot.stalled:
             yield (f"случай {case.id}: остановился (шаги: {', '.join(case.active_steps) or '—'}): нет ни задачи, ни "
                    f"срока, ни события; flask --app app cases repair {case.id}")
-        codes = {body_id: code for body_id, code in
-                 session.execute(select(Body.id, Body.code).where(Body.tenant_id == case.tenant_id))}
+        if case.tenant_id not in body_codes:
+            body_codes[case.tenant_id] = dict(session.execute(
+                select(Body.id, Body.code).where(Body.tenant_id == case.tenant_id)).all())
+        codes = body_codes[case.tenant_id]
         rows = {t.task_guid: t for t in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))}
         inbox = {guid: (t.step, codes.get(t.body_id) if t.body_id else None)
                  for guid, t in rows.items() if t.state == "open"}

@@ -37,7 +37,7 @@ def library_overview(*, session: Session, user: User) -> list[ProcessEntry]:
                                                                                   lazyload(User.tenant)))
         .order_by(ProcessVersion.process_id, ProcessVersion.number.desc())).all()
     open_cases = {version_id: count for version_id, count in session.execute(
-        select(Case.process_version_id, func.count()).where(Case.tenant_id == user.tenant_id, Case.status != "closed")
+        select(Case.process_version_id, func.count()).where(Case.tenant_id == user.tenant_id, Case.status == "open")
         .group_by(Case.process_version_id))}
     entries: dict[str, list[VersionRow]] = {}
     for version in versions:

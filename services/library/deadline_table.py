@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +14,7 @@ from engine.timers import UNITS
 from engine.validation import PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, User
 from services.errors import Invalid
-from services.library.drafts import get_draft, store_files
-
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-NAME_RULE = "латинские строчные буквы, цифры и _, начиная с буквы"
+from services.library.drafts import NAME, NAME_RULE, get_draft, store_files
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from services.library.versions import PUBLISHERS
 # The roles a user task may go to, as the panel offers them.
 TASK_ROLES = {"curator": "Куратор", "executor": "Исполнитель (орган)"}
 MAX_COMMENT = 500
+# Names a methodologist gives: deadline parameters, form fields, form files.
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RULE = "латинские строчные буквы, цифры и _, начиная с буквы"
 
 
 def require_editor(user: User) -> None:
@@ -66,9 +69,14 @@ def get_draft(*, session: Session, user: User, draft_id: int) -> ProcessDraft:
 
 def draft_diagram(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
     """One diagram file of a draft and the draft it belongs to."""
+    return _draft_file(session, user, draft_id, name, ".bpmn", "Диаграмма не найдена в черновике")
+
+
+def _draft_file(session: Session, user: User, draft_id: int, name: str, suffix: str,
+                missing: str) -> tuple[ProcessDraft, str]:
     draft = get_draft(session=session, user=user, draft_id=draft_id)
-    if not name.endswith(".bpmn") or name not in draft.files:
-        raise NotFound("Диаграмма не найдена в черновике")
+    if not name.endswith(suffix) or name not in draft.files:
+        raise NotFound(missing)
     return draft, draft.files[name]
 
 
@@ -87,10 +95,7 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
 
 def draft_table(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
     """One decision table (.dmn) of a draft and the draft it belongs to."""
-    draft = get_draft(session=session, user=user, draft_id=draft_id)
-    if not name.endswith(".dmn") or name not in draft.files:
-        raise NotFound("Таблица решений не найдена в черновике")
-    return draft, draft.files[name]
+    return _draft_file(session, user, draft_id, name, ".dmn", "Таблица решений не найдена в черновике")
 
 
 def save_table(*, session: Session, clock: Clock, user: User, draft_id: int, name: str, xml: str,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,15 +15,13 @@ from engine.forms import FormSchema
 from engine.validation import check_form
 from models import ProcessDraft, User
 from services.errors import Invalid, NotFound
-from services.library.drafts import get_draft, store_files
+from services.library.drafts import NAME, NAME_RULE, get_draft, store_files
 from services.reference import form_options
 
 FORM_SUFFIX = ".schema.json"
 # What a methodologist chooses for a field, in the words of the form, and how the renderer shows each.
 KINDS = {"text": "Текст (строка)", "textarea": "Длинный текст", "number": "Число", "datetime": "Дата и время",
          "boolean": "Да / нет", "choice": "Выбор одного", "multiple": "Выбор нескольких"}
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-NAME_RULE = "латинские строчные буквы, цифры и _, начиная с буквы"
 
 
 @dataclass(frozen=True)
