@@ -65,7 +65,7 @@ def export(process_id: str, number: int) -> ResponseReturnValue:
 def view(version_id: int) -> ResponseReturnValue:
     """One diagram of a version in the viewer."""
     name = request.args.get("file", "")
-    version, _ = diagram(session=db(), version_id=version_id, name=name)
+    version, _ = diagram(session=db(), user=me(), version_id=version_id, name=name)
     return render_template("process_view.html", version=version, name=name)
 
 
@@ -73,5 +73,5 @@ def view(version_id: int) -> ResponseReturnValue:
 @login_required
 def file(version_id: int, name: str) -> ResponseReturnValue:
     """The BPMN XML of one diagram."""
-    _, xml = diagram(session=db(), version_id=version_id, name=name)
+    _, xml = diagram(session=db(), user=me(), version_id=version_id, name=name)
     return Response(xml, mimetype="application/xml")
