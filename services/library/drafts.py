@@ -67,14 +67,15 @@ def start_draft(*, session: Session, clock: Clock, user: User, process_id: str) 
     if version is None:
         raise NotFound("Процесс не найден")
     template = None if tenant_id is None else (version.forked_from_id or version.id)
-    return _new_draft(session, clock, user, process_id, version.id, template, dict(version.files),
-                      "Черновик создан из текущей версии" if tenant_id is None else
-                      f"Вариант создан из версии v{version.number}"
-                      + (" муниципалитета" if version.tenant_id else " региональной библиотеки"))
+    return add_draft(session=session, clock=clock, user=user, process_id=process_id, base_version_id=version.id,
+                     forked_from_id=template, files=dict(version.files),
+                     comment="Черновик создан из текущей версии" if tenant_id is None else
+                     f"Вариант создан из версии {'m' if version.tenant_id else 'v'}{version.number}")
 
 
-def _new_draft(session: Session, clock: Clock, user: User, process_id: str, base_version_id: int,
-               forked_from_id: int | None, files: dict[str, str], comment: str) -> ProcessDraft:
+def add_draft(*, session: Session, clock: Clock, user: User, process_id: str, base_version_id: int,
+              forked_from_id: int | None, files: dict[str, str], comment: str) -> ProcessDraft:
+    """A new draft of the person's library."""
     now = clock.now()
     draft = ProcessDraft(process_id=process_id, tenant_id=library_of(user), base_version_id=base_version_id,
                          forked_from_id=forked_from_id, files=files, revision=1, created_by_id=user.id,
