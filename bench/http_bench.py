@@ -474,8 +474,9 @@ def seed_open_cases(db: Path, count: int, batch: int = 2000) -> float:
     sessions = make_sessionmaker(engine)
     clock = SystemClock()
     with sessions() as session:
-        version_id = current_version_id(session=session, process_id=TWO_TASKS_PROCESS)
         curator = session.scalar(select(User).where(User.username == CURATOR))
+        assert curator is not None
+        version_id = current_version_id(session=session, tenant_id=curator.tenant_id, process_id=TWO_TASKS_PROCESS)
         curator_body = session.scalar(select(Body).where(Body.is_curator))
         channel = session.scalar(select(Channel).where(Channel.code == "vk"))
         assert curator is not None and curator_body is not None and channel is not None

@@ -81,7 +81,7 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     assert channel_row is not None and moment is not None
     key = normalize_link(link)
     _refuse_duplicate(session, actor.tenant_id, key)
-    version_id = current_version_id(session=session, process_id=process_id)
+    version_id = current_version_id(session=session, tenant_id=actor.tenant_id, process_id=process_id)
     case = Case(tenant_id=actor.tenant_id, channel_id=channel_row.id, url=link, url_key=key, author=author_text,
                 text=body_text, published_at=moment, attachments=[str(a) for a in links],
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",

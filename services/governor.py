@@ -76,7 +76,7 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
         raise Invalid("Пост не зарегистрирован: исправьте поля", fields=errors)
     assert channel is not None and moment is not None
     _refuse_duplicate(session, actor.tenant_id, key)
-    version_id = current_version_id(session=session, process_id=GOVERNOR_PROCESS)
+    version_id = current_version_id(session=session, tenant_id=actor.tenant_id, process_id=GOVERNOR_PROCESS)
     case = Case(tenant_id=actor.tenant_id, kind="governor_post", channel_id=channel.id, url=link, url_key=key,
                 author=GOVERNOR_AUTHOR, text=excerpt, published_at=moment, attachments=[], registered_at=now,
                 registered_by_id=actor.id, source="form", status="open", process_version_id=version_id, state="")

@@ -8,11 +8,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from services.db import parse_id
 from services.errors import Invalid
+from services.library.adoption import adopt, set_auto_adopt
 from services.library.archive import export_version, import_archive
 from services.library.catalog import diagram, library_overview
 from services.library.drafts import library_drafts
-from services.library.versions import PUBLISHERS, Published
+from services.library.versions import PUBLISHERS, Published, library_of
 from web.common import clock, db, me
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
@@ -39,10 +41,36 @@ def publish() -> ResponseReturnValue:
     return redirect(url_for("processes.index"))
 
 
+@bp.post("/<process_id>/adopt")
+@login_required
+def adopt_version(process_id: str) -> ResponseReturnValue:
+    """A municipality adopts regional version vN (number=N) for its new cases; its running cases keep theirs."""
+    number = parse_id(request.form.get("number", ""))
+    if number is None:
+        raise Invalid("Не указан номер региональной версии", fields={"number": "Номер версии"})
+    adoption = adopt(session=db(), clock=clock(), user=me(), process_id=process_id, number=number)
+    flash(gettext("Принята региональная версия v%(number)s: новые случаи начнутся на ней, начатые продолжат свою.",
+                  number=number), "success")
+    return redirect(url_for("processes.index", _anchor=f"process-{adoption.process_id}"), 303)
+
+
+@bp.post("/<process_id>/auto")
+@login_required
+def auto_adopt(process_id: str) -> ResponseReturnValue:
+    """Adopt each new regional version at once (auto=1, moving to the current one now), or only by hand (auto=0)."""
+    on = request.form.get("auto") == "1"
+    set_auto_adopt(session=db(), clock=clock(), user=me(), process_id=process_id, auto_adopt=on)
+    flash(gettext("Новые региональные версии принимаются автоматически") if on else
+          gettext("Новые региональные версии принимаются вручную"), "success")
+    return redirect(url_for("processes.index", _anchor=f"process-{process_id}"), 303)
+
+
 def _library(**refusal: object) -> str:
-    return render_template("processes.html", entries=library_overview(session=db(), user=me()),
-                           drafts=library_drafts(session=db(), user=me()), may_publish=me().role in PUBLISHERS,
-                           comment=request.form.get("comment", ""), **refusal)
+    user = me()
+    return render_template("processes.html", entries=library_overview(session=db(), user=user),
+                           drafts=library_drafts(session=db(), user=user), may_publish=user.role in PUBLISHERS,
+                           municipal=library_of(user) is not None, comment=request.form.get("comment", ""),
+                           **refusal)
 
 
 def _published_message(published: list[Published]) -> str:
@@ -65,7 +93,7 @@ def export(process_id: str, number: int) -> ResponseReturnValue:
 def view(version_id: int) -> ResponseReturnValue:
     """One diagram of a version in the viewer."""
     name = request.args.get("file", "")
-    version, _ = diagram(session=db(), version_id=version_id, name=name)
+    version, _ = diagram(session=db(), user=me(), version_id=version_id, name=name)
     return render_template("process_view.html", version=version, name=name)
 
 
@@ -73,5 +101,5 @@ def view(version_id: int) -> ResponseReturnValue:
 @login_required
 def file(version_id: int, name: str) -> ResponseReturnValue:
     """The BPMN XML of one diagram."""
-    _, xml = diagram(session=db(), version_id=version_id, name=name)
+    _, xml = diagram(session=db(), user=me(), version_id=version_id, name=name)
     return Response(xml, mimetype="application/xml")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.compare import Change, compare_libraries
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Invalid, NotFound
 from services.library.catalog import history
-from services.library.drafts import require_editor
+from services.library.drafts import library_drafts, require_editor
+from services.library.versions import current_version_id, library_of
 
 DRAFT = "draft"
-_VERSION = re.compile(r"v([1-9][0-9]{0,8})")
+_VERSION = re.compile(r"[vm]([1-9][0-9]{0,8})")
 
 
 @dataclass(frozen=True)
@@ -43,36 +43,65 @@ class Comparison:
 
 def compare(*, session: Session, user: User, process_id: str, old: str | None = None, new: str | None = None,
             name: str | None = None) -> Comparison:
-    """Compare two sides of a process: by default its draft with the current version, or, without a draft, the
-    current version with the one before it."""
+    """Compare two sides of a process: by default its draft with the version it started from (for a municipal
+    variant: the regional template it was forked from), or, without a draft, the version in use with the one before
+    it (a variant: with its template). Regional versions are vN, a municipality's own variant versions mN."""
     require_editor(user)
+    tenant_id = library_of(user)
     versions = history(session=session, process_id=process_id)
-    draft = session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == process_id))
-    current = next(v for v in versions if v.is_current)
-    new = new or (DRAFT if draft else f"v{current.number}")
-    if old is None:
-        number = current.number if new == DRAFT else _number(new) - 1
-        old = f"v{number if any(v.number == number for v in versions) else current.number}"
-    sides = {f"v{v.number}": _version_side(v) for v in versions}
+    own = history(session=session, process_id=process_id, tenant_id=tenant_id) if tenant_id is not None else []
+    draft = library_drafts(session=session, user=user).get(process_id)
+    in_use = current_version_id(session=session, tenant_id=user.tenant_id, process_id=process_id)
+    keys = {v.id: key(v) for v in [*versions, *own]}
+    sides = {key(v): _version_side(v, in_use) for v in [*versions, *own]}
     if draft is not None:
         sides[DRAFT] = Side(DRAFT, f"черновик (редакция {draft.revision})", dict(draft.files))
-    for key in (old, new):
-        _number(key)
-        if key not in sides:
-            raise NotFound("Черновика этого процесса нет" if key == DRAFT else f"Версии {key} процесса нет")
-    diagrams = sorted({n for key in (old, new) for n in sides[key].files if n.endswith(".bpmn")})
-    own = re.compile(r'<(\w+:)?process\b[^>]*\bid="' + re.escape(process_id) + '"')
-    name = name or next((n for n in diagrams if own.search(sides[new].files.get(n) or sides[old].files.get(n, ""))),
+    new = new or (DRAFT if draft else keys[in_use])
+    if old is None:
+        old = _default_old(new, draft, {key(v): v for v in [*versions, *own]}, keys, versions)
+    for side in (old, new):
+        _number(side)
+        if side not in sides:
+            raise NotFound("Черновика этого процесса нет" if side == DRAFT else f"Версии {side} процесса нет")
+    diagrams = sorted({n for side in (old, new) for n in sides[side].files if n.endswith(".bpmn")})
+    own_diagram = re.compile(r'<(\w+:)?process\b[^>]*\bid="' + re.escape(process_id) + '"')
+    name = name or next((n for n in diagrams if own_diagram.search(sides[new].files.get(n)
+                                                                   or sides[old].files.get(n, ""))),
                         diagrams[0] if diagrams else "")
     if name not in diagrams:
         raise NotFound("Диаграмма не найдена ни в одной из сравниваемых версий")
-    return Comparison(process_id, sides[old], sides[new], [(key, side.label) for key, side in sides.items()],
+    return Comparison(process_id, sides[old], sides[new], [(k, side.label) for k, side in sides.items()],
                       diagrams, name, compare_libraries(sides[old].files, sides[new].files), draft)
 
 
-def _version_side(version: ProcessVersion) -> Side:
-    label = f"v{version.number}" + (" (текущая)" if version.is_current else "")
-    return Side(f"v{version.number}", label, version.files)
+def key(version: ProcessVersion) -> str:
+    """A version's key on the comparison page: vN for a regional version, mN for a municipality's variant."""
+    return f"{'v' if version.tenant_id is None else 'm'}{version.number}"
+
+
+def _default_old(new: str, draft: ProcessDraft | None, by_key: dict[str, ProcessVersion], keys: dict[int, str],
+                 regional: list[ProcessVersion]) -> str:
+    """What a side is compared with by default: a draft with the version it started from or the variant's
+    template, a variant version with its template, a regional version with the one before it."""
+    current = next(v for v in regional if v.is_current)
+    if new == DRAFT:
+        start = draft.forked_from_id or draft.base_version_id if draft else None
+        return keys.get(start or 0, key(current))
+    version = by_key.get(new)
+    if version is not None and version.forked_from_id in keys:
+        return keys[version.forked_from_id or 0]
+    number = _number(new) - 1
+    return f"v{number if any(v.number == number for v in regional) else current.number}"
+
+
+def _version_side(version: ProcessVersion, in_use: int) -> Side:
+    if version.tenant_id is None:
+        label = f"v{version.number}" + (" (текущая региональная)" if version.is_current else "")
+    else:
+        label = f"вариант муниципалитета m{version.number}"
+    if version.id == in_use:
+        label += ", используется"
+    return Side(key(version), label, version.files)
 
 
 def _number(key: str) -> int:
@@ -81,6 +110,7 @@ def _number(key: str) -> int:
         return 0
     match = _VERSION.fullmatch(key)
     if match is None:
-        raise Invalid("Сторона сравнения указывается как vN (номер версии) или draft (черновик)",
-                      fields={"old": "vN или draft", "new": "vN или draft"})
+        rule = "vN, mN или draft"
+        raise Invalid("Сторона сравнения указывается как vN (региональная версия), mN (версия варианта "
+                      "муниципалитета) или draft (черновик)", fields={"old": rule, "new": rule})
     return int(match.group(1))

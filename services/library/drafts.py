@@ -16,7 +16,7 @@ from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library.catalog import process_title
-from services.library.versions import PUBLISHERS
+from services.library.versions import PUBLISHERS, current_version_id, in_library, library_of
 
 # The roles a user task may go to, as the panel offers them.
 TASK_ROLES = {"curator": "Куратор", "executor": "Исполнитель (орган)"}
@@ -32,37 +32,64 @@ def require_editor(user: User) -> None:
         raise Forbidden("Черновики процессов ведут методолог и администратор")
 
 
+def _drafts_of(user: User) -> Any:
+    """The drafts of the person's library: the regional one's for the oblast, the municipality's own otherwise."""
+    tenant_id = library_of(user)
+    return select(ProcessDraft).where(ProcessDraft.tenant_id.is_(None) if tenant_id is None
+                                      else ProcessDraft.tenant_id == tenant_id)
+
+
 def library_drafts(*, session: Session, user: User) -> dict[str, ProcessDraft]:
-    """The draft of each process, by process id; nothing for people who do not edit the library."""
+    """The draft of each process in the person's library, by process id; nothing for people who do not edit it."""
     if user.role not in PUBLISHERS:
         return {}
-    return {d.process_id: d for d in session.scalars(select(ProcessDraft))}
+    return {d.process_id: d for d in session.scalars(_drafts_of(user))}
 
 
 def start_draft(*, session: Session, clock: Clock, user: User, process_id: str) -> ProcessDraft:
-    """The process's draft: the one already open, or a new copy of its current version's files."""
+    """The process's draft in the person's library: the one already open, or a new copy of the version in use. For a
+    municipality that is its variant: a copy (never a redrawing: the element ids stay) of the regional version it
+    runs, or of its own variant, with the regional template it was forked from."""
     require_editor(user)
-    draft = session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == process_id))
+    draft: ProcessDraft | None = session.scalar(_drafts_of(user).where(ProcessDraft.process_id == process_id))
     if draft is not None:
         return draft
-    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                          ProcessVersion.is_current))
+    tenant_id = library_of(user)
+    if tenant_id is None:
+        version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                              in_library(None), ProcessVersion.is_current))
+    else:
+        try:
+            version = session.get(ProcessVersion, current_version_id(session=session, tenant_id=tenant_id,
+                                                                     process_id=process_id))
+        except LookupError:
+            version = None
     if version is None:
         raise NotFound("Процесс не найден")
+    template = None if tenant_id is None else (version.forked_from_id or version.id)
+    return add_draft(session=session, clock=clock, user=user, process_id=process_id, base_version_id=version.id,
+                     forked_from_id=template, files=dict(version.files),
+                     comment="Черновик создан из текущей версии" if tenant_id is None else
+                     f"Вариант создан из версии {'m' if version.tenant_id else 'v'}{version.number}")
+
+
+def add_draft(*, session: Session, clock: Clock, user: User, process_id: str, base_version_id: int,
+              forked_from_id: int | None, files: dict[str, str], comment: str) -> ProcessDraft:
+    """A new draft of the person's library."""
     now = clock.now()
-    draft = ProcessDraft(process_id=process_id, base_version_id=version.id, files=dict(version.files), revision=1,
-                         created_by_id=user.id, created_at=now, saved_by_id=user.id, saved_at=now,
-                         comment="Черновик создан из текущей версии")
+    draft = ProcessDraft(process_id=process_id, tenant_id=library_of(user), base_version_id=base_version_id,
+                         forked_from_id=forked_from_id, files=files, revision=1, created_by_id=user.id,
+                         created_at=now, saved_by_id=user.id, saved_at=now, comment=comment)
     session.add(draft)
     session.flush()
     return draft
 
 
 def get_draft(*, session: Session, user: User, draft_id: int) -> ProcessDraft:
-    """A draft by id."""
+    """A draft of the person's library by id (another library's: not found, as if it did not exist)."""
     require_editor(user)
     draft = session.get(ProcessDraft, draft_id)
-    if draft is None:
+    if draft is None or draft.tenant_id != library_of(user):
         raise NotFound("Черновик не найден")
     return draft
 
@@ -169,7 +196,8 @@ def panel_options(*, session: Session, draft: ProcessDraft) -> dict[str, Any]:
         "deadlines": {name: f"{spec.get('title') or name} ({name})" for name, spec in sorted(deadlines.items())
                       if isinstance(spec, dict)},
         "processes": {v.process_id: f"{process_title(v)} ({v.process_id})" for v in session.scalars(
-            select(ProcessVersion).where(ProcessVersion.is_current).order_by(ProcessVersion.process_id))},
+            select(ProcessVersion).where(ProcessVersion.is_current, in_library(None))
+            .order_by(ProcessVersion.process_id))},
     }
 
 

@@ -16,7 +16,7 @@ from models import Case, ProcessVersion, User
 from services.db import savepoint
 from services.errors import Forbidden
 from services.library.catalog import process_title, version_of
-from services.library.versions import PUBLISHERS, bundle_for
+from services.library.versions import PUBLISHERS, bundle_for, current_version_id
 from services.workflow import add_event, apply_snapshot, engine_context, write_case
 
 
@@ -51,12 +51,12 @@ def require_mover(user: User) -> None:
 
 
 def migration_preview(*, session: Session, clock: Clock, user: User, process_id: str) -> MigrationPreview:
-    """Every open case of the user's tenant on an earlier version of the process, tried against the current one
-    (the same move the button makes, then discarded)."""
+    """Every open case of the user's tenant on another version of the process than the one its new cases start on,
+    tried against that one (the same move the button makes, then discarded)."""
     require_mover(user)
-    current = version_of(session=session, process_id=process_id)
+    current = _in_use(session, user, process_id)
     cases = [_outcome(session, case, _try(session, clock, case, current)[1]) for case in _open_cases(
-        session, user, process_id)]
+        session, user, process_id, current)]
     return MigrationPreview(process_id, process_title(current), current, cases)
 
 
@@ -65,10 +65,10 @@ def move_cases(*, session: Session, clock: Clock, user: User, process_id: str,
     """Move the chosen open cases to the current version, each on its own: a case that cannot move stays as it was.
     Each moved case's projections are rewritten and its history records the move."""
     require_mover(user)
-    current = version_of(session=session, process_id=process_id)
+    current = _in_use(session, user, process_id)
     chosen = set(case_ids)
     outcome = []
-    for case in _open_cases(session, user, process_id):
+    for case in _open_cases(session, user, process_id, current):
         if case.id not in chosen:
             continue
         before = _outcome(session, case, None)
@@ -87,11 +87,20 @@ def move_cases(*, session: Session, clock: Clock, user: User, process_id: str,
     return outcome
 
 
-def _open_cases(session: Session, user: User, process_id: str) -> list[Case]:
-    """The tenant's open cases on earlier versions of the process, oldest first."""
+def _in_use(session: Session, user: User, process_id: str) -> ProcessVersion:
+    """The version the tenant's new cases of the process start on."""
+    version_of(session=session, process_id=process_id)  # a process the regional library has, or not found
+    version = session.get(ProcessVersion, current_version_id(session=session, tenant_id=user.tenant_id,
+                                                             process_id=process_id))
+    assert version is not None
+    return version
+
+
+def _open_cases(session: Session, user: User, process_id: str, current: ProcessVersion) -> list[Case]:
+    """The tenant's open cases on other versions of the process, oldest first."""
     return list(session.scalars(
         select(Case).join(ProcessVersion, Case.process_version_id == ProcessVersion.id)
-        .where(ProcessVersion.process_id == process_id, ~ProcessVersion.is_current, Case.status != "closed",
+        .where(ProcessVersion.process_id == process_id, ProcessVersion.id != current.id, Case.status != "closed",
                Case.tenant_id == user.tenant_id).order_by(Case.id)))
 
 

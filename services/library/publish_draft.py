@@ -12,8 +12,9 @@ from engine.clock import MOSCOW, Clock
 from engine.validation import check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Invalid
+from services.library.adoption import use_version
 from services.library.drafts import get_draft
-from services.library.versions import LibraryRefused, Published, check_publisher, publish
+from services.library.versions import LibraryRefused, Published, check_publisher, in_library, publish, publish_variant
 
 
 class StaleDraft(Conflict):
@@ -34,19 +35,48 @@ def publish_draft(*, session: Session, clock: Clock, user: User, draft_id: int, 
     problems when the check fails, and when it would replace a version published meanwhile that is not in
     `replacing`."""
     draft = get_draft(session=session, user=user, draft_id=draft_id)
-    check_publisher(user)
+    if draft.tenant_id is None:
+        check_publisher(user)
     if draft.revision != revision:
         raise Conflict(f"Черновик изменён после того, как вы его открыли (теперь редакция {draft.revision}): "
                        "обновите страницу и проверьте изменения перед публикацией")
     library = check_library(draft.files)
     if library.problems:
         raise LibraryRefused(library.problems)
-    stale = [version for version in _replaced(session, draft, library.processes) if version.id not in replacing]
+    processes = library.processes
+    if draft.tenant_id is not None:  # a municipal variant: its own process only, its subprocesses' files inside
+        processes = {draft.process_id: processes.get(draft.process_id, frozenset())}
+    stale = [version for version in _replaced(session, draft, processes) if version.id not in replacing]
     if stale:
         raise StaleDraft(stale)
+    if draft.tenant_id is not None:
+        return [_publish_variant(session, clock, user, draft, processes[draft.process_id], comment)]
     published = publish(session=session, clock=clock, files=draft.files, comment=comment, author=user)
     if not any(p.created for p in published):
         raise Invalid("Черновик не отличается от текущих версий: публиковать нечего")
+    session.delete(draft)
+    session.flush()
+    return published
+
+
+def _publish_variant(session: Session, clock: Clock, user: User, draft: ProcessDraft, names: frozenset[str],
+                     comment: str) -> Published:
+    """The municipal draft as the new version of the municipality's variant, which its new cases start on."""
+    files = {name: draft.files[name] for name in names}
+    template = session.get(ProcessVersion, draft.forked_from_id) if draft.forked_from_id else None
+    if template is not None and template.files == files:
+        raise Invalid(f"Вариант не отличается от региональной версии v{template.number}: публиковать нечего "
+                      "(чтобы работать по региональной версии, примите её на странице «Процессы»)")
+    published = publish_variant(session=session, clock=clock, author=user, process_id=draft.process_id, files=files,
+                                forked_from_id=draft.forked_from_id, comment=comment)
+    if not published.created:
+        raise Invalid("Черновик не отличается от текущей версии варианта: публиковать нечего")
+    version = session.scalar(select(ProcessVersion).where(
+        ProcessVersion.process_id == draft.process_id, in_library(draft.tenant_id),
+        ProcessVersion.number == published.number))
+    assert version is not None and draft.tenant_id is not None
+    use_version(session=session, clock=clock, user=user, tenant_id=draft.tenant_id, process_id=draft.process_id,
+                version_id=version.id, auto_adopt=False)
     session.delete(draft)
     session.flush()
     return published
@@ -58,7 +88,8 @@ def _replaced(session: Session, draft: ProcessDraft, processes: Mapping[str, fro
     base = session.get(ProcessVersion, draft.base_version_id)
     base_files = base.files if base is not None else {}
     currents = {v.process_id: v for v in session.scalars(
-        select(ProcessVersion).where(ProcessVersion.process_id.in_(processes), ProcessVersion.is_current))}
+        select(ProcessVersion).where(ProcessVersion.process_id.in_(processes), in_library(draft.tenant_id),
+                                     ProcessVersion.is_current))}
     replaced = []
     for process_id, names in sorted(processes.items()):
         current = currents.get(process_id)

@@ -1,11 +1,14 @@
 """Process versions: publishing a checked library as the new current version of each of its processes (atomically),
-loading the shipped library (bpmn/, forms/), and the parsed bundle a case runs on."""
+loading the shipped library (bpmn/, forms/), the version a tenant's new cases start on, and the parsed bundle a case
+runs on. The regional library (tenant NULL) is the oblast's; a municipality runs the regional version it adopted or
+its own variant."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.parser import LibraryError, ProcessBundle, content_hash, load_bundle, read_library
 from engine.validation import Problem, check_library
-from models import ProcessVersion, User
+from models import ProcessAdoption, ProcessVersion, Tenant, User
 from services.db import savepoint
 from services.errors import Conflict, Forbidden, Invalid
 
@@ -23,6 +26,7 @@ LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
 SHIPPED_COMMENT = "Библиотека процессов из поставки (bpmn/, forms/)"
 PUBLISHERS = ("methodologist", "admin")
+REGION = "region"  # the kind of the oblast's tenant; the others are municipalities
 
 
 class LibraryRefused(Invalid):
@@ -48,10 +52,7 @@ def publish(*, session: Session, clock: Clock, files: Mapping[str, str], comment
     """Check a library and make it the current version of each of its processes, all or none (the caller's
     transaction); a process whose files did not change keeps its current version. Author None: the command line."""
     check_publisher(author)
-    comment = comment.strip()
-    if not comment:
-        raise Invalid("Укажите комментарий к публикации: что изменилось и почему",
-                      fields={"comment": "Обязательное поле"})
+    comment = publication_comment(comment)
     library = check_library(files)
     if library.problems:
         raise LibraryRefused(library.problems)
@@ -66,10 +67,49 @@ def publish(*, session: Session, clock: Clock, files: Mapping[str, str], comment
     return outcome
 
 
+def publish_variant(*, session: Session, clock: Clock, author: User, process_id: str, files: Mapping[str, str],
+                    forked_from_id: int | None, comment: str) -> Published:
+    """A new version of a municipality's own variant of a process (files already checked), for it alone."""
+    tenant_id = library_of(author)
+    if tenant_id is None or author.role not in PUBLISHERS:
+        raise Forbidden("Вариант процесса публикуют методолог и администратор муниципалитета")
+    comment = publication_comment(comment)
+    try:
+        with savepoint(session):
+            published = _publish_one(session, clock, process_id, dict(sorted(files.items())), comment, author,
+                                     keep_known=False, tenant_id=tenant_id, forked_from_id=forked_from_id)
+    except IntegrityError:
+        raise Conflict("Одновременно прошла другая публикация варианта; проверьте версии и повторите") from None
+    return published
+
+
+def publication_comment(comment: str) -> str:
+    """A publication's comment, required."""
+    comment = comment.strip()
+    if not comment:
+        raise Invalid("Укажите комментарий к публикации: что изменилось и почему",
+                      fields={"comment": "Обязательное поле"})
+    return comment
+
+
 def check_publisher(author: User | None) -> None:
-    """Only methodologists and administrators publish (the command line, author None, is an operator's)."""
+    """Only the oblast's methodologists and administrators publish regional versions (the command line, author None,
+    is an operator's)."""
     if author is not None and author.role not in PUBLISHERS:
         raise Forbidden("Публиковать процессы могут только методологи и администраторы")
+    if library_of(author) is not None:
+        raise Forbidden("Региональную библиотеку публикует область; муниципалитет публикует свой вариант процесса")
+
+
+def library_of(user: User | None) -> int | None:
+    """The library a person edits: None, the regional one, for the oblast's people (and the command line); the
+    municipality's own variants for a municipality's people."""
+    return None if user is None or user.tenant.kind == REGION else user.tenant_id
+
+
+def in_library(tenant_id: int | None) -> Any:
+    """The condition selecting one library's versions."""
+    return ProcessVersion.tenant_id.is_(None) if tenant_id is None else ProcessVersion.tenant_id == tenant_id
 
 
 def sync_library(*, session: Session, clock: Clock, directories: list[Path] | None = None) -> list[Published]:
@@ -87,10 +127,14 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
 
 
 def _publish_one(session: Session, clock: Clock, process_id: str, files: dict[str, str], comment: str,
-                 author: User | None, *, keep_known: bool) -> Published:
-    """A new current version of one process, unless the current one (or, keep_known, any) holds these files."""
+                 author: User | None, *, keep_known: bool, tenant_id: int | None = None,
+                 forked_from_id: int | None = None) -> Published:
+    """A new current version of one process in a library (the regional one, or a municipality's variants), unless
+    the current one (or, keep_known, any) holds these files. A new regional version moves the municipalities that
+    adopt automatically; the others keep the version they run."""
     digest = content_hash(files)
-    held = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+    scope = (ProcessVersion.process_id == process_id, in_library(tenant_id))
+    held = select(ProcessVersion).where(*scope)
     for version in session.scalars(held if keep_known else held.where(ProcessVersion.is_current)):
         # A version stored before versions were per process froze the whole library: these files inside it count.
         if version.content_hash == digest or all(version.files.get(name) == text for name, text in files.items()):
@@ -99,24 +143,46 @@ def _publish_one(session: Session, clock: Clock, process_id: str, files: dict[st
         load_bundle(files, process_id)  # the version loads on its own, as every case on it will (and is cached)
     except LibraryError as exc:
         raise Invalid(str(exc)) from None
-    number = (session.scalar(select(func.max(ProcessVersion.number))
-                             .where(ProcessVersion.process_id == process_id)) or 0) + 1
-    session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id, ProcessVersion.is_current)
+    number = (session.scalar(select(func.max(ProcessVersion.number)).where(*scope)) or 0) + 1
+    previous = session.scalar(select(ProcessVersion.id).where(*scope, ProcessVersion.is_current))
+    session.execute(update(ProcessVersion).where(*scope, ProcessVersion.is_current)
                     .values(is_current=False).execution_options(synchronize_session="fetch"))
-    session.add(ProcessVersion(process_id=process_id, number=number, content_hash=digest, files=files,
-                               created_at=clock.now(), author_id=author.id if author else None, comment=comment,
-                               is_current=True))
+    version = ProcessVersion(process_id=process_id, tenant_id=tenant_id, forked_from_id=forked_from_id, number=number,
+                             content_hash=digest, files=files, created_at=clock.now(),
+                             author_id=author.id if author else None, comment=comment, is_current=True)
+    session.add(version)
     session.flush()
+    if tenant_id is None and previous is not None:
+        _follow(session, clock, process_id, previous, version.id)
     return Published(process_id, number, True)
 
 
-_CURRENT = select(ProcessVersion.id).where(ProcessVersion.process_id == bindparam("process_id"),
-                                           ProcessVersion.is_current)
+def _follow(session: Session, clock: Clock, process_id: str, previous: int, new: int) -> None:
+    """After a new regional version: municipalities that adopt automatically move to it at once; the others, that
+    followed the regional library without a choice of their own so far, keep the version they ran."""
+    adopted = select(ProcessAdoption.tenant_id).where(ProcessAdoption.process_id == process_id)
+    following = list(session.scalars(select(Tenant.id).where(Tenant.kind != REGION, Tenant.id.not_in(adopted))))
+    session.add_all(ProcessAdoption(tenant_id=tenant_id, process_id=process_id, version_id=previous,
+                                    adopted_at=clock.now()) for tenant_id in following)
+    session.flush()
+    session.execute(update(ProcessAdoption).where(ProcessAdoption.process_id == process_id, ProcessAdoption.auto_adopt)
+                    .values(version_id=new, adopted_at=clock.now(), adopted_by_id=None)
+                    .execution_options(synchronize_session="fetch"))
 
 
-def current_version_id(*, session: Session, process_id: str = CASE_PROCESS) -> int:
-    """The id of the version new cases of a process start on."""
-    version_id = session.connection().execute(_CURRENT, {"process_id": process_id}).scalar()
+# A municipality's adopted version, or else the regional library's current one: one round trip per new case.
+_CURRENT = select(func.coalesce(
+    select(ProcessAdoption.version_id).where(ProcessAdoption.tenant_id == bindparam("tenant_id"),
+                                             ProcessAdoption.process_id == bindparam("process_id"))
+    .scalar_subquery(),
+    select(ProcessVersion.id).where(ProcessVersion.process_id == bindparam("process_id"),
+                                    ProcessVersion.tenant_id.is_(None), ProcessVersion.is_current)
+    .scalar_subquery()))
+
+
+def current_version_id(*, session: Session, tenant_id: int, process_id: str = CASE_PROCESS) -> int:
+    """The id of the version a tenant's new cases of a process start on."""
+    version_id = session.connection().execute(_CURRENT, {"tenant_id": tenant_id, "process_id": process_id}).scalar()
     if version_id is None:
         raise LookupError(f"Процесс «{process_id}» не загружен: выполните flask --app app init-db")
     return int(version_id)

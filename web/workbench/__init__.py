@@ -18,6 +18,7 @@ from web.workbench import migrate, sandbox, tables  # noqa: F401  (their routes 
 from web.workbench.blueprints import bp, data
 from web.workbench.editors import editors
 from web.workbench.problems import problem_json
+from web.workbench.variants import bp as variants
 from web.workbench.versions import bp as versions
 
 
@@ -66,3 +67,4 @@ def condition() -> ResponseReturnValue:
 bp.register_blueprint(data)
 bp.register_blueprint(editors)
 bp.register_blueprint(versions)
+bp.register_blueprint(variants)
