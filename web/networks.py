@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -90,7 +91,9 @@ def _accounts_page(*, error: Invalid | None = None, failed: str = "") -> Respons
     channel = request.args.get("channel") or None
     user = me()
     editable = {body.id for body in editable_bodies(session=db(), user=user)} if user.role in EDITORS else set()
-    return render_template("accounts.html", accounts=account_list(session=db(), user=user, channel=channel),
+    found = account_list(session=db(), user=user, channel=channel)
+    groups = [(body, list(rows)) for body, rows in groupby(found, key=lambda account: account.body)]
+    return render_template("accounts.html", groups=groups, total=len(found),
                            channels=channels(session=db()), channel=channel, error=error, failed=failed,
                            bodies=editable_bodies(session=db(), user=user), editable=editable,
                            values=request.form if error else {}), 422 if error else 200
