@@ -87,11 +87,10 @@ class DeadlineParameters:
             raise ParameterError(f"Предел «{name}» не задан в параметрах процесса") from None
 
     def with_overrides(self, overrides: Mapping[str, Duration]) -> DeadlineParameters:
-        """A copy where a municipality's own values replace the regional ones."""
-        unknown = set(overrides) - set(self.durations)
-        if unknown:
-            raise ParameterError(f"Неизвестные сроки: {', '.join(sorted(unknown))}")
-        return replace(self, durations={**self.durations, **overrides})
+        """A copy where a tenant's own values replace the regional ones. A value for a deadline this version does not
+        have is left out: tenants set values against the current version, and a case on an older one keeps running."""
+        own = {name: value for name, value in overrides.items() if name in self.durations}
+        return replace(self, durations={**self.durations, **own})
 
 
 def due_after(calendar: WorkingCalendar, start: datetime, duration: Duration) -> datetime:

@@ -35,8 +35,10 @@ from models.org import (
     User,
 )
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
+from models.registry import BodyAccount, DeadlineChange
 
-__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
-           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft",
-           "ProcessVersion", "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "CalendarYear", "Case",
+           "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask", "LexiconEntry", "Location",
+           "LoginFailure", "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay",
+           "ProcessAdoption", "ProcessDraft", "ProcessVersion", "SandboxRun", "SurgeAlert", "Tenant", "Theme",
+           "ThemeGroup", "Timer", "User"]

@@ -15,10 +15,12 @@ from web import (
     auth,
     cases,
     cli,
+    deadlines,
     governor,
     inbox,
     integrity,
     lexicon,
+    networks,
     notifications,
     processes,
     tasks,
@@ -32,7 +34,7 @@ def register(app: Flask) -> None:
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp):
+                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address

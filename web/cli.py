@@ -1,4 +1,4 @@
-"""Command line: init-db, users, bodies, calendar; each command is one transaction."""
+"""Command line: init-db, users, bodies, calendar, tenants; each command is one transaction."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from services.library.catalog import history
 from services.library.versions import LibraryRefused, Published, publish
 from services.reference import bodies
 from services.setup import load_reference
+from services.tenants.deadlines import find_tenant, set_deadline
 from web.common import msk
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -113,6 +114,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(_calendar_group())
     app.cli.add_command(_cases_group())
     app.cli.add_command(_processes_group())
+    app.cli.add_command(_tenants_group())
 
 
 def _moment(value: str) -> datetime:
@@ -266,6 +268,33 @@ def _processes_group() -> AppGroup:
                                                     comment=comment, author=None))
 
     return group
+
+
+def _tenants_group() -> AppGroup:
+    group = AppGroup("tenants", help="Tenants: the oblast and its municipalities.")
+    add_deadline_command(group)
+    return group
+
+
+def add_deadline_command(group: AppGroup) -> None:
+    """`tenants deadline`: set a deadline value of a tenant's own act (added to the tenants group)."""
+
+    @group.command("deadline")
+    @click.option("--tenant", "tenant_code", required=True, help="Tenant code (flask --app app tenants list).")
+    @click.option("--step", required=True, help="Deadline name as in bpmn/parameters.json, e.g. case, draft.")
+    @click.option("--value", required=True, help="A whole number above zero, at most a month.")
+    @click.option("--unit", required=True, help="hours, minutes or days (working or calendar as in parameters).")
+    def deadline(tenant_code: str, step: str, value: str, unit: str) -> None:
+        """Set the tenant's own value of a deadline; it applies to deadlines counted from now on."""
+        try:
+            with _transaction() as session:
+                tenant = find_tenant(session=session, code=tenant_code)
+                row = set_deadline(session=session, clock=current_app.config["CLOCK"], actor=None, tenant=tenant,
+                                   step=step, value=value, unit=unit)
+                click.echo(f"{tenant.code}\t{row.name}\t{row.regional.clause} {row.regional.title}\t"
+                           f"{row.current.describe()} (региональный срок {row.regional.describe()})")
+        except ServiceError as exc:
+            _fail(exc.message)
 
 
 def _calendar_group() -> AppGroup:

@@ -286,3 +286,10 @@ def test_a_municipality_overrides_a_deadline_without_copying_the_diagram() -> No
     # 3 WH from 10:00 ends exactly at the lunch break: 13:00, not 13:48.
     assert case.due("deadline", "draft") == msk("2026-11-24 13:00")
     assert case.due("case") == msk("2026-11-25 10:48"), "other deadlines stay the oblast's"
+
+
+def test_a_value_for_a_deadline_the_version_lacks_does_not_stop_its_cases() -> None:
+    # A tenant sets values against the current regional version; a case on an older version may lack the step.
+    case = Case(msk("2026-11-24 10:00"), overrides={"draft": Duration(3, "hours"), "added_later": Duration(1, "hours")})
+    case.complete("triage", TRIAGE)
+    assert case.due("deadline", "draft") == msk("2026-11-24 13:00")

@@ -30,7 +30,7 @@ ROLES = ("curator", "kgkh.exec1")
 @pytest.fixture
 def access(app: Flask) -> dict[str, tuple[dict[str, str], dict[str, int]]]:
     """Each role's bearer headers and the ids it may really open: two cases, one triaged to the housing committee,
-    and a spare token of its own to revoke."""
+    a spare token of its own to revoke, and a body's account."""
     client = app.test_client()
     curator, executor = (api_token(client, role) for role in ROLES)
     triaged = client.post("/api/v1/messages", json=MESSAGE, headers=curator).json["case_id"]
@@ -41,10 +41,14 @@ def access(app: Flask) -> dict[str, tuple[dict[str, str], dict[str, int]]]:
                           headers=curator).json["case_id"]
     triage = client.get(f"/api/v1/tasks?case_id={waiting}", headers=curator).json["tasks"][0]["id"]
     draft = client.get("/api/v1/tasks", headers=executor).json["tasks"][0]["id"]
+    account = client.post("/api/v1/accounts", json={"body": "kgkh", "channel": "vk", "name": "Комитет по ЖКХ",
+                                                     "url": "https://vk.com/kgkh"}, headers=api_token(client, "admin"))
+    assert account.status_code == 201, account.json
     spare = {role: client.post("/api/v1/auth/token", json={"username": role, "password": PASSWORD}).json["id"]
              for role in ROLES}
-    return {"curator": (curator, {"case_id": waiting, "task_id": triage, "token_id": spare["curator"]}),
-            "kgkh.exec1": (executor, {"case_id": triaged, "task_id": draft, "token_id": spare["kgkh.exec1"]})}
+    ids = {"account_id": account.json["id"]}
+    return {"curator": (curator, {"case_id": waiting, "task_id": triage, "token_id": spare["curator"], **ids}),
+            "kgkh.exec1": (executor, {"case_id": triaged, "task_id": draft, "token_id": spare["kgkh.exec1"], **ids})}
 
 
 schema = schemathesis.openapi.from_path(OPENAPI)

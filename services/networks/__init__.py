@@ -1,0 +1,1 @@
+"""The social networks: the channel list (clause 4) and the registry of the bodies' accounts (clause 5)."""

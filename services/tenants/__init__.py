@@ -1,0 +1,1 @@
+"""Tenants: the oblast and its municipalities, and what each sets for itself."""
