@@ -55,16 +55,18 @@ def find_tenant(*, session: Session, code: str) -> Tenant:
     return tenant
 
 
-def regional_deadlines(*, session: Session) -> Mapping[str, Duration]:
-    """The deadlines of the regional act: the parameters of the case process's current version."""
-    return bundle_for(session=session, version_id=current_version_id(session=session)).parameters.durations
+def regional_deadlines(*, session: Session, tenant_id: int) -> Mapping[str, Duration]:
+    """The deadlines written in the diagrams the tenant runs: the parameters of its case process version (the regional
+    version it adopted, or its own variant)."""
+    version_id = current_version_id(session=session, tenant_id=tenant_id)
+    return bundle_for(session=session, version_id=version_id).parameters.durations
 
 
 def deadline_steps(*, session: Session, tenant: Tenant) -> list[DeadlineStep]:
     """Every deadline of the regulation with the regional value and the tenant's own, in the parameters' order."""
     own = tenant.settings.get("deadlines", {})
     return [DeadlineStep(name, regional, _own(regional, own.get(name)))
-            for name, regional in regional_deadlines(session=session).items()]
+            for name, regional in regional_deadlines(session=session, tenant_id=tenant.id).items()]
 
 
 def deadline_history(*, session: Session, tenant: Tenant) -> list[DeadlineChange]:
@@ -77,7 +79,7 @@ def set_deadline(*, session: Session, clock: Clock, actor: User | None, tenant: 
                  unit: Any) -> DeadlineStep:
     """Set the tenant's own value of a deadline (actor None: the command line); refused when out of range."""
     check_editor(actor, tenant)
-    regional = _regional(session, step)
+    regional = _regional(session, tenant, step)
     errors: dict[str, str] = {}
     text = str(value if value is not None else "").strip()
     number = int(text) if _INTEGER.fullmatch(text) else None
@@ -100,7 +102,7 @@ def set_deadline(*, session: Session, clock: Clock, actor: User | None, tenant: 
 def reset_deadline(*, session: Session, clock: Clock, actor: User | None, tenant: Tenant, step: str) -> DeadlineStep:
     """Go back to the regional value of a deadline."""
     check_editor(actor, tenant)
-    _regional(session, step)
+    _regional(session, tenant, step)
     return _store(session, clock, actor, tenant, step, None)
 
 
@@ -114,8 +116,8 @@ def check_editor(actor: User | None, tenant: Tenant) -> None:
         raise Forbidden("Сроки по акту организации меняет её администратор")
 
 
-def _regional(session: Session, step: str) -> Duration:
-    durations = regional_deadlines(session=session)
+def _regional(session: Session, tenant: Tenant, step: str) -> Duration:
+    durations = regional_deadlines(session=session, tenant_id=tenant.id)
     if step not in durations:
         raise Invalid(f"Неизвестный срок «{step}»: допустимы {', '.join(durations)}",
                       fields={"step": "Неизвестный срок"})
@@ -140,7 +142,7 @@ def _store(session: Session, clock: Clock, actor: User | None, tenant: Tenant, s
         session.add(DeadlineChange(tenant_id=row.id, step=step, old=old, new=new,
                                    changed_by_id=actor.id if actor else None, changed_at=clock.now()))
         session.flush()
-    regional = _regional(session, step)
+    regional = _regional(session, tenant, step)
     return DeadlineStep(step, regional, _own(regional, new))
 
 
