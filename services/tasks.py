@@ -180,7 +180,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
         with savepoint(session):
             add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
                       body_id=task.body_id, due_at=task.due_at,
-                      details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
+                      details={"task": task.name, **({"due_by": "case_deadline"} if capped_by_case(task) else {}),
+                               **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
             # The case row's version check is flushed first: a concurrent completion fails before any draft insert.
             still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
                                         completed_guid=task.task_guid)
@@ -195,6 +196,11 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
                 from None
         raise _already_done(task) from None
     return Completed(task, sorted((t for t in still_open if _may_complete(user, t)), key=_inbox_order))
+
+
+def capped_by_case(task: HumanTask) -> bool:
+    """Whether the step's deadline is the case's reply deadline, which comes before the step's own (clause 8.3)."""
+    return task.due_at is not None and task.due_at == task.case.due_at
 
 
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",

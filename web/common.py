@@ -352,7 +352,8 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "matches": N_("Найдено"), "notified": N_("Уведомлены"), "repeat_of": N_("Повтор случая №"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
-                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи")}
+                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
+                "due_by": N_("Срок шага")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
@@ -363,7 +364,8 @@ VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N
                 "monitoring": N_("система мониторинга"), "published_end": N_("ответ опубликован"),
                 "not_subject_end": N_("не подлежит обработке"), "last_body": N_("последний орган"),
                 "curator": N_("куратор"), "separate": N_("отдельные ответы органов"),
-                "part": N_("информация направлена куратору")}
+                "part": N_("информация направлена куратору"),
+                "case_deadline": N_("общий срок ответа (п. 8.3): он наступает раньше срока шага")}
 
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:

@@ -9,11 +9,12 @@ from flask_login import login_required
 
 from services.cases import case_view
 from services.errors import CaseChanged, Conflict, Invalid
-from services.tasks import complete_task, open_task, suggest_bodies
+from services.tasks import capped_by_case, complete_task, open_task, suggest_bodies
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp.add_app_template_global(capped_by_case, "capped_by_case")
 
 
 def _form_data() -> dict[str, object]:
