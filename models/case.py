@@ -38,6 +38,7 @@ class Case(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     importance: Mapped[str | None] = mapped_column(String(10))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    bodies: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes the curator sent it to, in order (8.9)
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -19,6 +19,7 @@ from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library.versions import CASE_PROCESS, bundle_for, current_version_id, version_number
+from services.parts import BodyPart, body_parts, composer_decision
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
@@ -166,6 +167,8 @@ class CaseView(CaseRecord):
     step_names: dict[str, str]
     repeats_of: list[Case]
     repeated_by: list[Case]
+    parts: list[BodyPart]  # the bodies of a several-bodies case and their parts (8.9)
+    composition: CaseEvent | None  # the curator's decision on the common reply (8.9)
 
 
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
@@ -197,7 +200,9 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
                     process_version=record.process_version,
                     diagram_xml=bundle.diagram_xml(), completed_steps=list(case.path),
                     active_steps=list(case.active_steps), step_names=dict(bundle.step_names),
-                    repeats_of=earlier, repeated_by=later)
+                    repeats_of=earlier, repeated_by=later,
+                    parts=body_parts(session=session, case=case, drafts=record.drafts),
+                    composition=composer_decision(record.history))
 
 
 def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -24,6 +24,7 @@ from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
+from services.parts import last_body
 from services.reference import form_options
 from services.repeats import is_repeat
 from services.surge import check_surge
@@ -115,6 +116,7 @@ class TaskForm:
     form: FormSchema
     values: dict[str, Any]
     may_complete: bool
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> choice -> data shown beside it
 
 
 def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
@@ -135,7 +137,11 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
     if {"bodies", "theme", "location"} <= form.schema["properties"].keys() and not any(values.get("bodies") or ()):
         values["bodies"] = competent_bodies(session=session, version_id=task.case.process_version_id,
                                             theme=values.get("theme") or None, location=values.get("location") or None)
-    return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open")
+    notes = {}
+    if "composer" in form.schema["properties"]:  # 8.9: name the body that composes when the curator picks «last»
+        body = last_body(session=session, case=task.case)
+        notes["composer"] = {"last_body": body.short_name} if body is not None else {}
+    return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open", notes)
 
 
 def suggest_bodies(*, session: Session, user: User, task_id: int, theme: str | None,
@@ -205,7 +211,7 @@ def capped_by_case(task: HumanTask) -> bool:
 
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
-           "part_outcome", "composer", "measures_taken", "clarification_text")
+           "part_outcome", "composer", "compose_comment", "measures_taken", "clarification_text")
 
 
 def _already_done(task: HumanTask) -> Conflict:
@@ -255,6 +261,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         case.theme_id = theme_id
         case.location_id = location_id
         case.importance = data.get("importance")
+        case.bodies = list(data.get("bodies") or [])
         case.sent_at = now
         check_surge(session=session, case=case, now=now)
     if data.get("socially_significant") and not case.socially_significant:

@@ -274,7 +274,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["datetime_local"] = datetime_local
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
-                                 value_label=value_label)
+                                 value_label=value_label, part_state=part_state)
 
 
 def _unit_of_work(app: Flask) -> Callable[[], ResponseReturnValue]:
@@ -353,7 +353,7 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
                 "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
-                "due_by": N_("Срок шага")}
+                "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
@@ -366,6 +366,16 @@ VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N
                 "curator": N_("куратор"), "separate": N_("отдельные ответы органов"),
                 "part": N_("информация направлена куратору"),
                 "case_deadline": N_("общий срок ответа (п. 8.3): он наступает раньше срока шага")}
+
+
+PART_STATES = {"waiting": N_("ждёт своей очереди"), "preparing": N_("готовит информацию"),
+               "sent": N_("информация направлена куратору"),
+               "not_competent": N_("сообщил, что вопрос не в его компетенции")}
+
+
+def part_state(state: str) -> str:
+    """A body's part of a common reply (8.9) in words, in the interface language."""
+    return str(gettext(PART_STATES[state]))
 
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -38,3 +39,52 @@ def test_an_urgent_case_bounds_the_step_deadline_and_the_history_says_so(app: Fl
     assert done["due_at"] == "2026-11-24T10:00:00+00:00" and done["details"]["due_by"] == "case_deadline"
     assert "Срок шага:</span> общий срок ответа" in login(app, "curator").get(f"/cases/{case_id}").get_data(
         as_text=True)
+
+
+PART = "Подготовка информации органа (п. 8.9)"
+DECISION = "Решение об общем ответе (п. 8.9)"
+
+
+def _part_states(page: str) -> list[str]:
+    match = re.search(r'<dd class="case-bodies">(.*?)</dd>', page, re.S)
+    assert match, "the summary names no bodies"
+    return [re.sub(r"\s+", " ", item).strip() for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+
+
+def test_a_common_reply_shows_every_part_the_decision_and_its_comment(app: Flask) -> None:
+    """Defects 2, 3, 4: the curator's 8.9 comment reaches the composing body and the history; the composing task
+    shows every part; parts stop waiting for the curator once decided; the summary names every body."""
+    case_id = triaged(app, bodies=["kdh", "kgkh"], order="sequential")
+    roads, housing, curator = login(app, "kdh.exec1"), login(app, "kgkh.exec1"), login(app, "curator")
+    assert _part_states(curator.get(f"/cases/{case_id}").get_data(as_text=True)) == [
+        "Комитет по дорожному хозяйству · готовит информацию", "Комитет по ЖКХ · ждёт своей очереди"]
+    part = open_inbox_task(roads, PART)
+    assert roads.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Яму заделаем в пятницу"}) \
+        .status_code == 302
+    part = open_inbox_task(housing, PART)
+    assert housing.post(f"/tasks/{part}", data={"part_outcome": "part", "part_text": "Воду дадут к 16:00"}) \
+        .status_code == 302
+    decision = open_inbox_task(curator, DECISION)
+    page = curator.get(f"/tasks/{decision}").get_data(as_text=True)
+    assert 'Общий ответ готовит последний орган: <strong class="choice-note">Комитет по ЖКХ</strong>' in page
+    assert "Ждёт решения куратора об общем ответе" in page
+    assert curator.post(f"/tasks/{decision}", data={"composer": "last_body",
+                                                    "compose_comment": "Начните со сроков подачи воды"}) \
+        .status_code == 302
+
+    draft = open_inbox_task(housing, "Подготовка проекта ответа")
+    page = housing.get(f"/tasks/{draft}").get_data(as_text=True)
+    parts = page[page.index("Информация органов для общего ответа"):page.index('id="task-form"')]
+    for text in ("Начните со сроков подачи воды", "Яму заделаем в пятницу", "Воду дадут к 16:00",
+                 "Павлова Ольга Дмитриевна", "Егоров Иван Александрович", "Комитет по дорожному хозяйству",
+                 "последний орган"):
+        assert text in parts, text
+    assert "Ждёт решения куратора" not in page and "Куратор решил: последний орган" in page
+
+    case_page = curator.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert _part_states(case_page) == ["Комитет по дорожному хозяйству · информация направлена куратору",
+                                       "Комитет по ЖКХ · информация направлена куратору"]
+    history = case_json(curator, case_id)["history"]
+    assert next(e for e in history if e["step"] == "compose_decision")["details"]["compose_comment"] \
+        == "Начните со сроков подачи воды"
+    assert "Начните со сроков подачи воды" in case_page[case_page.index("История"):]
