@@ -110,7 +110,8 @@ class CaseEvent(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     due_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)  # the body whose step it was
+    actor: Mapped[User | None] = relationship(viewonly=True)  # who did it; their own body is named beside them
 
 
 class Draft(Base):

@@ -173,7 +173,8 @@ class CaseView(CaseRecord):
 
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
     .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
-_HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
+_HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id) \
+    .options(joinedload(CaseEvent.actor).options(joinedload(User.body), lazyload(User.tenant)))
 _DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number).options(
     *(joinedload(person).options(lazyload(User.body), lazyload(User.tenant))
       for person in (Draft.author, Draft.decided_by)))  # the people by name only

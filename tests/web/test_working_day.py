@@ -88,3 +88,22 @@ def test_a_common_reply_shows_every_part_the_decision_and_its_comment(app: Flask
     assert next(e for e in history if e["step"] == "compose_decision")["details"]["compose_comment"] \
         == "Начните со сроков подачи воды"
     assert "Начните со сроков подачи воды" in case_page[case_page.index("История"):]
+
+
+def test_the_history_names_the_actors_own_body(app: Flask) -> None:
+    """Defect 5: the curator approving the housing committee's draft is not shown as «… · Комитет по ЖКХ»."""
+    case_id = triaged(app)
+    executor, curator = login(app, "kgkh.exec1"), login(app, "curator")
+    draft = open_inbox_task(executor, "Подготовка проекта ответа")
+    assert executor.post(f"/tasks/{draft}", data={"draft_outcome": "draft", "reply_kind": "reply",
+                                                  "reply_text": "Здравствуйте! Ответ."}).status_code == 302
+    approval = open_inbox_task(curator, "Согласование проекта ответа")
+    assert curator.post(f"/tasks/{approval}", data={"approval_decision": "approve"}).status_code == 302
+    page = curator.get(f"/cases/{case_id}").get_data(as_text=True)
+    actors = {re.sub(r"<[^>]+>", "", re.sub(r"<br>\s*", " · ", cell)).strip()
+              for cell in re.findall(r'<td class="event-actor">(.*?)</td>', page, re.S)}
+    assert actors == {"Смирнова Анна Сергеевна · Управление информационной политики",
+                      "Егоров Иван Александрович · Комитет по ЖКХ"}
+    history = case_json(curator, case_id)["history"]
+    approved = next(e for e in history if e["step"] == "approval")
+    assert approved["body"] == "kgkh" and approved["actor_body"] != "kgkh"
