@@ -169,6 +169,7 @@ class CaseView(CaseRecord):
     repeated_by: list[Case]
     parts: list[BodyPart]  # the bodies of a several-bodies case and their parts (8.9)
     composition: CaseEvent | None  # the curator's decision on the common reply (8.9)
+    clarification: CaseEvent | None  # the author's latest clarification (7.3), for the reply that follows it
 
 
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
@@ -203,7 +204,9 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
                     active_steps=list(case.active_steps), step_names=dict(bundle.step_names),
                     repeats_of=earlier, repeated_by=later,
                     parts=body_parts(session=session, case=case, drafts=record.drafts),
-                    composition=composer_decision(record.history))
+                    composition=composer_decision(record.history),
+                    clarification=next((e for e in reversed(record.history)
+                                        if e.kind == "task_completed" and e.step == "clarification"), None))
 
 
 def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:

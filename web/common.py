@@ -273,6 +273,7 @@ def install(app: Flask) -> None:
 
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
                                  value_label=value_label, part_state=part_state)
 
@@ -322,6 +323,14 @@ HTTP_MESSAGES = {404: N_("Страница не найдена"), 403: N_("Не�
                  405: N_("Метод не поддерживается"), 413: N_("Слишком большой запрос")}
 
 
+def moment(value: object) -> datetime | None:
+    """An ISO moment kept as text (a form's value in the history) as a datetime, None if it is not one."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def datetime_local(value: object) -> str:
     """An ISO moment as the value of an <input type=datetime-local>, in Moscow time."""
     if not value:
@@ -353,7 +362,8 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
                 "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
-                "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий")}
+                "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий"),
+                "clarification_url": N_("Ссылка на уточнение"), "clarification_at": N_("Когда автор ответил")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -10,7 +11,7 @@ from flask import Flask
 from engine.clock import FixedClock
 from tests.conftest import MSK, login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
-from tests.web.test_regulation import case_json
+from tests.web.test_regulation import case_json, reply
 
 
 def triaged(app: Flask, published_at: str = "2026-11-24T08:30", **triage: Any) -> int:
@@ -107,3 +108,20 @@ def test_the_history_names_the_actors_own_body(app: Flask) -> None:
     history = case_json(curator, case_id)["history"]
     approved = next(e for e in history if e["step"] == "approval")
     assert approved["body"] == "kgkh" and approved["actor_body"] != "kgkh"
+
+
+def test_the_draft_after_a_clarification_shows_it(app: Flask, clock: FixedClock) -> None:
+    """Defect 6: the executor drafting the reply after the author's clarification (7.3) sees what the author said."""
+    case_id = triaged(app)
+    reply(app, case_id, "clarification")
+    curator, executor = login(app, "curator"), login(app, "kgkh.exec1")
+    clock.advance(timedelta(hours=2))
+    task = open_inbox_task(curator, "Ожидание уточнения от автора (п. 7.3)")
+    assert curator.post(f"/tasks/{task}", data={"clarification_text": "Подъезд 2, кв. 15, с понедельника",
+                                                "clarification_url": "https://vk.com/wall-1_100?reply=12",
+                                                "clarification_at": "2026-11-24T11:50"}).status_code == 302
+    draft = open_inbox_task(executor, "Подготовка проекта ответа")
+    page = executor.get(f"/tasks/{draft}").get_data(as_text=True)
+    for text in ("Уточнение автора (п. 7.3)", "Подъезд 2, кв. 15, с понедельника", "Автор ответил 24.11.2026 11:50",
+                 'href="https://vk.com/wall-1_100?reply=12"'):
+        assert text in page, text
