@@ -219,7 +219,7 @@ def _already_done(task: HumanTask) -> Conflict:
     if task.state == "cancelled":
         return Conflict(f"Задача «{task.name}» закрыта: её срок истёк или процесс пошёл дальше без неё")
     who = task.completed_by.full_name if task.completed_by else "другим участником"
-    when = task.completed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if task.completed_at else ""
+    when = _msk(task.completed_at) if task.completed_at else ""
     return Conflict(f"Задача «{task.name}» уже выполнена: {who} {when}".strip())
 
 
@@ -237,12 +237,36 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
         errors["published_at"] = "Время публикации не может быть в будущем"
+    elif published and datetime.fromisoformat(published) < task.case.published_at:
+        errors["published_at"] = "Ответ не может быть опубликован раньше сообщения: оно опубликовано " \
+            + _msk(task.case.published_at)
+    clarified = data.get("clarification_at")
+    if clarified:
+        asked = _clarification_asked(session, task.case)
+        if datetime.fromisoformat(clarified) > now + timedelta(minutes=5):
+            errors["clarification_at"] = "Время ответа автора не может быть в будущем"
+        elif asked is not None and datetime.fromisoformat(clarified) < asked:
+            errors["clarification_at"] = "Автор не мог ответить раньше, чем был опубликован запрос уточнения: " \
+                + _msk(asked)
     if task.step in ("reassign", "part_reassign") and data.get("body") == (task.body.code if task.body else None):
         errors["body"] = "Выберите другой орган: этот сообщил, что вопрос не в его компетенции"
     competent = data.get("draft_outcome", data.get("part_outcome")) != "not_competent"
     if "measures_taken" in data and not data["measures_taken"] and competent and is_repeat(session, task.case):
         errors["measures_taken"] = "Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)"
     return errors
+
+
+def _msk(moment: datetime) -> str:
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+
+
+_CLARIFICATION_ASKED = select(func.max(Draft.published_at)).where(
+    Draft.case_id == bindparam("case_id"), Draft.kind == "clarification")
+
+
+def _clarification_asked(session: Session, case: Case) -> datetime | None:
+    """When the latest request for the author's clarification (7.3) was published."""
+    return session.scalar(_CLARIFICATION_ASKED, {"case_id": case.id})
 
 
 def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from engine.clock import FixedClock
-from tests.conftest import MSK, login
+from tests.conftest import MSK, api_token, login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
 from tests.web.test_regulation import case_json, reply
 
@@ -125,3 +125,36 @@ def test_the_draft_after_a_clarification_shows_it(app: Flask, clock: FixedClock)
     for text in ("Уточнение автора (п. 7.3)", "Подъезд 2, кв. 15, с понедельника", "Автор ответил 24.11.2026 11:50",
                  'href="https://vk.com/wall-1_100?reply=12"'):
         assert text in page, text
+
+
+def test_moments_before_the_event_they_follow_are_refused(app: Flask, clock: FixedClock) -> None:
+    """Defect 7: a publication before the message was posted, a clarification before the request was published."""
+    case_id = triaged(app)  # the message was posted at 08:30
+    executor, curator = login(app, "kgkh.exec1"), login(app, "curator")
+    draft = open_inbox_task(executor, "Подготовка проекта ответа")
+    assert executor.post(f"/tasks/{draft}", data={"draft_outcome": "draft", "reply_kind": "clarification",
+                                                  "reply_text": "Уточните адрес"}).status_code == 302
+    approval = open_inbox_task(curator, "Согласование проекта ответа")
+    assert curator.post(f"/tasks/{approval}", data={"approval_decision": "approve"}).status_code == 302
+    publication = open_inbox_task(executor, "Публикация ответа")
+    early = {"published_url": "https://vk.com/wall-1_100?reply=5", "published_at": "2026-11-24T08:00"}
+    page = executor.post(f"/tasks/{publication}", data=early)
+    assert page.status_code == 422
+    assert re.search(r'data-field="published_at".*?Ответ не может быть опубликован раньше сообщения: оно '
+                     r"опубликовано 24.11.2026 08:30", page.get_data(as_text=True), re.S)
+    refused = executor.post(f"/api/v1/tasks/{publication}/complete", json=early,
+                            headers=api_token(executor, "kgkh.exec1"))
+    assert refused.status_code == 422 and "published_at" in refused.json["error"]["fields"]
+    assert executor.post(f"/tasks/{publication}", data={**early, "published_at": "2026-11-24T10:05"}) \
+        .status_code == 302
+
+    clock.advance(timedelta(hours=1))
+    task = open_inbox_task(curator, "Ожидание уточнения от автора (п. 7.3)")
+    answer = {"clarification_text": "Подъезд 2", "clarification_at": "2026-11-24T10:00"}
+    page = curator.post(f"/tasks/{task}", data=answer)
+    assert page.status_code == 422 and "Автор не мог ответить раньше, чем был опубликован запрос уточнения: " \
+        "24.11.2026 10:05" in page.get_data(as_text=True)
+    page = curator.post(f"/tasks/{task}", data={**answer, "clarification_at": "2026-11-24T12:00"})
+    assert page.status_code == 422 and "Время ответа автора не может быть в будущем" in page.get_data(as_text=True)
+    assert curator.post(f"/tasks/{task}", data={**answer, "clarification_at": "2026-11-24T10:30"}).status_code == 302
+    assert case_json(curator, case_id)["status"] == "open"
