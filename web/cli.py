@@ -117,8 +117,13 @@ def register(app: Flask) -> None:
         """Create or upgrade the schema and load the process library and reference lists."""
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
-        with _transaction() as session:
-            load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
+        try:
+            with _transaction() as session:
+                load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
+        except LibraryRefused as exc:  # a fresh install has no earlier version to start on
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            _fail(exc.message)
         click.echo("База данных готова.")
         if demo:
             with _transaction() as session:
