@@ -24,6 +24,7 @@ from services.auth import user_by_session
 from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, ServiceError, TooManyAttempts
 from services.tasks import INBOX_PAGE, MAX_INBOX_PAGE
+from web.library_text import plain_library_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -393,12 +394,12 @@ def event_title(event: Any, step_names: dict[str, str]) -> str:
     if event.kind == "migrated":
         return str(gettext("Случай переведён на версию %(version)s", version=event.details.get("new", "")))
     if event.kind == "task_completed":
-        return str(gettext("Выполнено: %(task)s",
-                           task=event.details.get("task") or step_names.get(event.step, event.step)))
+        return str(gettext("Выполнено: %(task)s", task=plain_library_text(
+            event.details.get("task") or step_names.get(event.step, event.step))))
     title = str(gettext(EVENT_TITLES[event.kind])) if event.kind in EVENT_TITLES else str(event.kind)
     if not event.step:
         return title
-    step = step_names[event.step] if event.step in step_names else gettext("ответ по сообщению")
+    step = plain_library_text(step_names[event.step]) if event.step in step_names else gettext("ответ по сообщению")
     return f"{title}: {step}"
 
 
