@@ -237,7 +237,7 @@ class Runner:
         self.live = live
         self.parameters = bundle.parameters.with_overrides(context.deadline_overrides)
         functions = deadline_functions(now=context.clock.now, calendar_for=context.calendar_for,
-                                       parameters=self.parameters)
+                                       parameters=self.parameters, case_due=_case_due_of_run)
         self.script_engine = _ScriptEngine(environment=_SafeEnvironment(functions))
 
     def start(self, data: Mapping[str, Any]) -> Snapshot:
@@ -296,9 +296,11 @@ class Runner:
 
         def functions_at(moment: datetime) -> dict[str, Callable[..., Any]]:
             return deadline_functions(now=lambda: moment, calendar_for=self.context.calendar_for,
-                                      parameters=self.parameters)
+                                      parameters=self.parameters, case_due=lambda: _case_due(workflow))
 
-        for task in _all_tasks(workflow):
+        # The case's own timers first: the steps' deadlines are capped by the case's recomputed one.
+        tasks = sorted(_all_tasks(workflow), key=lambda t: not _is_case_timer(t))
+        for task in tasks:
             moment = armed_at.get(str(task.id))
             definition = getattr(task.task_spec, "event_definition", None)
             # Only timeDate timers call the deadline functions; a duration timer counts calendar time.
@@ -417,16 +419,41 @@ def _attached_activity(task: Task) -> Task | None:
     return next((c for c in node.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
 
 
+def _timer_value(task: Task) -> datetime | None:
+    """The due moment an armed timer task holds, None if it holds none."""
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    return TimerEventDefinition.get_datetime(value) if value else None
+
+
+def _is_case_timer(task: Task) -> bool:
+    """A waiting timer on the case's reply deadline (clause 8.3, 8.8, 7.3)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    return task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition) \
+        and describe_timer(definition.expression).kind == "case"
+
+
+def _case_due(workflow: BpmnWorkflow) -> datetime | None:
+    """The case's armed reply deadline, None while none runs (before triage, while the author is asked, 7.3)."""
+    dues = [due for task in _all_tasks(workflow) if _is_case_timer(task) and (due := _timer_value(task)) is not None]
+    return min(dues, default=None)
+
+
+def _case_due_of_run() -> datetime | None:
+    """The case deadline of the workflow the current step runs."""
+    run = _run.get(None)
+    return _case_due(run.workflow) if run is not None and run.workflow is not None else None
+
+
 def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
     """Every armed timer with its due moment and the step it guards."""
     for task in tasks:
         definition = getattr(task.task_spec, "event_definition", None)
         if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
             continue
-        value = task.internal_data.get("event_value")
-        if isinstance(value, dict):
-            value = value.get("next")
-        if not value:
+        due = _timer_value(task)
+        if due is None:
             continue
         info = describe_timer(definition.expression)
         attached = _attached_activity(task)
@@ -434,5 +461,5 @@ def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
             id=str(task.id), kind=info.kind, parameter=info.parameter,
             step=attached.task_spec.bpmn_id if attached else task.task_spec.bpmn_id,
             attached_task_id=str(attached.id) if attached else None,
-            due_at=TimerEventDefinition.get_datetime(value),
+            due_at=due,
         )

@@ -139,8 +139,10 @@ def deadline_functions(
     now: Callable[[], datetime],
     calendar_for: Callable[[str | None], WorkingCalendar],
     parameters: DeadlineParameters,
+    case_due: Callable[[], datetime | None] = lambda: None,
 ) -> dict[str, Callable[..., Any]]:
-    """The deadline functions a diagram's expressions may call, bound to a clock and calendars."""
+    """The deadline functions a diagram's expressions may call, bound to a clock and calendars; `case_due` tells the
+    case's armed reply deadline (clause 8.3), which no step's deadline may pass."""
 
     def _start(start: str | None) -> datetime:
         """The moment a deadline is counted from: now, or an aware ISO moment from the task data."""
@@ -154,15 +156,22 @@ def deadline_functions(
             raise ParameterError(f"Начало отсчёта срока «{start}» указано без часового пояса")
         return moment
 
+    def _step_due(calendar: WorkingCalendar, begin: datetime, name: str) -> datetime:
+        """The step's own deadline, or the case's when that comes first and has not passed yet."""
+        due = due_after(calendar, begin, parameters.duration(name))
+        case = case_due()
+        return case if case is not None and begin < case < due else due
+
     def deadline(name: str, body: str | None = None, start: str | None = None) -> str:
-        """Due moment of step `name` on the body's calendar, counted from `start` (an ISO moment) or from now."""
-        return due_after(calendar_for(body), _start(start), parameters.duration(name)).isoformat()
+        """Due moment of step `name` on the body's calendar, counted from `start` (an ISO moment) or from now,
+        never after the case's deadline."""
+        return _step_due(calendar_for(body), _start(start), name).isoformat()
 
     def warning(name: str, body: str | None = None, start: str | None = None) -> str:
         """Escalation moment before the deadline of step `name`, counted from `start` or from now."""
         calendar = calendar_for(body)
         begin = _start(start)
-        due = due_after(calendar, begin, parameters.duration(name))
+        due = _step_due(calendar, begin, name)
         return warning_before(calendar, begin, due, parameters.warning_share).isoformat()
 
     def _case_due(importance: str, shortened_due_at: str | None, body: str | None, round_: str) -> datetime:

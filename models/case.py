@@ -38,6 +38,7 @@ class Case(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     importance: Mapped[str | None] = mapped_column(String(10))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    bodies: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes the curator sent it to, in order (8.9)
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -109,7 +110,8 @@ class CaseEvent(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     due_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
+    body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)  # the body whose step it was
+    actor: Mapped[User | None] = relationship(viewonly=True)  # who did it; their own body is named beside them
 
 
 class Draft(Base):

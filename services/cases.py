@@ -19,6 +19,7 @@ from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
 from services.lexicon import detect_flags
 from services.library.versions import CASE_PROCESS, bundle_for, current_version_id, version_number
+from services.parts import BodyPart, body_parts, composer_decision
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 TENANT_WIDE_ROLES = ("curator", "admin", "leader", "methodologist")
@@ -166,11 +167,15 @@ class CaseView(CaseRecord):
     step_names: dict[str, str]
     repeats_of: list[Case]
     repeated_by: list[Case]
+    parts: list[BodyPart]  # the bodies of a several-bodies case and their parts (8.9)
+    composition: CaseEvent | None  # the curator's decision on the common reply (8.9)
+    clarification: CaseEvent | None  # the author's latest clarification (7.3), for the reply that follows it
 
 
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open") \
     .options(lazyload(HumanTask.case)).order_by(HumanTask.id)  # the case itself is already in the session
-_HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
+_HISTORY = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id) \
+    .options(joinedload(CaseEvent.actor).options(joinedload(User.body), lazyload(User.tenant)))
 _DRAFTS = select(Draft).where(Draft.case_id == bindparam("case_id")).order_by(Draft.number).options(
     *(joinedload(person).options(lazyload(User.body), lazyload(User.tenant))
       for person in (Draft.author, Draft.decided_by)))  # the people by name only
@@ -197,7 +202,11 @@ def case_view(*, session: Session, user: User, case_id: int) -> CaseView:
                     process_version=record.process_version,
                     diagram_xml=bundle.diagram_xml(), completed_steps=list(case.path),
                     active_steps=list(case.active_steps), step_names=dict(bundle.step_names),
-                    repeats_of=earlier, repeated_by=later)
+                    repeats_of=earlier, repeated_by=later,
+                    parts=body_parts(session=session, case=case, drafts=record.drafts),
+                    composition=composer_decision(record.history),
+                    clarification=next((e for e in reversed(record.history)
+                                        if e.kind == "task_completed" and e.step == "clarification"), None))
 
 
 def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case]]:

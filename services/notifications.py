@@ -28,6 +28,7 @@ SUBJECTS = {
     "surge": "Всплеск активности (п. 14)",
     "socially_significant": "Общественно значимое сообщение (п. 14)",
     "stalled": "Случай остановился",
+    "library_refused": "Файлы процессов отклонены",
 }
 MAX_TEXT = 1000
 PAGE_SIZE = 200
@@ -113,6 +114,7 @@ def message_id(key: str) -> str:
 _RECIPIENT = (User.id, User.full_name, User.email, User.active, User.body_id)
 _TENANT_PEOPLE = select(*_RECIPIENT).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
                                            User.active).order_by(User.id)
+_LIBRARY_PEOPLE = select(*_RECIPIENT).where(User.role.in_(("admin", "methodologist")), User.active).order_by(User.id)
 _BODY_PEOPLE = select(*_RECIPIENT).where(User.body_id.in_(bindparam("body_ids", expanding=True)),
                                          User.role == bindparam("role"), User.active).order_by(User.id)
 
@@ -136,6 +138,11 @@ def leaders(session: Session, tenant_id: int) -> list[Recipient]:
 def administrators(session: Session, tenant_id: int) -> list[Recipient]:
     """The tenant's administrators."""
     return _recipients(session, _TENANT_PEOPLE, {"tenant_id": tenant_id, "role": "admin"})
+
+
+def library_people(session: Session) -> list[Recipient]:
+    """Everyone who answers for the process library: administrators and methodologists of every tenant."""
+    return _recipients(session, _LIBRARY_PEOPLE, {})
 
 
 def body_people(session: Session, body_id: int | None, role: str) -> list[Recipient]:

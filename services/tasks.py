@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -24,6 +24,7 @@ from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
+from services.parts import last_body
 from services.reference import form_options
 from services.repeats import is_repeat
 from services.surge import check_surge
@@ -115,6 +116,7 @@ class TaskForm:
     form: FormSchema
     values: dict[str, Any]
     may_complete: bool
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> choice -> data shown beside it
 
 
 def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
@@ -135,7 +137,11 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
     if {"bodies", "theme", "location"} <= form.schema["properties"].keys() and not any(values.get("bodies") or ()):
         values["bodies"] = competent_bodies(session=session, version_id=task.case.process_version_id,
                                             theme=values.get("theme") or None, location=values.get("location") or None)
-    return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open")
+    notes = {}
+    if "composer" in form.schema["properties"]:  # 8.9: name the body that composes when the curator picks «last»
+        body = last_body(session=session, case=task.case)
+        notes["composer"] = {"last_body": body.short_name} if body is not None else {}
+    return TaskForm(task, task.case, form, values, _may_complete(user, task) and task.state == "open", notes)
 
 
 def suggest_bodies(*, session: Session, user: User, task_id: int, theme: str | None,
@@ -180,7 +186,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
         with savepoint(session):
             add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
                       body_id=task.body_id, due_at=task.due_at,
-                      details={"task": task.name, **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
+                      details={"task": task.name, **({"due_by": "case_deadline"} if capped_by_case(task) else {}),
+                               **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
             # The case row's version check is flushed first: a concurrent completion fails before any draft insert.
             still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
                                         completed_guid=task.task_guid)
@@ -197,16 +204,22 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     return Completed(task, sorted((t for t in still_open if _may_complete(user, t)), key=_inbox_order))
 
 
+def capped_by_case(task: HumanTask) -> bool:
+    """Whether the step's deadline is the case's reply deadline, which comes before the step's own (clause 8.3)."""
+    return task.due_at is not None and task.due_at == task.case.due_at
+
+
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
-           "part_outcome", "composer", "measures_taken", "clarification_text")
+           "part_outcome", "composer", "compose_comment", "measures_taken", "clarification_text",
+           "clarification_url", "clarification_at")
 
 
 def _already_done(task: HumanTask) -> Conflict:
     if task.state == "cancelled":
         return Conflict(f"Задача «{task.name}» закрыта: её срок истёк или процесс пошёл дальше без неё")
     who = task.completed_by.full_name if task.completed_by else "другим участником"
-    when = task.completed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if task.completed_at else ""
+    when = _msk(task.completed_at) if task.completed_at else ""
     return Conflict(f"Задача «{task.name}» уже выполнена: {who} {when}".strip())
 
 
@@ -224,12 +237,36 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
         errors["published_at"] = "Время публикации не может быть в будущем"
+    elif published and datetime.fromisoformat(published) < task.case.published_at:
+        errors["published_at"] = "Ответ не может быть опубликован раньше сообщения: оно опубликовано " \
+            + _msk(task.case.published_at)
+    clarified = data.get("clarification_at")
+    if clarified:
+        asked = _clarification_asked(session, task.case)
+        if datetime.fromisoformat(clarified) > now + timedelta(minutes=5):
+            errors["clarification_at"] = "Время ответа автора не может быть в будущем"
+        elif asked is not None and datetime.fromisoformat(clarified) < asked:
+            errors["clarification_at"] = "Автор не мог ответить раньше, чем был опубликован запрос уточнения: " \
+                + _msk(asked)
     if task.step in ("reassign", "part_reassign") and data.get("body") == (task.body.code if task.body else None):
         errors["body"] = "Выберите другой орган: этот сообщил, что вопрос не в его компетенции"
     competent = data.get("draft_outcome", data.get("part_outcome")) != "not_competent"
     if "measures_taken" in data and not data["measures_taken"] and competent and is_repeat(session, task.case):
         errors["measures_taken"] = "Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)"
     return errors
+
+
+def _msk(moment: datetime) -> str:
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+
+
+_CLARIFICATION_ASKED = select(func.max(Draft.published_at)).where(
+    Draft.case_id == bindparam("case_id"), Draft.kind == "clarification")
+
+
+def _clarification_asked(session: Session, case: Case) -> datetime | None:
+    """When the latest request for the author's clarification (7.3) was published."""
+    return session.scalar(_CLARIFICATION_ASKED, {"case_id": case.id})
 
 
 def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],
@@ -249,6 +286,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         case.theme_id = theme_id
         case.location_id = location_id
         case.importance = data.get("importance")
+        case.bodies = list(data.get("bodies") or [])
         case.sent_at = now
         check_surge(session=session, case=case, now=now)
     if data.get("socially_significant") and not case.socially_significant:

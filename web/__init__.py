@@ -27,11 +27,13 @@ from web import (
     workbench,
 )
 from web.common import install
+from web.library_text import install as install_library_text
 
 
 def register(app: Flask) -> None:
     """Attach sessions, login, i18n, error pages, blueprints and CLI commands to the app."""
     install(app)
+    install_library_text(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
                       workbench.bp, deadlines.bp, networks.bp, networks.api_bp):

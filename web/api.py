@@ -182,5 +182,6 @@ def _draft_json(draft: Draft) -> dict[str, Any]:
 
 def _event_json(event: CaseEvent) -> dict[str, Any]:
     return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": event.actor_name,
+            "actor_body": event.actor.body.code if event.actor and event.actor.body else None,
             "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
             "details": json.loads(json.dumps(event.details, default=str))}

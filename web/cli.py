@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,8 +13,10 @@ from typing import Any
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -54,6 +57,50 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+NO_SCHEMA = "база данных ещё не создана. Сначала выполните: flask --app app init-db"
+OLD_SCHEMA = "схема базы данных устарела. Сначала выполните: flask --app app init-db (она обновит схему)"
+
+
+def _schema_problem() -> str | None:
+    """Why the database cannot serve the commands (no schema, or an older one), None when it is at the head."""
+    engine = current_app.extensions["otklik.engine"]
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return NO_SCHEMA
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as exc:
+        return f"база данных недоступна ({exc.__class__.__name__}): проверьте DATABASE_URL"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return None if current == ScriptDirectory.from_config(config).get_current_head() else OLD_SCHEMA
+
+
+def _needs_database(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that names what to run first when the database has no schema yet, instead of a traceback."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except SQLAlchemyError:
+            problem = _schema_problem()
+            if problem is None:
+                raise
+            _fail(problem)
+
+    return run
+
+
+def _guard(group: click.Group) -> None:
+    """Guard every command of a group (and of its subgroups) but init-db, which creates the schema."""
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            _guard(cmd)
+        elif name != "init-db" and cmd.callback is not None:
+            cmd.callback = _needs_database(cmd.callback)
+
+
 def migrate(url: str) -> None:
     """Create or upgrade the schema to the latest Alembic revision."""
     config = Config()
@@ -71,8 +118,13 @@ def register(app: Flask) -> None:
         """Create or upgrade the schema and load the process library and reference lists."""
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
-        with _transaction() as session:
-            load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
+        try:
+            with _transaction() as session:
+                load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
+        except LibraryRefused as exc:  # a fresh install has no earlier version to start on
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            _fail(exc.message)
         click.echo("База данных готова.")
         if demo:
             with _transaction() as session:
@@ -115,6 +167,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(_cases_group())
     app.cli.add_command(_processes_group())
     app.cli.add_command(_tenants_group())
+    _guard(app.cli)
 
 
 def _moment(value: str) -> datetime:
@@ -302,11 +355,11 @@ def _calendar_group() -> AppGroup:
 
     @group.command("due")
     @click.option("--start", required=True, help="ISO 8601 moment with offset.")
-    @click.option("--hours", type=int, default=0)
+    @click.option("--hours", type=float, default=0, help="Working hours, fractions allowed (0.5 = 30 min).")
     @click.option("--minutes", type=int, default=0)
     @click.option("--days", type=int, default=0)
     @click.option("--body", default=None, help="Body code: its schedule and override days.")
-    def due(start: str, hours: int, minutes: int, days: int, body: str | None) -> None:
+    def due(start: str, hours: float, minutes: int, days: int, body: str | None) -> None:
         """Print the due moment a number of working hours, minutes or days after the start."""
         moment = _moment(start)
         if days and (hours or minutes):

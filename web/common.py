@@ -24,6 +24,7 @@ from services.auth import user_by_session
 from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, ServiceError, TooManyAttempts
 from services.tasks import INBOX_PAGE, MAX_INBOX_PAGE
+from web.library_text import plain_library_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -273,8 +274,9 @@ def install(app: Flask) -> None:
 
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
-                                 value_label=value_label)
+                                 value_label=value_label, part_state=part_state)
 
 
 def _unit_of_work(app: Flask) -> Callable[[], ResponseReturnValue]:
@@ -322,6 +324,14 @@ HTTP_MESSAGES = {404: N_("Страница не найдена"), 403: N_("Не�
                  405: N_("Метод не поддерживается"), 413: N_("Слишком большой запрос")}
 
 
+def moment(value: object) -> datetime | None:
+    """An ISO moment kept as text (a form's value in the history) as a datetime, None if it is not one."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def datetime_local(value: object) -> str:
     """An ISO moment as the value of an <input type=datetime-local>, in Moscow time."""
     if not value:
@@ -352,7 +362,9 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "matches": N_("Найдено"), "notified": N_("Уведомлены"), "repeat_of": N_("Повтор случая №"),
                 "repeated_by": N_("Повторное сообщение №"), "late_minutes": N_("Опоздание, раб. мин"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
-                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи")}
+                "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
+                "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий"),
+                "clarification_url": N_("Ссылка на уточнение"), "clarification_at": N_("Когда автор ответил")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
@@ -363,7 +375,18 @@ VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N
                 "monitoring": N_("система мониторинга"), "published_end": N_("ответ опубликован"),
                 "not_subject_end": N_("не подлежит обработке"), "last_body": N_("последний орган"),
                 "curator": N_("куратор"), "separate": N_("отдельные ответы органов"),
-                "part": N_("информация направлена куратору")}
+                "part": N_("информация направлена куратору"),
+                "case_deadline": N_("общий срок ответа (п. 8.3): он наступает раньше срока шага")}
+
+
+PART_STATES = {"waiting": N_("ждёт своей очереди"), "preparing": N_("готовит информацию"),
+               "sent": N_("информация направлена куратору"),
+               "not_competent": N_("сообщил, что вопрос не в его компетенции")}
+
+
+def part_state(state: str) -> str:
+    """A body's part of a common reply (8.9) in words, in the interface language."""
+    return str(gettext(PART_STATES[state]))
 
 
 def event_title(event: Any, step_names: dict[str, str]) -> str:
@@ -371,12 +394,12 @@ def event_title(event: Any, step_names: dict[str, str]) -> str:
     if event.kind == "migrated":
         return str(gettext("Случай переведён на версию %(version)s", version=event.details.get("new", "")))
     if event.kind == "task_completed":
-        return str(gettext("Выполнено: %(task)s",
-                           task=event.details.get("task") or step_names.get(event.step, event.step)))
+        return str(gettext("Выполнено: %(task)s", task=plain_library_text(
+            event.details.get("task") or step_names.get(event.step, event.step))))
     title = str(gettext(EVENT_TITLES[event.kind])) if event.kind in EVENT_TITLES else str(event.kind)
     if not event.step:
         return title
-    step = step_names[event.step] if event.step in step_names else gettext("ответ по сообщению")
+    step = plain_library_text(step_names[event.step]) if event.step in step_names else gettext("ответ по сообщению")
     return f"{title}: {step}"
 
 

@@ -9,11 +9,13 @@ from flask_login import login_required
 
 from services.cases import case_view
 from services.errors import CaseChanged, Conflict, Invalid
-from services.tasks import complete_task, open_task, suggest_bodies
+from services.tasks import capped_by_case, complete_task, open_task, suggest_bodies
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
+from web.library_text import plain_library_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp.add_app_template_global(capped_by_case, "capped_by_case")
 
 
 def _form_data() -> dict[str, object]:
@@ -43,7 +45,7 @@ def show(task_id: int) -> ResponseReturnValue:
             flash(exc.message, "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
         else:
-            flash(gettext("Готово: «%(task)s»", task=task.name), "success")
+            flash(gettext("Готово: «%(task)s»", task=plain_library_text(task.name)), "success")
             return redirect(url_for("inbox.show"))
     form = open_task(session=db(), user=me(), task_id=task_id, clock=clock(), typed=typed)
     view = case_view(session=db(), user=me(), case_id=form.task.case_id)

@@ -5,6 +5,7 @@ its own variant."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,10 @@ from engine.validation import Problem, check_library
 from models import ProcessAdoption, ProcessVersion, Tenant, User
 from services.db import savepoint
 from services.errors import Conflict, Forbidden, Invalid
+from services.notifications import library_people, notify
 
 ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger("otklik.library")
 LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
 SHIPPED_COMMENT = "Библиотека процессов из поставки (bpmn/, forms/)"
@@ -117,13 +120,31 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
     so that init-db is idempotent and never undoes a later publication."""
     files = read_library(directories or LIBRARY_DIRS)
     library = check_library(files)
-    if library.problems:
-        raise LibraryRefused(library.problems)
-    outcome = [_publish_one(session, clock, process_id, {name: files[name] for name in sorted(names)},
-                            SHIPPED_COMMENT, None, keep_known=True)
-               for process_id, names in sorted(library.processes.items())]
+    try:
+        if library.problems:
+            raise LibraryRefused(library.problems)
+        with savepoint(session):
+            outcome = [_publish_one(session, clock, process_id, {name: files[name] for name in sorted(names)},
+                                    SHIPPED_COMMENT, None, keep_known=True)
+                       for process_id, names in sorted(library.processes.items())]
+    except Invalid as exc:
+        if session.scalar(select(func.count()).select_from(ProcessVersion)) == 0:
+            raise  # nothing to fall back on: a fresh install cannot start on a broken library
+        _report_refused(session, clock, exc, directories or LIBRARY_DIRS)
+        return []
     session.flush()
     return outcome
+
+
+def _report_refused(session: Session, clock: Clock, exc: Invalid, directories: list[Path]) -> None:
+    """The shipped library was refused: the last good versions stay; the log, administrators and methodologists
+    hear of it loudly."""
+    problems = [str(p) for p in getattr(exc, "problems", [])] or [exc.message]
+    log.error("ВНИМАНИЕ: библиотека процессов из %s отклонена, работа продолжается на последних проверенных "
+              "версиях. Проблемы:\n  %s", ", ".join(str(d) for d in directories), "\n  ".join(problems))
+    text = (f"Файлы процессов на сервере отклонены при запуске: {'; '.join(problems)}. Работа продолжается на "
+            "последних проверенных версиях; исправьте файлы или опубликуйте исправление в конструкторе.")
+    notify(session=session, people=library_people(session), kind="library_refused", text=text, now=clock.now())
 
 
 def _publish_one(session: Session, clock: Clock, process_id: str, files: dict[str, str], comment: str,

@@ -293,3 +293,31 @@ def test_a_value_for_a_deadline_the_version_lacks_does_not_stop_its_cases() -> N
     case = Case(msk("2026-11-24 10:00"), overrides={"draft": Duration(3, "hours"), "added_later": Duration(1, "hours")})
     case.complete("triage", TRIAGE)
     assert case.due("deadline", "draft") == msk("2026-11-24 13:00")
+
+
+def test_no_step_is_due_after_an_urgent_case() -> None:
+    """Issue 14, defect 1: 4 WH for the case, 5 WH for the draft or a part: the step is due with the case."""
+    for bodies, order, step in ((["kgkh"], None, "draft"), (["kgkh", "kdh"], "sequential", "part"),
+                                (["kgkh", "kdh"], None, "part")):
+        case = Case(msk("2026-11-24 09:00"))
+        case.complete("triage", {**TRIAGE, "importance": "high", "bodies": bodies, "order": order})
+        assert case.due("case") == msk("2026-11-24 13:00")
+        assert {t.due_at for t in case.snapshot.timers if t.kind == "deadline"} == {msk("2026-11-24 13:00")}, step
+        assert {t.due_at for t in case.snapshot.timers if t.kind == "warning"} == {msk("2026-11-24 12:12")}, step
+    # Later steps too (approval 1 WH from 12:30 would be 13:48 with the lunch break); a step that ends before the
+    # case does keeps its own deadline.
+    case = Case(msk("2026-11-24 09:00"))
+    case.complete("triage", {**TRIAGE, "importance": "high"})
+    case.clock.set(msk("2026-11-24 12:30"))
+    case.complete("draft", DRAFT)
+    assert case.due("deadline", "approval") == msk("2026-11-24 13:00")
+    case.clock.set(msk("2026-11-24 12:40"))
+    case.complete("approval", {"approval_decision": "approve", "approval_comment": None})
+    assert case.due("deadline", "publication") == msk("2026-11-24 13:00")
+    # Once the case deadline has passed, a step has its own deadline again (no cascade of breaches at once).
+    case = Case(msk("2026-11-24 09:00"))
+    case.complete("triage", {**TRIAGE, "importance": "high"})
+    case.clock.set(msk("2026-11-24 15:00"))
+    case.wake()
+    case.complete("draft", DRAFT)
+    assert case.due("deadline", "approval") == msk("2026-11-24 16:00")

@@ -118,3 +118,15 @@ def test_a_year_without_data_is_a_clear_failure() -> None:
     no_2026 = WorkingCalendar(ProductionCalendar({y: d for y, d in shipped_years().items() if y != 2026}))
     with pytest.raises(EngineFailure, match="Нет данных производственного календаря на 2026 год"):
         runner(clock, lambda body: no_2026).reschedule(snapshot.state, {snapshot.timers[0].id: clock.now()})
+
+
+def test_a_rescheduled_step_still_ends_with_the_case() -> None:
+    """Issue 14, defect 1: a new day off moves the urgent case's deadline; the draft's moves with it, capped."""
+    clock = FixedClock(msk("2026-11-24 16:00"))
+    engine = runner(clock, lambda body: PLAIN)
+    started = engine.start({"case_id": 1, "channel": "vk"})
+    triaged = engine.complete(started.state, started.open_tasks[0].id, {**TRIAGE, "importance": "high"})
+    assert due(triaged)[("case", "work")] == due(triaged)[("deadline", "draft")] == msk("2026-11-25 11:00")
+    moved = runner(clock, lambda body: DAY_OFF).reschedule(
+        triaged.state, {t.id: msk("2026-11-24 16:00") for t in triaged.timers})
+    assert due(moved)[("case", "work")] == due(moved)[("deadline", "draft")] == msk("2026-11-26 11:00")

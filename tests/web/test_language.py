@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-TRIAGE = "Отбор и классификация сообщения"  # step names come from the diagram and stay Russian
+TRIAGE = "Selection and classification of the message"  # from the diagram, through translations/library.en.json
 
 
 def _catalog() -> Catalog:
@@ -174,3 +174,51 @@ def test_labels_shown_through_gettext_are_translated() -> None:
               *EVENT_TITLES.values(), *FIELD_LABELS.values(), *HTTP_MESSAGES.values(),
               *(v for v in VALUE_LABELS.values() if CYRILLIC.search(v))]
     assert [label for label in labels if label not in translated] == []
+
+
+def _library_texts() -> set[str]:
+    """Every text a person reads that the shipped library's forms and diagrams hold."""
+    from engine.forms import FormSchema
+
+    texts: set[str] = set()
+    for path in sorted((ROOT / "forms").glob("*.json")):
+        form = FormSchema.from_json(path.name, path.read_text(encoding="utf-8"))
+        texts.add(str(form.schema.get("title", "")))
+        for f in form.fields():
+            texts.update([f.title, f.help, *(title for _, title in f.choices)])
+    for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
+        texts.update(re.findall(r'<bpmn:(?:userTask|process) id="[^"]+" name="([^"]+)"',
+                                path.read_text(encoding="utf-8")))
+    return {t for t in texts if CYRILLIC.search(t)}
+
+
+def test_the_shipped_library_has_english_for_every_text() -> None:
+    """Form titles, fields, choices, hints, step and process names: translations/library.en.json has them all."""
+    from web.library_text import english
+
+    assert sorted(_library_texts() - set(english())) == []
+    assert all(text.strip() and not CYRILLIC.search(text) for text in english().values())
+
+
+def test_forms_and_steps_read_in_english(app: Flask) -> None:
+    """Issue 14, defect 10: the triage form and the step names in English; an untranslated text says so."""
+    curator = login(app, "curator")
+    assert curator.post("/lang/en").status_code == 302
+    register(curator)
+    inbox = _page(curator, "/inbox")
+    assert "Отбор и классификация сообщения" not in inbox
+    task = _page(curator, f"/tasks/{task_id_from(inbox, TRIAGE)}")
+    for text in ("Selection and classification of the message (clause 8.1)", "Send to the competent body",
+                 "Importance", "High: reply within 4 working hours", "Competent bodies", "Ground (clause 10)"):
+        assert text in task, text
+    assert "Категория важности" not in task and "Обычная: ответ за 9 рабочих часов" not in task
+
+    from web.library_text import english, library_text
+
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["lang"] = "en"
+        marked = str(library_text("Новый текст методолога"))
+        assert 'class="untranslated"' in marked and "This text has no English translation yet" in marked
+        assert library_text("Тема") == english()["Тема"] == "Theme"
