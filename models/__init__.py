@@ -9,11 +9,13 @@ from models.base import Base
 from models.case import (
     Attachment,
     Breach,
+    BreachEvent,
     Case,
     CaseEvent,
     CaseLink,
     Draft,
     HumanTask,
+    LeadershipAlert,
     MonitoringCheck,
     Notification,
     OutboxMessage,
@@ -36,7 +38,8 @@ from models.org import (
 )
 from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion, SandboxRun
 
-__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
-           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
-           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "BreachEvent", "CalendarYear", "Case",
+           "CaseEvent", "CaseLink", "Channel", "Draft", "HumanTask", "LeadershipAlert", "LexiconEntry", "Location",
+           "LoginFailure", "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay",
+           "ProcessDraft", "ProcessVersion", "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer",
+           "User"]

@@ -15,6 +15,7 @@ from web import (
     auth,
     cases,
     cli,
+    dashboard,
     governor,
     inbox,
     integrity,
@@ -24,6 +25,9 @@ from web import (
     tasks,
     workbench,
 )
+from web import (
+    register as register_page,
+)
 from web.common import install
 
 
@@ -32,7 +36,7 @@ def register(app: Flask) -> None:
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp):
+                      workbench.bp, register_page.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address
