@@ -207,3 +207,17 @@ def test_the_administrator_names_a_bodys_deputy(app: Flask, sessions: Any) -> No
         with sessions() as session:
             session.scalars(select(Body).where(Body.code == "ksoc")).one().deputy = kept
             session.commit()
+
+
+def test_labels_are_translated() -> None:
+    """The reasons, verdicts and dashboard filters a page shows through gettext have English translations."""
+    from babel.messages.pofile import read_po
+
+    from services.dashboard import LENS_TITLES
+    from services.register import REASONS, VERDICTS
+    from tests.web.test_language import PO
+
+    with PO.open("rb") as po:
+        translated = {m.id for m in read_po(po, locale="en") if m.id and m.string}
+    labels = [*REASONS.values(), *VERDICTS.values(), *LENS_TITLES.values()]
+    assert [label for label in labels if label not in translated] == []
