@@ -41,7 +41,7 @@ class Case(Base):
     bodies: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes the curator sent it to, in order (8.9)
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # this month's answers on the leaders' dashboard
     stalled_at: Mapped[datetime | None] = mapped_column(index=True)  # open, yet nothing can move it on
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the engine steps the case
@@ -150,10 +150,54 @@ class Breach(Base):
     clause: Mapped[str] = mapped_column(String(20))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    due_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)  # the register's period is by the missed deadline
     recorded_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     late_minutes: Mapped[int | None]
+    # Clause 12: the body's explanation, the curator's verdict on it, the supervising deputy's measures.
+    reason: Mapped[str | None] = mapped_column(String(30))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    explained_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    explained_at: Mapped[datetime | None]
+    verdict: Mapped[str | None] = mapped_column(String(20))  # justified | unjustified
+    verdict_comment: Mapped[str | None] = mapped_column(Text)
+    verdict_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    verdict_at: Mapped[datetime | None]
+    measures: Mapped[str | None] = mapped_column(Text)
+    measures_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    measures_at: Mapped[datetime | None]
+
+
+class BreachEvent(Base):
+    """Append-only history of a register entry: each explanation, verdict and record of measures."""
+
+    __tablename__ = "breach_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # explanation | verdict | measures
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LeadershipAlert(Base):
+    """A clause-14 event put before the leadership (a socially significant message or a surge), shown on the
+    leaders' dashboard until a leader acknowledges it («Принято к сведению»)."""
+
+    __tablename__ = "leadership_alert"
+    __table_args__ = (Index("ix_leadership_alert_open", "tenant_id", "acknowledged_at", "raised_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # socially_significant | surge
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alert.id"))
+    text: Mapped[str] = mapped_column(String(1000))
+    raised_at: Mapped[datetime]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[User | None] = relationship(viewonly=True)
+    surge_alert: Mapped[SurgeAlert | None] = relationship(viewonly=True)
 
 
 class Notification(Base):

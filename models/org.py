@@ -38,6 +38,7 @@ class Body(Base):
     short_name: Mapped[str] = mapped_column(String(100))
     is_curator: Mapped[bool] = mapped_column(default=False)
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    deputy: Mapped[str | None] = mapped_column(String(200))  # the vice-governor's deputy who supervises it (cl. 12)
 
 
 class User(Base):

@@ -14,9 +14,16 @@ from services.library.versions import bundle_for
 from services.workflow import add_event
 
 
+def working_minutes(*, session: Session, tenant_id: int, body: Body | None, start: datetime, end: datetime) -> int:
+    """Whole working minutes from start to end on the body's calendar (0 if end is not later)."""
+    if end <= start:
+        return 0
+    calendar = calendar_resolver(session=session, tenant_id=tenant_id)(body.code if body else None)
+    return max(0, int(calendar.working_time_between(start, end).total_seconds() // 60))
+
+
 def _late_minutes(session: Session, case: Case, body: Body | None, due: datetime, done: datetime) -> int:
-    calendar = calendar_resolver(session=session, tenant_id=case.tenant_id)(body.code if body else None)
-    return max(0, int(calendar.working_time_between(due, done).total_seconds() // 60))
+    return working_minutes(session=session, tenant_id=case.tenant_id, body=body, start=due, end=done)
 
 
 def settle(*, session: Session, case: Case, task: HumanTask, user: User, now: datetime) -> None:

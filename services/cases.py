@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ColumnElement, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -219,10 +219,14 @@ def linked_cases(*, session: Session, case: Case) -> tuple[list[Case], list[Case
 
 
 def list_cases(*, session: Session, user: User, status: str | None = None, theme: str | None = None,
-               location: str | None = None, kind: str = "message", limit: int = 200) -> list[Case]:
-    """Recent cases of a kind the user may see, optionally of one status, theme or location (codes)."""
+               location: str | None = None, kind: str = "message", where: ColumnElement[bool] | None = None,
+               limit: int = 200) -> list[Case]:
+    """Recent cases of a kind the user may see, optionally of one status, theme or location (codes), or meeting a
+    condition (the cases behind a dashboard number)."""
     query = select(Case).where(Case.tenant_id == user.tenant_id, Case.kind == kind) \
         .order_by(Case.registered_at.desc()).limit(limit)
+    if where is not None:
+        query = query.where(where)
     if status:
         query = query.where(Case.status == status)
     if theme:

@@ -13,7 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import MOSCOW
-from models import Body, Case, HumanTask, Location, Notification, OutboxMessage, SurgeAlert, Theme, User
+from models import (
+    Body,
+    Case,
+    HumanTask,
+    LeadershipAlert,
+    Location,
+    Notification,
+    OutboxMessage,
+    SurgeAlert,
+    Theme,
+    User,
+)
 from services.errors import NotFound
 
 # Session.info key: set on the app's sessionmaker when SMTP is configured, so notifications also queue e-mail.
@@ -234,14 +245,24 @@ def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body
            text=f"Срок нарушен{rule}: случай № {case.id}, шаг «{_step_name(task)}», срок был {_moment(due)}")
 
 
-def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Recipient]:
-    """A socially significant message (clause 14): every leader of the tenant, at once; returns who was told."""
-    people = leaders(session, case.tenant_id)
-    excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
-    notify(session=session, people=people, kind="socially_significant", case_id=case.id, now=now,
-           text=f"Общественно значимое сообщение (п. 14), случай № {case.id}: {case.author}, "
-                f"{case.channel.name}, {case.url} — «{excerpt}»")
+def alert_leadership(*, session: Session, tenant_id: int, kind: str, text: str, now: datetime,
+                     case_id: int | None = None, surge_alert_id: int | None = None) -> list[Recipient]:
+    """A clause-14 event: every leader of the tenant hears of it at once (in-app and e-mail), and it stays on the
+    leaders' dashboard until one of them acknowledges it; returns who was told."""
+    people = leaders(session, tenant_id)
+    notify(session=session, people=people, kind=kind, text=text, now=now, case_id=case_id,
+           surge_alert_id=surge_alert_id)
+    session.add(LeadershipAlert(tenant_id=tenant_id, kind=kind, case_id=case_id, surge_alert_id=surge_alert_id,
+                                text=text[:MAX_TEXT], raised_at=now))
     return people
+
+
+def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Recipient]:
+    """A socially significant message (clause 14): the leadership, at once; returns who was told."""
+    excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
+    return alert_leadership(session=session, tenant_id=case.tenant_id, kind="socially_significant", case_id=case.id,
+                            now=now, text=f"Общественно значимое сообщение (п. 14), случай № {case.id}: {case.author}, "
+                                          f"{case.channel.name}, {case.url} — «{excerpt}»")
 
 
 def notify_stalled(*, session: Session, case: Case, now: datetime) -> None:

@@ -23,10 +23,11 @@ def load_reference(*, session: Session, clock: Clock, library: list[Path] | None
     ref: dict[str, Any] = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))
     tenant: Tenant = _upsert(session, Tenant, {"code": ref["tenant"]["code"]}, ref["tenant"])
     session.flush()
-    _upsert(session, Body, {"code": ref["curator"]["code"]}, {**ref["curator"], "tenant_id": tenant.id,
-                                                              "is_curator": True})
-    for body in ref["bodies"]:
-        _upsert(session, Body, {"code": body["code"]}, {**body, "tenant_id": tenant.id})
+    for body in [{**ref["curator"], "is_curator": True}, *ref["bodies"]]:
+        row = _upsert(session, Body, {"code": body["code"]},
+                      {**{k: v for k, v in body.items() if k != "deputy"}, "tenant_id": tenant.id})
+        if row.deputy is None:  # the administrator's later choice of deputy stays
+            row.deputy = body.get("deputy")
     for channel in ref["channels"]:
         _upsert(session, Channel, {"code": channel["code"]}, channel)
     for code, name in ref["locations"]:

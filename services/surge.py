@@ -1,4 +1,5 @@
-"""Surge detection (clause 14): many messages on one theme or location within a window alert the curators."""
+"""Surge detection (clause 14): many messages on one theme or location within a window alert the curators and the
+leadership."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import Case, Location, SurgeAlert, Tenant, Theme, User
 from services.db import lock_transaction
 from services.errors import Forbidden, Invalid
-from services.notifications import alert_value_name, curators, notify, surge_text
+from services.notifications import alert_leadership, alert_value_name, curators, notify, surge_text
 
 log = logging.getLogger("otklik.surge")
 # Defaults from research/reports-ratings.md 3.d: at least 5 messages within the last 3 hours, in calendar time.
@@ -81,7 +82,8 @@ def update_surge_settings(*, session: Session, user: User, threshold: Any, windo
 
 
 def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAlert]:
-    """After triage: alert the curators when the case's theme or location reached the threshold within the window."""
+    """After triage: alert the curators and the leadership when the case's theme or location reached the threshold
+    within the window."""
     if case.theme_id is None and case.location_id is None:
         return []
     # Serialise the check per tenant, so two triages at once neither miss each other's case nor both raise the same
@@ -114,7 +116,11 @@ def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAle
                            window_end=now, count=count, created_at=now)
         session.add(alert)
         session.flush()  # its id, for the notifications that link to it
-        notify(session=session, people=curators(session, case.tenant_id), kind="surge", now=now,
-               text=surge_text(alert, alert_value_name(session, alert), rule.window_hours), surge_alert_id=alert.id)
+        text = surge_text(alert, alert_value_name(session, alert), rule.window_hours)
+        notify(session=session, people=curators(session, case.tenant_id), kind="surge", now=now, text=text,
+               surge_alert_id=alert.id)
+        # As a socially significant message does: the leaders at once, and on their dashboard until acknowledged.
+        alert_leadership(session=session, tenant_id=case.tenant_id, kind="surge", text=text, now=now,
+                         surge_alert_id=alert.id)
         raised.append(alert)
     return raised

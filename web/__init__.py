@@ -15,6 +15,7 @@ from web import (
     auth,
     cases,
     cli,
+    dashboard,
     deadlines,
     governor,
     inbox,
@@ -26,6 +27,9 @@ from web import (
     tasks,
     workbench,
 )
+from web import (
+    register as register_page,
+)
 from web.common import install
 from web.library_text import install as install_library_text
 
@@ -36,7 +40,7 @@ def register(app: Flask) -> None:
     install_library_text(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp):
+                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address

@@ -14,8 +14,10 @@ from models import ApiToken, CaseEvent, Draft, HumanTask, User
 from services.auth import issue_token, live_tokens, log_in, revoke_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
+from services.register import parse_period, register
 from services.tasks import complete_task, inbox, open_task
 from web.common import clock, csrf, db, inbox_filters
+from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -185,3 +187,22 @@ def _event_json(event: CaseEvent) -> dict[str, Any]:
             "actor_body": event.actor.body.code if event.actor and event.actor.body else None,
             "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
             "details": json.loads(json.dumps(event.details, default=str))}
+
+
+@bp.get("/breaches")
+@token_required
+def breaches() -> ResponseReturnValue:
+    """The clause-12 register for a period (?from=, ?to= as YYYY-MM-DD, ?body= code); ?format=xlsx for the export."""
+    fmt = request.args.get("format") or "json"
+    if fmt not in ("json", "xlsx"):
+        raise Invalid("Неверный формат", fields={"format": "Допустимо json или xlsx"})
+    period = parse_period(start=request.args.get("from"), end=request.args.get("to"), today=today())
+    result = register(session=db(), clock=clock(), user=_user(), period=period,
+                      body=request.args.get("body") or None)
+    if fmt == "xlsx":
+        return xlsx_response(result, request.args.get("deputy") or None)
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "as_of": _iso(result.as_of),
+            "body": result.body, "total": len(result.entries),
+            "deputies": [{"deputy": g.deputy, "breaches": len(g.entries), "unjustified": g.unjustified,
+                          "late_minutes": g.late_minutes} for g in result.deputies],
+            "breaches": [entry_json(e) for e in result.entries]}

@@ -8,11 +8,12 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from services.cases import CaseView, case_view, list_cases, register_message, require_curator
+from services.dashboard import LENS_TITLES, lens
 from services.db import parse_id
 from services.errors import Duplicate, Invalid
 from services.reference import channels
 from services.repeats import Suggestion, link_case, suggestions
-from web.common import clock, db, local_target, me
+from web.common import BadInput, clock, db, local_target, me
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -20,11 +21,20 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """Recent cases the person may see; ?theme= or ?location= (codes) narrow them, as a surge alert links here."""
+    """Recent cases the person may see; ?theme= or ?location= (codes) narrow them, as a surge alert links here;
+    ?lens= (with ?body= and ?person=) lists the cases behind a number of the leaders' dashboard."""
     status = request.args.get("status") or None
-    cases = list_cases(session=db(), user=me(), status=status, theme=request.args.get("theme") or None,
-                       location=request.args.get("location") or None)
-    return render_template("cases.html", cases=cases, status=status)
+    args = request.args
+    where = None
+    if args.get("lens"):
+        person = parse_id(args["person"]) if args.get("person") else None
+        if args.get("person") and person is None:
+            raise BadInput("Неверные параметры запроса", fields={"person": "Номер сотрудника — целое число"})
+        where = lens(user=me(), now=clock().now(), name=args["lens"], body=args.get("body") or None, person=person)
+    cases = list_cases(session=db(), user=me(), status=status, theme=args.get("theme") or None,
+                       location=args.get("location") or None, where=where)
+    return render_template("cases.html", cases=cases, status=status, lens=args.get("lens"),
+                           lens_titles=LENS_TITLES)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -15,9 +15,11 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """People who work from an inbox land on it; the others on the case list."""
+    """People who work from an inbox land on it, the leadership on its dashboard, the others on the case list."""
     if me().role in ("curator", "executor", "responsible"):
         return redirect(url_for("inbox.show"))
+    if me().role == "leader":
+        return redirect(url_for("dashboard.index"))
     return redirect(url_for("cases.index"))
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_working_day"
-down_revision = "0014_body_accounts"
+down_revision = "0016_breach_register"
 branch_labels = None
 depends_on = None
 

@@ -63,8 +63,8 @@ def rule(app: Flask, sessions: Any) -> Iterator[Callable[[dict[str, Any]], None]
         session.commit()
 
 
-def test_five_messages_on_one_theme_within_three_hours_alert_the_curators(app: Flask, clock: FixedClock,
-                                                                           sessions: Any) -> None:
+def test_five_messages_on_one_theme_within_three_hours_alert_curators_and_leaders(app: Flask, clock: FixedClock,
+                                                                                   sessions: Any) -> None:
     curator = login(app, "curator")
     places = ["gatchinsky", "vyborgsky", "kirovsky", "tosnensky", "luzhsky", "priozersky"]
     heating = []
@@ -77,7 +77,7 @@ def test_five_messages_on_one_theme_within_three_hours_alert_the_curators(app: F
     assert alerts(sessions) == [("theme", "heating", 5)]
     text = ("Всплеск активности (п. 14): 5 сообщений за 3 ч на тему «Отопление и горячая вода», "
             "с 24.11.2026 09:40 по 24.11.2026 12:40")
-    assert surge_notices(sessions) == [("curator", text), ("curator2", text)]
+    assert surge_notices(sessions) == [("curator", text), ("curator2", text), ("leader", text)]  # clause 14
 
     clock.advance(timedelta(minutes=10))
     heating.append(send(curator, location=places[5]))  # the sixth belongs to the same episode: no second alert
