@@ -39,8 +39,8 @@ from models.org import (
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
 from models.registry import BodyAccount, DeadlineChange
 
-__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent", "CalendarYear",
-           "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask", "LeadershipAlert",
-           "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage",
-           "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion", "SandboxRun", "SurgeAlert", "Tenant",
-           "Theme", "ThemeGroup", "Timer", "User"]
+__all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
+           "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
+           "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
+           "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
+           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
