@@ -20,6 +20,15 @@ if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
   cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js static/vendor/bpmn-js/
   cp -r node_modules/bpmn-js/dist/assets static/vendor/bpmn-js/
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+  # Widgets from maintained libraries: one CSS toolkit, a multi-select with ordering, Russian date-time inputs.
+  mkdir -p static/vendor/bootstrap static/vendor/tom-select static/vendor/flatpickr static/vendor/axe-core
+  cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js \
+    static/vendor/bootstrap/
+  cp node_modules/tom-select/dist/js/tom-select.complete.min.js \
+    node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css static/vendor/tom-select/
+  cp node_modules/flatpickr/dist/flatpickr.min.js node_modules/flatpickr/dist/flatpickr.min.css \
+    node_modules/flatpickr/dist/l10n/ru.js static/vendor/flatpickr/
+  cp node_modules/axe-core/axe.min.js static/vendor/axe-core/  # the browser tests' accessibility check
   mkdir -p static/vendor/dmn-js  # the decision-table editor: dmn-js's prebuilt modeler and its styles
   cp -r node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets static/vendor/dmn-js/
   # The workbench's modeler: bpmn-js, the properties panel and the product's provider in one file (esbuild only).
