@@ -25,6 +25,7 @@ from web import (
     workbench,
 )
 from web.common import install
+from web.tenants.cli import bodies_group, tenants_group
 
 
 def register(app: Flask) -> None:
@@ -35,5 +36,7 @@ def register(app: Flask) -> None:
                       workbench.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
+    app.cli.add_command(tenants_group())
+    app.cli.add_command(bodies_group())
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address
         app.extensions["otklik.sessions"].configure(info={MAIL_ENABLED: True})

@@ -1,4 +1,5 @@
-"""Command line: init-db, users, bodies, calendar; each command is one transaction."""
+"""Command line: init-db, users, calendar, cases, processes (tenants and bodies: web.tenants.cli); each command is
+one transaction."""
 
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ from services.integrity import check_cases, repair_case, stalled_ids, sweep_stal
 from services.library.archive import export_version, import_archive
 from services.library.catalog import history
 from services.library.versions import LibraryRefused, Published, publish
-from services.reference import bodies
 from services.setup import load_reference
 from web.common import msk
 
@@ -36,7 +36,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
+def transaction() -> Iterator[Session]:
     session: Session = current_app.extensions["otklik.sessions"]()
     try:
         yield session
@@ -48,7 +48,7 @@ def _transaction() -> Iterator[Session]:
         session.close()
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
     click.echo(f"Ошибка: {message}", err=True)
     sys.exit(2)
 
@@ -70,11 +70,11 @@ def register(app: Flask) -> None:
         """Create or upgrade the schema and load the process library and reference lists."""
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
-        with _transaction() as session:
+        with transaction() as session:
             load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
         click.echo("База данных готова.")
         if demo:
-            with _transaction() as session:
+            with transaction() as session:
                 logins = load_demo(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
             click.echo("Демо-входы (логин / пароль / роль):")
             for username, password, role in logins:
@@ -88,28 +88,21 @@ def register(app: Flask) -> None:
     @click.option("--role", required=True)
     @click.option("--body", default=None, help="Body code (flask --app app bodies list).")
     @click.option("--full-name", default="")
-    def users_create(username: str, password: str, role: str, body: str | None, full_name: str) -> None:
+    @click.option("--email", default="")
+    @click.option("--tenant", default=None, help="Tenant code (default: the oblast; flask --app app tenants list).")
+    def users_create(username: str, password: str, role: str, body: str | None, full_name: str, email: str,
+                     tenant: str | None) -> None:
         """Create a person."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 user = create_user(session=session, username=username, password=password, role=role,
-                                   body_code=body, full_name=full_name)
+                                   body_code=body, full_name=full_name, email=email, tenant_code=tenant)
                 click.echo(f"Создан пользователь {user.username} ({user.role})")
         except ServiceError as exc:
-            _fail("; ".join([exc.message, *exc.fields.values()]))
+            fail("; ".join([exc.message, *exc.fields.values()]))
 
     app.cli.add_command(users)
 
-    bodies_group = AppGroup("bodies", help="Executive bodies.")
-
-    @bodies_group.command("list")
-    def bodies_list() -> None:
-        """One body a line, its code first."""
-        with _transaction() as session:
-            for body in bodies(session=session):
-                click.echo(f"{body.code}\t{body.short_name}{' (куратор)' if body.is_curator else ''}")
-
-    app.cli.add_command(bodies_group)
     app.cli.add_command(_calendar_group())
     app.cli.add_command(_cases_group())
     app.cli.add_command(_processes_group())
@@ -128,11 +121,11 @@ def _moment(value: str) -> datetime:
 
 def _with_calendar(body: str | None, act: Callable[[Any], str]) -> None:
     try:
-        with _transaction() as session:
+        with transaction() as session:
             tenant_id, code = resolve_body(session=session, body_code=body)
             click.echo(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
     except (CalendarError, ServiceError) as exc:
-        _fail(getattr(exc, "message", str(exc)))
+        fail(getattr(exc, "message", str(exc)))
 
 
 def _cases_group() -> AppGroup:
@@ -142,7 +135,7 @@ def _cases_group() -> AppGroup:
     def check() -> None:
         """Restore every open case's workflow and compare it with its inbox rows, timers and history; exit 1 and one
         problem a line when any disagrees or a case is stalled."""
-        with _transaction() as session:
+        with transaction() as session:
             problems = 0
             for problem in check_cases(session=session, clock=current_app.config["CLOCK"]):
                 click.echo(problem)
@@ -158,7 +151,7 @@ def _cases_group() -> AppGroup:
     def repair(case_ids: tuple[int, ...], every: bool) -> None:
         """Move stalled cases on: merge loop instances that finished unmerged and run the engine on."""
         if every:
-            with _transaction() as session:
+            with transaction() as session:
                 found = sweep_stalled(sessions=current_app.extensions["otklik.sessions"],
                                       clock=current_app.config["CLOCK"])
                 case_ids = (*case_ids, *stalled_ids(session=session))
@@ -166,7 +159,7 @@ def _cases_group() -> AppGroup:
         stuck = 0
         for case_id in dict.fromkeys(case_ids):
             try:
-                with _transaction() as session:
+                with transaction() as session:
                     done = repair_case(session=session, case_id=case_id, clock=current_app.config["CLOCK"])
             except ServiceError as exc:
                 click.echo(f"случай {case_id}: {exc.message}")
@@ -195,16 +188,16 @@ def _processes_group() -> AppGroup:
     def publish_with(act: Callable[[Session], list[Published]]) -> None:
         """Publish in one transaction: every problem one a line and exit 1, or one line per process."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 published = act(session)
         except LibraryRefused as exc:
             for problem in exc.problems:
                 click.echo(str(problem))
             sys.exit(1)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         except SQLAlchemyError as exc:
-            _fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
+            fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
         for item in published:
             click.echo(f"{item.process_id} v{item.number}{'' if item.created else ' (без изменений)'}")
 
@@ -233,10 +226,10 @@ def _processes_group() -> AppGroup:
     def versions(process_id: str | None) -> None:
         """One version a line: vN, date, author or cli, comment, and * on the current one."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 rows = history(session=session, process_id=process_id)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         for version in rows:
             fields = [f"v{version.number}", msk(version.created_at), version.author.username if version.author
                       else "cli", version.comment, *(["*"] if version.is_current else [])]
@@ -249,10 +242,10 @@ def _processes_group() -> AppGroup:
     def export(process_id: str, number: int | None, output: Path) -> None:
         """Write a published version as a zip of its files."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 name, data = export_version(session=session, process_id=process_id, number=number)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         output.write_bytes(data)
         click.echo(f"{name.removesuffix('.zip')} -> {output}")
 
