@@ -78,7 +78,7 @@ def register(app: Flask) -> None:
                 logins = load_demo(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
             click.echo("Демо-входы (логин / пароль / роль):")
             for username, password, role in logins:
-                click.echo(f"  {username:<14} {password}  {role}")
+                click.echo(f"  {username:<20} {password}  {role}")
 
     users = AppGroup("users", help="People and their roles.")
 
