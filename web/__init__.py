@@ -22,6 +22,7 @@ from web import (
     notifications,
     processes,
     tasks,
+    tenants,
     workbench,
 )
 from web.common import install
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp):
+                      workbench.bp, tenants.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     app.cli.add_command(tenants_group())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from models import Body, Breach, Case, CaseEvent, Draft, HumanTask, Location, MonitoringCheck, OverrideDay, Tenant, User
-from services.auth import create_user, username_taken
+from services.auth import create_user, password_problem, username_taken
 from services.errors import Forbidden, Invalid, NotFound
 from services.lexicon import seed as seed_lexicon
 
@@ -26,6 +26,12 @@ BODY_CODE = re.compile(r"[a-z][a-z0-9._-]{0,39}")
 CODE_HELP = "латинские строчные буквы, цифры, точка, дефис или подчёркивание; начинается с буквы"
 MAX_NAME = 300
 MAX_SHORT_NAME = 100
+
+
+def require_admin(actor: User) -> None:
+    """Refuse anyone but an administrator (of the oblast or of a municipality: each manages their own tenant)."""
+    if actor.role != "admin":
+        raise Forbidden("Органы и сотрудников настраивает администратор")
 
 
 def require_region_admin(actor: User) -> None:
@@ -83,6 +89,8 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
             errors[field] = problem
     if admin_username and session.scalar(select(User.id).where(User.username == admin_username.strip())):
         errors["admin_username"] = username_taken(admin_username.strip())
+    if admin_username and (problem := password_problem(admin_password)):
+        errors["admin_password"] = problem
     if errors:
         raise Invalid("Муниципальное образование не создано: исправьте поля", fields=errors)
     tenant = Tenant(code=code, name=name, kind="municipality", settings={})
