@@ -45,12 +45,17 @@ def load_demo(*, session: Session, clock: Clock, process_id: str) -> list[tuple[
     if session.scalar(select(User).where(User.username == demo["people"][0]["username"])) is not None:
         return logins
     load_people(session=session, clock=clock)
+    load_messages(session=session, clock=clock, process_id=process_id)
+    return logins
+
+
+def load_messages(*, session: Session, clock: Clock, process_id: str) -> None:
+    """Register the demo messages, each by the first curator of its tenant (the oblast's unless it names one)."""
     curators: dict[str | None, User] = {}
     for user in session.scalars(select(User).where(User.role == "curator").order_by(User.id.desc())):
-        curators[None if user.tenant.kind == "region" else user.tenant.code] = user  # the first curator of each
-    for message in demo["messages"]:
+        curators[None if user.tenant.kind == "region" else user.tenant.code] = user
+    for message in _demo()["messages"]:
         register_message(session=session, clock=clock, actor=curators[message.get("tenant")], source="monitoring",
                          channel=message["channel"], url=message["url"], author=message["author"],
                          text=message["text"], published_at=clock.now() - timedelta(hours=message["hours_ago"]),
                          process_id=process_id)
-    return logins

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from sqlalchemy import select
+import json
+from typing import Any
 
-from models import Body, LexiconEntry, Tenant, User
+from flask import Flask
+from sqlalchemy import func, select
+
+from engine.clock import FixedClock
+from models import Body, Case, LexiconEntry, Tenant, User
+from services.demo import load_messages
+from services.setup import DATA
 from tests.test_cli import run
 
 
-def test_a_municipality_from_the_command_line(app: Flask, sessions: object) -> None:
+def test_a_municipality_from_the_command_line(app: Flask, sessions: Any) -> None:
     code, out = run(app, "tenants", "create", "--code", "cli-town", "--name", "Городское поселение Тестовое")
     assert code == 0 and "cli-town" in out, out
     code, out = run(app, "tenants", "list")
@@ -29,7 +35,7 @@ def test_a_municipality_from_the_command_line(app: Flask, sessions: object) -> N
     assert code == 0, out
     assert run(app, "users", "create", "--username", "cli.oblast", "--password", "secret-pass", "--role",
                "leader")[0] == 0
-    with sessions() as session:  # type: ignore[operator]
+    with sessions() as session:
         tenant = session.scalar(select(Tenant).where(Tenant.code == "cli-town"))
         executor = session.scalar(select(User).where(User.username == "clitown.exec"))
         curator = session.scalar(select(User).where(User.username == "clitown.curator"))
@@ -57,3 +63,19 @@ def test_the_command_line_refuses_duplicates_across_tenants(app: Flask) -> None:
     assert code == 2 and "Организации с кодом «nowhere» нет" in out
     code, out = run(app, "tenants", "create", "--code", "Bad Code", "--name", "X")
     assert code == 2 and "Код организации" in out
+
+
+def test_demo_data_has_two_municipalities_with_people_and_work(app: Flask, sessions: Any, clock: FixedClock) -> None:
+    with sessions() as session:
+        load_messages(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
+        session.commit()
+        counts = dict(session.execute(select(Tenant.code, func.count(Case.id))
+                                      .join(Case, Case.tenant_id == Tenant.id).group_by(Tenant.code)).all())
+        assert counts == {"lenobl": 12, "gatchina": 2, "vsevolozhsk": 2}
+        people = session.execute(select(Tenant.code, User.role, User.email)
+                                 .join(Tenant, Tenant.id == User.tenant_id)
+                                 .where(User.email.like("%@lenreg.example"))).all()
+    assert len(people) == len(json.loads((DATA / "demo.json").read_text(encoding="utf-8"))["people"])
+    for town in ("gatchina", "vsevolozhsk"):
+        roles = {role for tenant, role, _ in people if tenant == town}
+        assert roles == {"admin", "curator", "methodologist", "responsible", "executor"}, town

@@ -70,10 +70,11 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
     is written."""
     code, name = code.strip(), name.strip()
     curator_name = curator_name.strip() or f"Пресс-служба администрации: {name}"
+    explicit_curator_code = bool(curator_code.strip())
     curator_code = curator_code.strip() or f"{code}.press"
     errors: dict[str, str] = {}
     if not TENANT_CODE.fullmatch(code):
-        errors["code"] = f"Код организации: 2-30 символов, {CODE_HELP.replace(', точка', '')}"
+        errors["code"] = "Код организации: 2-30 символов, латинские строчные буквы, цифры или дефис; начинается с буквы"
     elif session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
         errors["code"] = f"Код «{code}» уже занят другой организацией"
     if not name or len(name) > 200:
@@ -82,6 +83,8 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
     names = [curator_name, *(n.strip() for _, n in departments)]
     for index, (body_code, body_name) in enumerate(zip(codes, names, strict=True)):
         field = "curator" if index == 0 else "departments"
+        if index == 0 and not explicit_curator_code and "code" in errors:
+            continue  # derived from a bad tenant code: the code's own message says it
         problem = _body_code_problem(session, body_code) or _name_problem(body_name)
         if problem is None and body_code in codes[:index]:
             problem = f"Код органа «{body_code}» повторяется"
