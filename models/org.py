@@ -37,6 +37,7 @@ class Body(Base):
     name: Mapped[str] = mapped_column(String(300))
     short_name: Mapped[str] = mapped_column(String(100))
     is_curator: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)  # False: abolished, kept for its history, offered nowhere
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     deputy: Mapped[str | None] = mapped_column(String(200))  # the vice-governor's deputy who supervises it (cl. 12)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -166,35 +167,60 @@ def revoke_token(*, session: Session, clock: Clock, user: User, token_id: int) -
     return token
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def username_taken(username: str) -> str:
+    """The refusal of a username someone in any tenant already has."""
+    return f"Пользователь «{username}» уже есть: имена пользователей едины для всей области и муниципалитетов"
+
+
+def email_problem(email: str) -> str | None:
+    """What is wrong with an e-mail address, if anything (empty is allowed: no e-mail notifications)."""
+    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+        return "Адрес электронной почты вида name@example.ru (до 200 символов)"
+    return None
+
+
 def create_user(*, session: Session, username: str, password: str, role: str, full_name: str = "",
                 body_code: str | None = None, tenant_code: str | None = None, email: str | None = None) -> User:
-    """Create a person with a role; body roles need a body."""
+    """Create a person with a role in a tenant (default: the oblast, or the body's tenant); body roles need a body of
+    that tenant, a curator belongs to the tenant's curator body."""
+    username, email = username.strip(), (email or "").strip()
     errors = {}
-    if not username.strip() or len(username) > 80:
-        errors["username"] = "Укажите имя пользователя (до 80 символов)"
-    elif session.scalar(select(User).where(User.username == username.strip())):
-        errors["username"] = f"Пользователь {username} уже есть"
+    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
+        errors["username"] = "Укажите имя пользователя без пробелов (до 80 символов)"
+    elif session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = username_taken(username)
     if problem := password_problem(password):
         errors["password"] = problem
     if role not in ROLES:
         errors["role"] = f"Роль одна из: {', '.join(ROLES)}"
-    body = session.scalar(select(Body).where(Body.code == body_code)) if body_code else None
-    if body_code and body is None:
-        errors["body"] = f"Органа с кодом {body_code} нет (flask --app app bodies list)"
-    if role in BODY_ROLES and body is None:
-        errors["body"] = "Для исполнителя и ответственного лица укажите орган (--body)"
-    if role == "curator" and body is None:
-        body = session.scalar(select(Body).where(Body.is_curator))
+    if problem := email_problem(email):
+        errors["email"] = problem
     tenant = session.scalar(select(Tenant).where(Tenant.code == tenant_code)) if tenant_code else None
-    if tenant is None:
-        tenant = session.get(Tenant, body.tenant_id) if body else session.scalar(select(Tenant).order_by(Tenant.id))
-    if tenant is None:
+    if tenant_code and tenant is None:
+        errors["tenant"] = f"Организации с кодом {tenant_code} нет (flask --app app tenants list)"
+    body = session.scalar(select(Body).where(Body.code == body_code, Body.active)) if body_code else None
+    if body_code and (body is None or (tenant is not None and body.tenant_id != tenant.id)):
+        errors["body"] = f"Органа с кодом {body_code} в этой организации нет (flask --app app bodies list)"
+    if tenant is None and not tenant_code:
+        tenant = session.get(Tenant, body.tenant_id) if body else \
+            session.scalar(select(Tenant).order_by((Tenant.kind == "region").desc(), Tenant.id))
+    if tenant is None and "tenant" not in errors:
         errors["tenant"] = "Нет ни одной организации: выполните flask --app app init-db"
+    if role in BODY_ROLES and body is None and "body" not in errors:
+        errors["body"] = "Для исполнителя и ответственного лица укажите орган (--body)"
+    if role == "curator" and body is None and tenant is not None:
+        body = session.scalar(select(Body).where(Body.tenant_id == tenant.id, Body.is_curator))
+    if role not in BODY_ROLES and role != "curator" and body is not None:
+        body = None  # administrators, methodologists and leaders work for the whole tenant
     if errors:
         raise Invalid("Пользователь не создан", fields=errors)
     assert tenant is not None
-    user = User(tenant_id=tenant.id, username=username.strip(), full_name=full_name or username,
-                password_hash=hash_password(password), role=role, body_id=body.id if body else None, email=email)
+    user = User(tenant_id=tenant.id, username=username, full_name=full_name.strip() or username,
+                password_hash=hash_password(password), role=role, body_id=body.id if body else None,
+                email=email or None)
     session.add(user)
     session.flush()
     return user

@@ -110,7 +110,8 @@ def year_view(*, session: Session, clock: Clock, actor: User, year: object, body
     ).order_by(OverrideDay.day, OverrideDay.id)).all()
     schedule = Schedule.from_dict(body.schedule) if body and body.schedule else Schedule.oblast_default()
     return YearView(year=number, body=body,
-                    bodies=[b for b in bodies(session=session, tenant_id=actor.tenant_id) if not b.is_curator],
+                    bodies=[b for b in bodies(session=session, tenant_id=actor.tenant_id)
+                            if not b.is_curator and b.active],
                     years=list(session.scalars(select(CalendarYear).order_by(CalendarYear.year))),
                     months=months, overrides=list(overrides), schedule=schedule.to_dict(), missing=missing)
 

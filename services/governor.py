@@ -41,7 +41,8 @@ class DuplicatePost(Duplicate):
 
 def monitored_bodies(*, session: Session, tenant_id: int) -> list[Body]:
     """The bodies a post may be monitored by: every body of the tenant except the curator, by short name."""
-    return list(session.scalars(select(Body).where(Body.tenant_id == tenant_id, Body.is_curator.is_(False))
+    return list(session.scalars(select(Body).where(Body.tenant_id == tenant_id, Body.is_curator.is_(False),
+                                                   Body.active)
                                 .order_by(Body.short_name)))
 
 

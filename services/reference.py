@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from models import Body, Channel, Location, Theme, ThemeGroup
+from models import Body, Channel, Location, Tenant, Theme, ThemeGroup
 
 
 def bodies(*, session: Session, tenant_id: int | None = None) -> list[Body]:
@@ -23,11 +23,14 @@ def channels(*, session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.id)))
 
 
+# A municipality classifies by the oblast's themes (one classifier for the region's reports) and any of its own.
+CLASSIFIER_TENANTS = select(Tenant.id).where((Tenant.id == bindparam("tenant_id")) | (Tenant.kind == "region")) \
+    .scalar_subquery()
 # Choices are read as plain rows: a form with all three lists reads about 60 of them on every open and submit.
-_BODY_CHOICES = select(Body.code, Body.short_name).where(Body.tenant_id == bindparam("tenant_id"), ~Body.is_curator) \
-    .order_by(Body.name)
+_BODY_CHOICES = select(Body.code, Body.short_name).where(Body.tenant_id == bindparam("tenant_id"), ~Body.is_curator,
+                                                        Body.active).order_by(Body.name)
 _THEME_CHOICES = select(Theme.code, ThemeGroup.name, Theme.name).join(ThemeGroup) \
-    .where(ThemeGroup.tenant_id == bindparam("tenant_id")).order_by(ThemeGroup.name, Theme.name)
+    .where(ThemeGroup.tenant_id.in_(CLASSIFIER_TENANTS)).order_by(ThemeGroup.name, Theme.name)
 _LOCATION_CHOICES = select(Location.code, Location.name).where(Location.tenant_id == bindparam("tenant_id")) \
     .order_by(Location.name)
 

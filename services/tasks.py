@@ -25,7 +25,7 @@ from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
 from services.parts import last_body
-from services.reference import form_options
+from services.reference import CLASSIFIER_TENANTS, form_options
 from services.repeats import is_repeat
 from services.surge import check_surge
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
@@ -333,7 +333,7 @@ def current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None
 # Reference lookups of a step: column reads on the step's connection (the ORM's row loading is not needed for an id).
 _BODY_ID = select(Body.id).where(Body.code == bindparam("code"), Body.tenant_id == bindparam("tenant_id"))
 _THEME_ID = select(Theme.id).join(ThemeGroup).where(Theme.code == bindparam("code"),
-                                                    ThemeGroup.tenant_id == bindparam("tenant_id"))
+                                                    ThemeGroup.tenant_id.in_(CLASSIFIER_TENANTS))
 _LOCATION_ID = select(Location.id).where(Location.code == bindparam("code"),
                                          Location.tenant_id == bindparam("tenant_id"))
 _LAST_DRAFT_NUMBER = select(func.max(Draft.number)).where(Draft.case_id == bindparam("case_id"))

@@ -18,8 +18,7 @@ from sqlalchemy import text
 
 from app import create_app
 from engine.clock import FixedClock
-from services.auth import create_user
-from services.demo import load_demo
+from services.demo import load_demo, load_people
 from services.setup import load_reference
 from web.cli import migrate
 
@@ -70,15 +69,8 @@ def app(clock: FixedClock) -> Iterator[Flask]:
 
 
 def demo_people(session: Any) -> None:
-    """The demo people without the demo messages."""
-    import json
-
-    from services.setup import DATA
-
-    demo = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))
-    for person in demo["people"]:
-        create_user(session=session, username=person["username"], password=PASSWORD, role=person["role"],
-                    full_name=person["full_name"], body_code=person.get("body"))
+    """The demo people (the municipalities' too) without the demo messages."""
+    load_people(session=session, clock=FixedClock(START), password=PASSWORD)
 
 
 PASSWORD = "otklik-demo"

@@ -25,6 +25,7 @@ from web import (
     notifications,
     processes,
     tasks,
+    tenants,
     workbench,
 )
 from web import (
@@ -32,6 +33,7 @@ from web import (
 )
 from web.common import install
 from web.library_text import install as install_library_text
+from web.tenants.cli import bodies_group, tenants_group
 
 
 def register(app: Flask) -> None:
@@ -40,8 +42,11 @@ def register(app: Flask) -> None:
     install_library_text(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp):
+                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
+                      tenants.bp):
         app.register_blueprint(blueprint)
-    cli.register(app)
+    app.cli.add_command(tenants_group())
+    app.cli.add_command(bodies_group())
+    cli.register(app)  # last: it guards every command against a database without a schema
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address
         app.extensions["otklik.sessions"].configure(info={MAIL_ENABLED: True})

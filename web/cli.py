@@ -1,4 +1,5 @@
-"""Command line: init-db, users, bodies, calendar, tenants; each command is one transaction."""
+"""Command line: init-db, users, calendar, cases, processes (tenants and bodies: web.tenants.cli); each command is
+one transaction."""
 
 from __future__ import annotations
 
@@ -31,16 +32,14 @@ from services.integrity import check_cases, repair_case, stalled_ids, sweep_stal
 from services.library.archive import export_version, import_archive
 from services.library.catalog import history
 from services.library.versions import LibraryRefused, Published, publish
-from services.reference import bodies
 from services.setup import load_reference
-from services.tenants.deadlines import find_tenant, set_deadline
 from web.common import msk
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
+def transaction() -> Iterator[Session]:
     session: Session = current_app.extensions["otklik.sessions"]()
     try:
         yield session
@@ -52,7 +51,7 @@ def _transaction() -> Iterator[Session]:
         session.close()
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
     click.echo(f"Ошибка: {message}", err=True)
     sys.exit(2)
 
@@ -87,7 +86,7 @@ def _needs_database(callback: Callable[..., Any]) -> Callable[..., Any]:
             problem = _schema_problem()
             if problem is None:
                 raise
-            _fail(problem)
+            fail(problem)
 
     return run
 
@@ -119,19 +118,19 @@ def register(app: Flask) -> None:
         migrate(app.config["DATABASE_URL"])
         clock = app.config["CLOCK"]
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
         except LibraryRefused as exc:  # a fresh install has no earlier version to start on
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            _fail(exc.message)
+            fail(exc.message)
         click.echo("База данных готова.")
         if demo:
-            with _transaction() as session:
+            with transaction() as session:
                 logins = load_demo(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
             click.echo("Демо-входы (логин / пароль / роль):")
             for username, password, role in logins:
-                click.echo(f"  {username:<14} {password}  {role}")
+                click.echo(f"  {username:<20} {password}  {role}")
 
     users = AppGroup("users", help="People and their roles.")
 
@@ -141,32 +140,24 @@ def register(app: Flask) -> None:
     @click.option("--role", required=True)
     @click.option("--body", default=None, help="Body code (flask --app app bodies list).")
     @click.option("--full-name", default="")
-    def users_create(username: str, password: str, role: str, body: str | None, full_name: str) -> None:
+    @click.option("--email", default="")
+    @click.option("--tenant", default=None, help="Tenant code (default: the oblast; flask --app app tenants list).")
+    def users_create(username: str, password: str, role: str, body: str | None, full_name: str, email: str,
+                     tenant: str | None) -> None:
         """Create a person."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 user = create_user(session=session, username=username, password=password, role=role,
-                                   body_code=body, full_name=full_name)
+                                   body_code=body, full_name=full_name, email=email, tenant_code=tenant)
                 click.echo(f"Создан пользователь {user.username} ({user.role})")
         except ServiceError as exc:
-            _fail("; ".join([exc.message, *exc.fields.values()]))
+            fail("; ".join([exc.message, *exc.fields.values()]))
 
     app.cli.add_command(users)
 
-    bodies_group = AppGroup("bodies", help="Executive bodies.")
-
-    @bodies_group.command("list")
-    def bodies_list() -> None:
-        """One body a line, its code first."""
-        with _transaction() as session:
-            for body in bodies(session=session):
-                click.echo(f"{body.code}\t{body.short_name}{' (куратор)' if body.is_curator else ''}")
-
-    app.cli.add_command(bodies_group)
     app.cli.add_command(_calendar_group())
     app.cli.add_command(_cases_group())
     app.cli.add_command(_processes_group())
-    app.cli.add_command(_tenants_group())
     _guard(app.cli)
 
 
@@ -183,11 +174,11 @@ def _moment(value: str) -> datetime:
 
 def _with_calendar(body: str | None, act: Callable[[Any], str]) -> None:
     try:
-        with _transaction() as session:
+        with transaction() as session:
             tenant_id, code = resolve_body(session=session, body_code=body)
             click.echo(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
     except (CalendarError, ServiceError) as exc:
-        _fail(getattr(exc, "message", str(exc)))
+        fail(getattr(exc, "message", str(exc)))
 
 
 def _cases_group() -> AppGroup:
@@ -197,7 +188,7 @@ def _cases_group() -> AppGroup:
     def check() -> None:
         """Restore every open case's workflow and compare it with its inbox rows, timers and history; exit 1 and one
         problem a line when any disagrees or a case is stalled."""
-        with _transaction() as session:
+        with transaction() as session:
             problems = 0
             for problem in check_cases(session=session, clock=current_app.config["CLOCK"]):
                 click.echo(problem)
@@ -213,7 +204,7 @@ def _cases_group() -> AppGroup:
     def repair(case_ids: tuple[int, ...], every: bool) -> None:
         """Move stalled cases on: merge loop instances that finished unmerged and run the engine on."""
         if every:
-            with _transaction() as session:
+            with transaction() as session:
                 found = sweep_stalled(sessions=current_app.extensions["otklik.sessions"],
                                       clock=current_app.config["CLOCK"])
                 case_ids = (*case_ids, *stalled_ids(session=session))
@@ -221,7 +212,7 @@ def _cases_group() -> AppGroup:
         stuck = 0
         for case_id in dict.fromkeys(case_ids):
             try:
-                with _transaction() as session:
+                with transaction() as session:
                     done = repair_case(session=session, case_id=case_id, clock=current_app.config["CLOCK"])
             except ServiceError as exc:
                 click.echo(f"случай {case_id}: {exc.message}")
@@ -250,16 +241,16 @@ def _processes_group() -> AppGroup:
     def publish_with(act: Callable[[Session], list[Published]]) -> None:
         """Publish in one transaction: every problem one a line and exit 1, or one line per process."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 published = act(session)
         except LibraryRefused as exc:
             for problem in exc.problems:
                 click.echo(str(problem))
             sys.exit(1)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         except SQLAlchemyError as exc:
-            _fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
+            fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
         for item in published:
             click.echo(f"{item.process_id} v{item.number}{'' if item.created else ' (без изменений)'}")
 
@@ -288,10 +279,10 @@ def _processes_group() -> AppGroup:
     def versions(process_id: str | None) -> None:
         """One version a line: vN, date, author or cli, comment, and * on the current one."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 rows = history(session=session, process_id=process_id)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         for version in rows:
             fields = [f"v{version.number}", msk(version.created_at), version.author.username if version.author
                       else "cli", version.comment, *(["*"] if version.is_current else [])]
@@ -304,10 +295,10 @@ def _processes_group() -> AppGroup:
     def export(process_id: str, number: int | None, output: Path) -> None:
         """Write a published version as a zip of its files."""
         try:
-            with _transaction() as session:
+            with transaction() as session:
                 name, data = export_version(session=session, process_id=process_id, number=number)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         output.write_bytes(data)
         click.echo(f"{name.removesuffix('.zip')} -> {output}")
 
@@ -321,33 +312,6 @@ def _processes_group() -> AppGroup:
                                                     comment=comment, author=None))
 
     return group
-
-
-def _tenants_group() -> AppGroup:
-    group = AppGroup("tenants", help="Tenants: the oblast and its municipalities.")
-    add_deadline_command(group)
-    return group
-
-
-def add_deadline_command(group: AppGroup) -> None:
-    """`tenants deadline`: set a deadline value of a tenant's own act (added to the tenants group)."""
-
-    @group.command("deadline")
-    @click.option("--tenant", "tenant_code", required=True, help="Tenant code (flask --app app tenants list).")
-    @click.option("--step", required=True, help="Deadline name as in bpmn/parameters.json, e.g. case, draft.")
-    @click.option("--value", required=True, help="A whole number above zero, at most a month.")
-    @click.option("--unit", required=True, help="hours, minutes or days (working or calendar as in parameters).")
-    def deadline(tenant_code: str, step: str, value: str, unit: str) -> None:
-        """Set the tenant's own value of a deadline; it applies to deadlines counted from now on."""
-        try:
-            with _transaction() as session:
-                tenant = find_tenant(session=session, code=tenant_code)
-                row = set_deadline(session=session, clock=current_app.config["CLOCK"], actor=None, tenant=tenant,
-                                   step=step, value=value, unit=unit)
-                click.echo(f"{tenant.code}\t{row.name}\t{row.regional.clause} {row.regional.title}\t"
-                           f"{row.current.describe()} (региональный срок {row.regional.describe()})")
-        except ServiceError as exc:
-            _fail(exc.message)
 
 
 def _calendar_group() -> AppGroup:

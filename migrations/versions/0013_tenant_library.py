@@ -14,7 +14,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision = "0013_tenant_library"
-down_revision = "0011"
+down_revision = "0012_municipalities"
 branch_labels = None
 depends_on = None
 

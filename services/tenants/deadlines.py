@@ -46,15 +46,6 @@ class DeadlineStep:
         return self.own or self.regional
 
 
-def find_tenant(*, session: Session, code: str) -> Tenant:
-    """The tenant with this code, or a clear error."""
-    tenant = session.scalar(select(Tenant).where(Tenant.code == code.strip()))
-    if tenant is None:
-        raise Invalid(f"Организации с кодом «{code}» нет (flask --app app tenants list)",
-                      fields={"tenant": "Неизвестная организация"})
-    return tenant
-
-
 def regional_deadlines(*, session: Session, tenant_id: int) -> Mapping[str, Duration]:
     """The deadlines written in the diagrams the tenant runs: the parameters of its case process version (the regional
     version it adopted, or its own variant)."""
