@@ -3,9 +3,10 @@
 A new route must be added here, or the matrix fails and names it. Pick one kind:
 - Ids: the URL names objects; each argument maps to the kind of object in the seeded world ("case", "task", ...).
   The other tenant's ids must give 404 for every role listed (the roles that may use the route on their own
-  tenant's objects; for GET the same request on their own objects must succeed, so the ids are the right ones).
+  tenant's objects; for GET the same request on their own objects must succeed, so the ids are the right ones,
+  and show nothing of the other tenant).
 - Refers: the URL names the user's own objects (or none) and the form names the other tenant's ("@user" is the
-  other tenant's user id, "@body_code" its body code; a plain value is sent as is): refused, nothing changes in
+  other tenant's user id, "@body_code" its body code, "~user" the caller's own tenant's; a plain value is sent as is): refused, nothing changes in
   either tenant (`refused=False`: an action on the caller's own tenant; the other tenant must stay unchanged).
 - Scoped: no ids (lists, search, exports, suggestions, counters): fetched by each listed role, the answer must show
   none of the other tenant's markers (texts, authors, names, usernames); `overview`: the oblast may see
@@ -28,6 +29,7 @@ EVERYONE = ("curator", "executor", "responsible", "admin", "methodologist", "lea
 DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Чужой ответ"}
 MESSAGE = {"channel": "vk", "url": "https://vk.com/wall-9_9", "author": "Свой Автор", "text": "Своё сообщение",
            "published_at": "2026-11-24T09:00"}
+AWAY = {"kind": "leave", "starts_on": "2026-11-25", "ends_on": "2026-11-26", "reason": "Чужой"}
 DAY = {"day": "2026-12-07", "kind": "holiday", "reason": "Чужой день"}
 
 
@@ -39,6 +41,7 @@ class Ids:
     roles: tuple[str, ...]
     form: dict[str, Any] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)  # non-id URL arguments, e.g. a file name
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,9 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "notifications.surge_rule": Refers(ADMINS, form={"surge_threshold": "7", "surge_window_hours": "2"},
                                        refused=False),
     "absences.index": Scoped(("admin", "responsible")),
-    "absences.add": Refers(("admin",), form={"user": "@user", "substitute": "@user", "kind": "leave",
-                                             "starts_on": "2026-11-25", "ends_on": "2026-11-26", "reason": "Чужой"}),
+    "absences.add": (Refers(ADMINS, form={**AWAY, "user": "@user", "substitute": "@substitute"}),
+                     Refers(ADMINS, form={**AWAY, "user": "~user", "substitute": "@user"}),
+                     Refers(ADMINS, form={**AWAY, "user": "@user", "substitute": "~user"})),
     "lexicon.index": Scoped(ADMINS),
     "lexicon.add": Refers(ADMINS, form={"list_name": "obscene", "pattern": "своёслово"}, refused=False),
     "admin.calendar": (Scoped(ADMINS), Scoped(ADMINS, query={"body": "@body_code"})),
@@ -135,7 +139,7 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
                    Refers(CURATORS, args={"task_id": "triage_task"}, form={
                        "triage_decision": "send", "theme": "heating", "location": "@location",
                        "importance": "normal", "bodies": "@body_code"})),
-    "tasks.competent_bodies": Ids({"task_id": "triage_task"}, CURATORS),
+    "tasks.competent_bodies": Ids({"task_id": "triage_task"}, CURATORS, query={"theme": "heating"}),
     "lexicon.checks": Ids({"task_id": "exec_task"}, EXECUTORS, form={"reply_text": "Текст"}),
     "absences.reassign": (Ids({"task_id": "exec_task"}, ("admin", "responsible"), form={"assignee": "1"}),
                           Refers(("responsible",), args={"task_id": "exec_task"}, form={"assignee": "@user"})),
@@ -153,7 +157,9 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "tenants.body_delete": Ids({"body_id": "body"}, ADMINS),
     "tenants.body_restore": Ids({"body_id": "body"}, ADMINS),
     "tenants.person": Ids({"user_id": "user"}, ADMINS),
-    "tenants.person_edit": Ids({"user_id": "user"}, ADMINS, form={"full_name": "Чужой", "role": "admin"}),
+    "tenants.person_edit": (Ids({"user_id": "user"}, ADMINS, form={"full_name": "Чужой", "role": "admin"}),
+                            Refers(ADMINS, args={"user_id": "user"}, form={"full_name": "Свой", "role": "executor",
+                                                                           "body": "@body"})),
     "tenants.person_active": Ids({"user_id": "user"}, ADMINS, form={"active": "0"}),
     "tenants.person_password": Ids({"user_id": "user"}, ADMINS, form={"password": "another-password-123"}),
     "account.revoke": Ids({"token_id": "token"}, CURATORS),
