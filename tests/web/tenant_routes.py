@@ -6,8 +6,9 @@ A new route must be added here, or the matrix fails and names it. Pick one kind:
   tenant's objects; for GET the same request on their own objects must succeed, so the ids are the right ones,
   and show nothing of the other tenant).
 - Refers: the URL names the user's own objects (or none) and the form names the other tenant's ("@user" is the
-  other tenant's user id, "@body_code" its body code, "~user" the caller's own tenant's; a plain value is sent as is): refused, nothing changes in
-  either tenant (`refused=False`: an action on the caller's own tenant; the other tenant must stay unchanged).
+  other tenant's user id, "@body_code" its body code, "~user" the caller's own tenant's; a plain value is sent as
+  is): refused, nothing changes in either tenant (`refused=False`: an action on the caller's own tenant; the other
+  tenant must stay unchanged).
 - Scoped: no ids (lists, search, exports, suggestions, counters): fetched by each listed role, the answer must show
   none of the other tenant's markers (texts, authors, names, usernames); `overview`: the oblast may see
   municipalities' names and people (only the case contents are checked for the oblast's users); `region_only`:

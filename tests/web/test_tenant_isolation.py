@@ -11,15 +11,29 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from engine.clock import FixedClock
-from models import (Absence, ApiToken, Attachment, Body, Breach, Case, HumanTask, LexiconEntry, Location,
-                    Notification, OverrideDay, SurgeAlert, Tenant, User)
+from models import (
+    Absence,
+    ApiToken,
+    Attachment,
+    Body,
+    Breach,
+    Case,
+    HumanTask,
+    LexiconEntry,
+    Location,
+    Notification,
+    OverrideDay,
+    SurgeAlert,
+    Tenant,
+    User,
+)
 from tests.conftest import CASE_TABLES, START, api_token, login, task_id_from
 from tests.web.tenant_routes import ROUTES, Ids, Refers, Scoped, Spec
 from tests.web.test_attachments import JPEG
@@ -140,8 +154,8 @@ def _seed_rows(app: Flask, side: Side) -> None:
                                                                        Attachment.draft_id.is_not(None)))
         ids["token"] = session.scalar(select(ApiToken.id).where(ApiToken.user_id == curator.id)
                                       .order_by(ApiToken.id.desc()).limit(1))
-        ids.update(user=executor.id, substitute=users[people["substitute"]].id, username=executor.username, body=body.id, body_code=body.code,
-                   location=location.code)
+        ids.update(user=executor.id, substitute=users[people["substitute"]].id, username=executor.username,
+                   body=body.id, body_code=body.code, location=location.code)
         side.content += [f"{mark}absence", f"{mark}override", f"mrk{side.key}word", f"{mark}note"]
         side.org += [executor.username, executor.full_name, users[people["responsible"]].full_name, body.name]
         session.commit()
@@ -154,6 +168,7 @@ def world(app: Flask, clock: FixedClock, tmp_path_factory: pytest.TempPathFactor
     app.config["OTKLIK_UPLOADS"] = str(tmp_path_factory.mktemp("uploads"))
     with app.extensions["otklik.sessions"]() as session:
         region = session.scalar(select(Tenant.code).where(Tenant.kind == "region"))
+        settings = {t.id: t.settings for t in session.scalars(select(Tenant))}
     sides = {"X": Side("X", region), "Y": Side("Y", "gatchina")}
     for side in sides.values():
         _seed(app, side)
@@ -167,6 +182,10 @@ def world(app: Flask, clock: FixedClock, tmp_path_factory: pytest.TempPathFactor
             conn.execute(text(f"DELETE FROM {table}" + (" WHERE pattern LIKE 'mrk%' OR pattern = 'своёслово'"
                                                         if table == "lexicon_entry" else "")))
         conn.execute(text("UPDATE tenant SET calendar_revision = calendar_revision + 1"))
+    with app.extensions["otklik.sessions"]() as session:  # the surge rules the matrix set
+        for tenant in session.scalars(select(Tenant)):
+            tenant.settings = settings.get(tenant.id, tenant.settings)
+        session.commit()
 
 
 @pytest.fixture(autouse=True)
@@ -199,8 +218,6 @@ def _call(side: Side, role: str, method: str, url: str, form: dict[str, Any], ap
 
 def _url(app: Flask, rule: Rule, values: dict[str, Any], query: dict[str, str] | None = None) -> str:
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(rule.endpoint, **values, **(query or {}))
 
 
