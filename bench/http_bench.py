@@ -533,7 +533,8 @@ def machine_speed() -> str:
     return f"reference loop {best * 1e9:.0f} ns (sum(range(10)); lower is faster)"
 
 
-def header() -> None:
+def header_lines(title: str) -> list[str]:
+    """The date, commit, machine and library versions a results file starts with."""
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -555,12 +556,17 @@ def header() -> None:
     dirty = f" + uncommitted changes in {len(changed)} file(s) outside bench/" if changed else ""
     if SNAPSHOT:
         dirty = " (clean snapshot: git archive HEAD; the working tree is not measured)"
-    say(f"Otklik HTTP benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, commit {SNAPSHOT or commit or '?'}{dirty}")
-    say(f"{os.cpu_count()} CPUs ({cpu}), {platform.platform()}")
-    say(f"python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}")
+    return [f"{title}, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, commit {SNAPSHOT or commit or '?'}{dirty}",
+            f"{os.cpu_count()} CPUs ({cpu}), {platform.platform()}",
+            f"python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}",
+            f"machine speed at the start: {machine_speed()}"]
+
+
+def header() -> None:
+    for line in header_lines("Otklik HTTP benchmark"):
+        say(line)
     say("server: gunicorn --no-control-socket -w 1 (sync worker), SQLite file (WAL), scheduler off; "
         "client: sequential, same machine, plain sockets, a new TCP connection per request (sync worker closes each)")
-    say(f"machine speed at the start: {machine_speed()}")
 
 
 def side_by_side(fresh: Run, loaded: Run, label: str) -> None:

@@ -135,8 +135,8 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
         if "published_at" in form.schema["properties"]:
             values["published_at"] = clock.now().isoformat()
     if {"bodies", "theme", "location"} <= form.schema["properties"].keys() and not any(values.get("bodies") or ()):
-        values["bodies"] = competent_bodies(session=session, version_id=task.case.process_version_id,
-                                            theme=values.get("theme") or None, location=values.get("location") or None)
+        values["bodies"] = _competent_bodies(session, task, values.get("theme") or None,
+                                             values.get("location") or None)
     notes = {}
     if "composer" in form.schema["properties"]:  # 8.9: name the body that composes when the curator picks «last»
         body = last_body(session=session, case=task.case)
@@ -147,9 +147,19 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
 def suggest_bodies(*, session: Session, user: User, task_id: int, theme: str | None,
                    location: str | None) -> list[str]:
     """The decision table's competent bodies for a theme and location chosen in a task's form."""
-    task = _visible_task(session, user, task_id)
-    return competent_bodies(session=session, version_id=task.case.process_version_id, theme=theme,
-                            location=location)
+    return _competent_bodies(session, _visible_task(session, user, task_id), theme, location)
+
+
+def _competent_bodies(session: Session, task: HumanTask, theme: str | None, location: str | None) -> list[str]:
+    """The decision table's bodies that are the task tenant's own active bodies (the regional table names the
+    oblast's bodies; a municipality is offered none of them)."""
+    codes = competent_bodies(session=session, version_id=task.case.process_version_id, theme=theme,
+                             location=location)
+    if not codes:
+        return []
+    own = set(session.scalars(select(Body.code).where(Body.tenant_id == task.tenant_id, Body.active,
+                                                      Body.code.in_(codes))))
+    return [code for code in codes if code in own]
 
 
 def _form_of(session: Session, task: HumanTask) -> FormSchema:

@@ -1,0 +1,200 @@
+"""Every route the app registers, classified for the tenant isolation matrix (tests/web/test_tenant_isolation.py).
+
+A new route must be added here, or the matrix fails and names it. Pick one kind:
+- Ids: the URL names objects; each argument maps to the kind of object in the seeded world ("case", "task", ...).
+  The other tenant's ids must give 404 for every role listed (the roles that may use the route on their own
+  tenant's objects; for GET the same request on their own objects must succeed, so the ids are the right ones,
+  and show nothing of the other tenant).
+- Refers: the URL names the user's own objects (or none) and the form names the other tenant's ("@user" is the
+  other tenant's user id, "@body_code" its body code, "~user" the caller's own tenant's; a plain value is sent as
+  is): refused, nothing changes in either tenant (`refused=False`: an action on the caller's own tenant; the other
+  tenant must stay unchanged).
+- Scoped: no ids (lists, search, exports, suggestions, counters): fetched by each listed role, the answer must show
+  none of the other tenant's markers (texts, authors, names, usernames); `overview`: the oblast may see
+  municipalities' names and people (only the case contents are checked for the oblast's users); `region_only`:
+  the oblast's page, a municipality's people get 403.
+- Public: no tenant data at all (the reason is the documentation).
+- Shared: data shared by every tenant on purpose (the reason says which and why).
+After every cross-tenant request the other tenant's rows must be unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CURATORS = ("curator",)
+EXECUTORS = ("executor",)
+ADMINS = ("admin",)
+EVERYONE = ("curator", "executor", "responsible", "admin", "methodologist", "leader")
+DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Чужой ответ"}
+MESSAGE = {"channel": "vk", "url": "https://vk.com/wall-9_9", "author": "Свой Автор", "text": "Своё сообщение",
+           "published_at": "2026-11-24T09:00"}
+AWAY = {"kind": "leave", "starts_on": "2026-11-25", "ends_on": "2026-11-26", "reason": "Чужой"}
+DAY = {"day": "2026-12-07", "kind": "holiday", "reason": "Чужой день"}
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The URL names objects: the other tenant's give 404."""
+
+    args: dict[str, str]
+    roles: tuple[str, ...]
+    form: dict[str, Any] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)  # non-id URL arguments, e.g. a file name
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refers:
+    """The form or query names the other tenant's objects: refused."""
+
+    roles: tuple[str, ...]
+    form: dict[str, Any] = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)  # the user's own objects in the URL
+    refused: bool = True  # False: the request may succeed for the caller's own tenant (still: other unchanged)
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """No ids: the answer shows nothing of the other tenant."""
+
+    roles: tuple[str, ...]
+    query: dict[str, str] = field(default_factory=dict)
+    overview: bool = False
+    region_only: bool = False  # a municipality's people get 403
+
+
+@dataclass(frozen=True)
+class Public:
+    """No tenant data."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Shared by every tenant on purpose."""
+
+    reason: str
+
+
+Spec = Ids | Refers | Scoped | Public | Shared
+LIBRARY = Shared("the regional process library, one for every tenant until per-tenant libraries land (issue 13.4-5)")
+
+ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
+    "static": Public("static files"),
+    "auth.login": Public("the login form; usernames are unique per installation"),
+    "auth.logout": Public("ends the caller's own session"),
+    "auth.language": Public("the caller's interface language"),
+    "api.openapi": Public("the API description"),
+    "api.token": Public("a token for the caller's own credentials"),
+    "account.password": Public("the caller's own password"),
+    # Lists, searches, counters: nothing of the other tenant.
+    "inbox.index": Public("/ redirects to the inbox"),
+    "inbox.show": (Scoped(EVERYONE), Scoped(EVERYONE, query={"case_id": "@case"})),
+    "cases.index": (Scoped(("curator", "leader", "admin")), Scoped(("curator",), query={"status": "open"})),
+    "cases.new": (Scoped(CURATORS), Refers(CURATORS, form=MESSAGE, refused=False)),
+    "governor.index": Scoped(("curator", "leader")),
+    "governor.new": (Scoped(CURATORS), Refers(CURATORS, form={
+        "account": "vk", "url": "https://vk.com/wall-7_7", "published_at": "2026-11-24T09:30", "text": "Пост",
+        "scope": "chosen", "bodies": "@body_code"})),
+    "notifications.index": Scoped(EVERYONE),
+    "notifications.badge": Scoped(EVERYONE),
+    "notifications.read_all": Refers(EVERYONE, refused=False),
+    "notifications.surge_rule": Refers(ADMINS, form={"surge_threshold": "7", "surge_window_hours": "2"},
+                                       refused=False),
+    "absences.index": Scoped(("admin", "responsible")),
+    "absences.add": (Refers(ADMINS, form={**AWAY, "user": "@user", "substitute": "@substitute"}),
+                     Refers(ADMINS, form={**AWAY, "user": "~user", "substitute": "@user"}),
+                     Refers(ADMINS, form={**AWAY, "user": "@user", "substitute": "~user"})),
+    "lexicon.index": Scoped(ADMINS),
+    "lexicon.add": Refers(ADMINS, form={"list_name": "obscene", "pattern": "своёслово"}, refused=False),
+    "admin.calendar": (Scoped(ADMINS), Scoped(ADMINS, query={"body": "@body_code"})),
+    "admin.add": Refers(ADMINS, form={**DAY, "body": "@body_code"}),
+    "admin.schedule": Refers(ADMINS, form={"body": "@body_code", "mon_start": "09:00", "mon_end": "17:00"}),
+    "admin.import_year": Shared("the official production calendar of Russia, one for every tenant"),
+    "integrity.index": Scoped(ADMINS),
+    "tenants.municipality_list": Scoped(ADMINS, overview=True, region_only=True),
+    "tenants.municipality_create": Refers(ADMINS),  # the oblast's page: refused to a municipality, empty: invalid
+    "tenants.body_list": Scoped(ADMINS),
+    "tenants.body_create": Refers(ADMINS, form={"code": "@body_code", "name": "Копия чужого органа"}),
+    "tenants.person_list": Scoped(ADMINS),
+    "tenants.person_create": (
+        Refers(ADMINS, form={"username": "cross.person", "full_name": "Чужой Человек", "role": "executor",
+                             "body": "@body"}),
+        Refers(ADMINS, form={"username": "@username", "full_name": "Тёзка", "role": "curator"})),
+    "account.tokens": Scoped(EVERYONE),
+    "api.tasks": (Scoped(EVERYONE), Scoped(EVERYONE, query={"case_id": "@case"})),
+    "api.tokens": Scoped(EVERYONE),
+    "api.messages": Refers(CURATORS, form={**MESSAGE, "url": "https://vk.com/wall-8_8"}, refused=False),
+    # The URL names objects.
+    "cases.show": Ids({"case_id": "case"}, ("curator", "leader", "admin")),
+    "cases.diagram": Ids({"case_id": "case"}, ("curator", "leader")),
+    "cases.link": (Ids({"case_id": "case"}, CURATORS, form={"earlier_id": "1"}),
+                   Refers(CURATORS, args={"case_id": "case"}, form={"earlier_id": "@case"})),
+    "lexicon.dismiss": Ids({"case_id": "triage_case"}, CURATORS),
+    "governor.show": Ids({"case_id": "post"}, ("curator", "leader")),
+    "tasks.show": (Ids({"task_id": "task"}, ("curator", "leader")),
+                   Ids({"task_id": "exec_task"}, ("executor", "responsible"), form=DRAFT),
+                   Refers(CURATORS, args={"task_id": "triage_task"}, form={
+                       "triage_decision": "send", "theme": "heating", "location": "@location",
+                       "importance": "normal", "bodies": "@body_code"})),
+    "tasks.competent_bodies": Ids({"task_id": "triage_task"}, CURATORS, query={"theme": "heating"}),
+    "lexicon.checks": Ids({"task_id": "exec_task"}, EXECUTORS, form={"reply_text": "Текст"}),
+    "absences.reassign": (Ids({"task_id": "exec_task"}, ("admin", "responsible"), form={"assignee": "1"}),
+                          Refers(("responsible",), args={"task_id": "exec_task"}, form={"assignee": "@user"})),
+    "attachments.upload_file": Ids({"task_id": "exec_task"}, EXECUTORS),
+    "attachments.delete_file": Ids({"task_id": "exec_task", "attachment_id": "pending_attachment"}, EXECUTORS),
+    "attachments.download": Ids({"attachment_id": "attachment"}, ("curator", "executor", "leader")),
+    "notifications.open_one": Ids({"notification_id": "notification"}, CURATORS),
+    "notifications.read_one": Ids({"notification_id": "notification"}, CURATORS),
+    "absences.end": Ids({"absence_id": "absence"}, ADMINS),
+    "lexicon.remove": Ids({"entry_id": "lexicon"}, ADMINS),
+    "admin.edit": Ids({"override_id": "override"}, ADMINS, form=DAY),
+    "admin.remove": Ids({"override_id": "override"}, ADMINS),
+    "integrity.repair": Ids({"case_id": "case"}, ADMINS),
+    "tenants.body_edit": Ids({"body_id": "body"}, ADMINS, form={"name": "Чужой"}),
+    "tenants.body_delete": Ids({"body_id": "body"}, ADMINS),
+    "tenants.body_restore": Ids({"body_id": "body"}, ADMINS),
+    "tenants.person": Ids({"user_id": "user"}, ADMINS),
+    "tenants.person_edit": (Ids({"user_id": "user"}, ADMINS, form={"full_name": "Чужой", "role": "admin"}),
+                            Refers(ADMINS, args={"user_id": "user"}, form={"full_name": "Свой", "role": "executor",
+                                                                           "body": "@body"})),
+    "tenants.person_active": Ids({"user_id": "user"}, ADMINS, form={"active": "0"}),
+    "tenants.person_password": Ids({"user_id": "user"}, ADMINS, form={"password": "another-password-123"}),
+    "account.revoke": Ids({"token_id": "token"}, CURATORS),
+    "api.case": Ids({"case_id": "case"}, ("curator", "leader")),
+    "api.task": Ids({"task_id": "exec_task"}, EXECUTORS),
+    "api.complete": Ids({"task_id": "exec_task"}, EXECUTORS, form=DRAFT),
+    "api.revoke": Ids({"token_id": "token"}, CURATORS),
+    # The process library and the methodologist's workbench.
+    "processes.index": LIBRARY,
+    "processes.file": LIBRARY,
+    "processes.view": LIBRARY,
+    "processes.export": LIBRARY,
+    "processes.publish": LIBRARY,
+    "workbench.start": LIBRARY,
+    "workbench.draft": LIBRARY,
+    "workbench.migration": LIBRARY,
+    "workbench.versions.comparison": LIBRARY,
+    "workbench.versions.publish": LIBRARY,
+    "workbench.sandbox_page": LIBRARY,
+    "workbench.sandbox_start": LIBRARY,
+    "workbench.sandbox_advance": LIBRARY,
+    "workbench.sandbox_stop": LIBRARY,
+    "workbench.sandbox_complete": LIBRARY,
+    "workbench.table_page": LIBRARY,
+    "workbench.editors.forms": LIBRARY,
+    "workbench.editors.new_form": LIBRARY,
+    "workbench.editors.form": LIBRARY,
+    "workbench.editors.edit_form": LIBRARY,
+    "workbench.editors.preview": LIBRARY,
+    "workbench.editors.parameters": LIBRARY,
+    "workbench.editors.edit_parameters": LIBRARY,
+    "workbench.data.diagram": LIBRARY,
+    "workbench.data.save": LIBRARY,
+    "workbench.data.table": LIBRARY,
+    "workbench.data.save_table_view": LIBRARY,
+    "workbench.data.condition": Public("checks an expression's syntax, reads nothing"),
+}
