@@ -20,6 +20,8 @@ if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
   cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js static/vendor/bpmn-js/
   cp -r node_modules/bpmn-js/dist/assets static/vendor/bpmn-js/
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+  mkdir -p static/vendor/chartjs  # the reports' charts
+  cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
   mkdir -p static/vendor/dmn-js  # the decision-table editor: dmn-js's prebuilt modeler and its styles
   cp -r node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets static/vendor/dmn-js/
   # The workbench's modeler: bpmn-js, the properties panel and the product's provider in one file (esbuild only).
