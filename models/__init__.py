@@ -38,6 +38,6 @@ from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersi
 from models.report import CaseFact, ReportEdition, StepFact
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
-           "CaseFact", "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
+           "CaseFact", "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure",
+           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
            "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

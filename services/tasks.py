@@ -25,8 +25,8 @@ from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
 from services.reference import form_options
-from services.reports import facts
 from services.repeats import is_repeat
+from services.reports import facts
 from services.surge import check_surge
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 

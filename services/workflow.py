@@ -140,9 +140,10 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                                 deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
         add_inserted(session, opened[-1])
         if task.id in deadline_of:
-            clauses.append((opened[-1], _clause(session, case, task.step, str(task.data.get("round") or "first"))))
-    completed = next((row for row in session.identity_map.values()
-                      if isinstance(row, HumanTask) and row.task_guid == completed_guid), None) if completed_guid else None
+            round_ = str(task.data.get("round") or "first")
+            clauses.append((opened[-1], _clause(session, case, task.step, round_)))
+    completed = next((row for row in session.identity_map.values() if isinstance(row, HumanTask)
+                      and row.task_guid == completed_guid), None) if completed_guid in closed else None
     facts.steps_changed(session=session, case=case, opened=clauses, closed=closed, completed=completed, now=now)
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}

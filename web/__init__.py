@@ -21,6 +21,7 @@ from web import (
     lexicon,
     notifications,
     processes,
+    reports,
     tasks,
     workbench,
 )
@@ -32,7 +33,7 @@ def register(app: Flask) -> None:
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp):
+                      workbench.bp, reports.bp, reports.api_bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address

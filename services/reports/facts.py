@@ -210,7 +210,8 @@ def _backfill_case(session: Session, case: Case, parameters: DeadlineParameters)
     values: dict[str, Any] = {
         "theme_id": case.theme_id, "location_id": case.location_id, "body_id": case.body_id,
         "importance": case.importance, "sent_at": sent or case.sent_at,
-        "approved": sum(d.decision == "approve" for d in drafts), "returned": sum(d.decision == "return" for d in drafts),
+        "approved": sum(d.decision == "approve" for d in drafts),
+        "returned": sum(d.decision == "return" for d in drafts),
         "reassigned": sum("not_competent" in (e.details.get("draft_outcome"), e.details.get("part_outcome"))
                           for e in events),
         "breaches": len(breaches), "overdue": any(b.step == "case" and b.clause == "8.3" for b in breaches),
@@ -227,14 +228,19 @@ def _backfill_case(session: Session, case: Case, parameters: DeadlineParameters)
                         .values(_publication(session, case, draft)))
     breached = {b.task_guid for b in breaches if b.task_guid}
     rows = []
+    first_draft = next((t.id for t in tasks if t.step == "draft"), None)
     for task in tasks:
         if task.due_at is None:
             continue
+        # A later draft answers after the last interim reply or clarification request published before it opened.
+        round_ = next((d.kind for d in reversed(drafts) if task.step == "draft" and task.id != first_draft
+                       and d.kind in ("interim", "clarification") and d.published_at
+                       and d.published_at <= task.created_at), None)
         code = task.body.code if task.body else None
         minutes = working_minutes(session, case.tenant_id, code, task.created_at, task.completed_at) \
             if task.state == "completed" and task.completed_at else None
         clause = next((b.clause for b in breaches if b.task_guid == task.task_guid and b.step == task.step), None) \
-            or clause_of(parameters, task.step, None, case.importance)
+            or clause_of(parameters, task.step, round_, case.importance)
         day = local_day(task.created_at)
         rows.append({"tenant_id": case.tenant_id, "case_id": case.id, "task_guid": task.task_guid, "step": task.step,
                      "clause": clause, "body_id": task.body_id, "started_at": task.created_at, "due_at": task.due_at,
