@@ -39,5 +39,6 @@ from models.report import CaseFact, ReportEdition, StepFact
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
            "CaseFact", "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure",
-           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
-           "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft",
+           "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme", "ThemeGroup",
+           "Timer", "User"]

@@ -248,12 +248,12 @@ def _backfill_case(session: Session, case: Case, parameters: DeadlineParameters)
                      "breached": task.task_guid in breached, "local_day": day, "local_month": day // 100})
     for breach in breaches:
         if breach.step == "competence" and breach.task_guid:
-            task = next((t for t in tasks if t.task_guid == breach.task_guid), None)
-            if task is not None:
-                day = local_day(task.created_at)
+            answered = next((t for t in tasks if t.task_guid == breach.task_guid), None)
+            if answered is not None:
+                day = local_day(answered.created_at)
                 rows.append({"tenant_id": case.tenant_id, "case_id": case.id,
                              "task_guid": f"{breach.task_guid[:31]}:8.2", "step": "competence",
-                             "clause": breach.clause, "body_id": breach.body_id, "started_at": task.created_at,
+                             "clause": breach.clause, "body_id": breach.body_id, "started_at": answered.created_at,
                              "due_at": breach.due_at, "done_at": breach.done_at, "state": "completed",
                              "wh_used_min": None, "breached": True, "local_day": day, "local_month": day // 100})
     if rows:

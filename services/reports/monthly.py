@@ -129,7 +129,7 @@ def report_scope(*, session: Session, user: User, body: str | None) -> int | Non
     return body_id
 
 
-def _counts() -> list[ColumnElement[Any]]:
+def _counts() -> list[Any]:
     return [func.count(sql_case((condition, 1))).label(name) for name, condition in CASE_FILTERS.items()] + [
         func.coalesce(func.sum(CaseFact.breaches), 0).label("breach_count"),
         func.count(CaseFact.defects).label("checked")]
@@ -137,7 +137,7 @@ def _counts() -> list[ColumnElement[Any]]:
 
 def _figures(row: Any, minutes: list[int]) -> dict[str, Any]:
     """A group's figures from its counts row and its reply times."""
-    out = {name: int(getattr(row, name) or 0) for name in CASE_FILTERS}
+    out: dict[str, Any] = {name: int(getattr(row, name) or 0) for name in CASE_FILTERS}
     out["breaches"] = int(row.breach_count or 0)
     out["breach_cases"] = int(row.breaches or 0)
     out["checked"] = int(row.checked or 0)
@@ -183,14 +183,14 @@ def monthly_summary(*, session: Session, user: User, clock: Clock, month: str | 
     minutes: dict[int | None, list[int]] = defaultdict(list)
     for owner, value in session.execute(select(CaseFact.body_id, CaseFact.reply_wh_min).where(
             *scope, CaseFact.local_month == when, CaseFact.reply_wh_min.is_not(None))):
-        minutes[owner].append(value)
+        minutes[owner].append(int(value or 0))
     bodies_of = {b.id: b for b in session.scalars(select(Body).where(Body.tenant_id == user.tenant_id))}
     this = [r for r in rows if r.local_month == when]
     bodies = []
     for row in sorted(this, key=lambda r: bodies_of[r.body_id].short_name if r.body_id in bodies_of else "я"):
         figures = _figures(row, minutes[row.body_id])
-        owner = bodies_of.get(row.body_id)
-        bodies.append({"body": owner.code if owner else None, "name": owner.short_name if owner else "Без органа",
+        holder = bodies_of.get(row.body_id)
+        bodies.append({"body": holder.code if holder else None, "name": holder.short_name if holder else "Без органа",
                        **figures})
     totals = _figures(_sum_rows(this), [m for values in minutes.values() for m in values])
     previous = _figures(_sum_rows([r for r in rows if r.local_month == before]), [])
@@ -248,8 +248,9 @@ def _steps(session: Session, tenant_id: int, body_id: int | None, when: int,
     return out
 
 
-_DIMENSIONS = {"theme": (CaseFact.theme_id, Theme), "location": (CaseFact.location_id, Location),
-               "channel": (CaseFact.channel_id, Channel)}
+_DIMENSIONS: dict[str, tuple[Any, Any]] = {
+    "theme": (CaseFact.theme_id, Theme), "location": (CaseFact.location_id, Location),
+    "channel": (CaseFact.channel_id, Channel)}
 
 
 def _dynamics(session: Session, scope: list[Any], when: int, before: int) -> dict[str, list[dict[str, Any]]]:
