@@ -163,7 +163,9 @@ def cases_csv(*, session: Session, user: User, clock: Clock, month: str | None, 
     """The month's raw cases, one line each: UTF-8 with BOM and semicolons, as Russian Excel opens it."""
     when = parse_month(month, clock=clock)
     body_id = report_scope(session=session, user=user, body=body)
-    query = select(CaseFact, Case.url, Channel.name, Theme.name, Location.name, Body.short_name) \
+    # Plain rows, not entities: tens of thousands of cases are written out and never changed.
+    query = select(CaseFact.__table__, Case.url, Channel.name.label("channel"), Theme.name.label("theme"),
+                   Location.name.label("place"), Body.short_name.label("owner")) \
         .join(Case, Case.id == CaseFact.case_id).outerjoin(Channel, Channel.id == CaseFact.channel_id) \
         .outerjoin(Theme, Theme.id == CaseFact.theme_id).outerjoin(Location, Location.id == CaseFact.location_id) \
         .outerjoin(Body, Body.id == CaseFact.body_id) \
@@ -180,15 +182,16 @@ def cases_csv(*, session: Session, user: User, clock: Clock, month: str | None, 
     def yes(flag: bool | None) -> str:
         return "" if flag is None else ("да" if flag else "нет")
 
-    for fact, url, channel, theme, place, owner in session.execute(query):
+    for fact in session.execute(query):
         answered = fact.first_reply_at is not None
-        writer.writerow([fact.case_id, when_(fact.registered_at), channel or "", theme or "", place or "", owner or "",
+        writer.writerow([fact.case_id, when_(fact.registered_at), fact.channel or "", fact.theme or "",
+                         fact.place or "", fact.owner or "",
                          {"high": "высокая", "normal": "обычная"}.get(fact.importance or "", ""),
                          when_(fact.sent_at), when_(fact.due_at), when_(fact.first_reply_at),
                          "" if fact.reply_wh_min is None else fact.reply_wh_min,
                          yes(answered and not fact.overdue) if answered or fact.overdue else "", yes(fact.overdue),
                          fact.breaches, yes(fact.interim), yes(fact.repeat), yes(fact.not_subject), fact.returned,
-                         fact.approved, yes(fact.defects), fact.outcome or "", url])
+                         fact.approved, yes(fact.defects), fact.outcome or "", fact.url])
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
