@@ -38,9 +38,11 @@ from models.org import (
 )
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
 from models.registry import BodyAccount, DeadlineChange
+from models.report import CaseFact, ReportEdition, StepFact
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
-           "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
-           "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
-           "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
-           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "Channel", "DeadlineChange", "Draft",
+           "HumanTask", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
+           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft",
+           "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme",
+           "ThemeGroup", "Timer", "User"]

@@ -29,6 +29,8 @@ if [ ! -f static/vendor/.stamp ] || [ package.json -nt static/vendor/.stamp ] \
   cp node_modules/flatpickr/dist/flatpickr.min.js node_modules/flatpickr/dist/flatpickr.min.css \
     node_modules/flatpickr/dist/l10n/ru.js static/vendor/flatpickr/
   cp node_modules/axe-core/axe.min.js static/vendor/axe-core/  # the browser tests' accessibility check
+  mkdir -p static/vendor/chartjs  # the reports' charts
+  cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
   mkdir -p static/vendor/dmn-js  # the decision-table editor: dmn-js's prebuilt modeler and its styles
   cp -r node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets static/vendor/dmn-js/
   # The workbench's modeler: bpmn-js, the properties panel and the product's provider in one file (esbuild only).

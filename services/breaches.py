@@ -11,6 +11,7 @@ from engine.timers import due_after
 from models import Body, Breach, Case, HumanTask, User
 from services.calendars import calendar_resolver
 from services.library.versions import bundle_for
+from services.reports import facts
 from services.workflow import add_event
 
 
@@ -47,11 +48,13 @@ def check_competence(*, session: Session, case: Case, task: HumanTask, user: Use
         return
     calendar = calendar_resolver(session=session, tenant_id=case.tenant_id)(task.body.code if task.body else None)
     due = due_after(calendar, task.created_at, duration)
+    facts.competence_checked(session=session, case=case, task=task, clause=duration.clause, due=due, now=now)
     if now <= due:
         return
     late = _late_minutes(session, case, task.body, due, now)
     session.add(Breach(case_id=case.id, task_guid=task.task_guid, step="competence", clause=duration.clause,
                        body_id=task.body_id, person_id=user.id, due_at=due, recorded_at=now, done_at=now,
                        late_minutes=late))
+    facts.breach_recorded(session=session, case=case, task_guid=None, step="competence", clause=duration.clause)
     add_event(session=session, case=case, at=now, actor=user, kind="overdue", step="competence",
               body_id=task.body_id, due_at=due, details={"clause": duration.clause, "late_minutes": late})

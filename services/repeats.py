@@ -12,6 +12,7 @@ from engine.clock import Clock
 from models import Case, CaseLink, User
 from services.cases import visible_case
 from services.errors import Forbidden, Invalid
+from services.reports import facts
 from services.workflow import add_event
 
 # How far back the same theme and location count as the same question.
@@ -80,6 +81,7 @@ def link_case(*, session: Session, clock: Clock, user: User, case_id: int, earli
         raise Invalid(f"Случай № {case.id} уже связан со случаем № {earlier.id}")
     link = CaseLink(case_id=case.id, linked_case_id=earlier.id, created_by_id=user.id, created_at=clock.now())
     session.add(link)
+    facts.repeat_linked(session=session, case=case)
     add_event(session=session, case=case, at=clock.now(), actor=user, kind="linked",
               details={"repeat_of": earlier.id})
     add_event(session=session, case=earlier, at=clock.now(), actor=user, kind="linked",

@@ -27,6 +27,7 @@ from services.notifications import notify_draft_returned, notify_leadership
 from services.parts import last_body
 from services.reference import CLASSIFIER_TENANTS, form_options
 from services.repeats import is_repeat
+from services.reports import facts
 from services.surge import check_surge
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
@@ -331,6 +332,8 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
     if data.get("published_url") and current is not None:
         current.published_url = data["published_url"]
         current.published_at = datetime.fromisoformat(data["published_at"])
+    facts.task_completed(session=session, case=case, task=task, data=data,
+                         published=current if data.get("published_url") else None, now=now)
 
 
 def current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None:

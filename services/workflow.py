@@ -22,6 +22,7 @@ from services.db import add_inserted
 from services.errors import Conflict, Invalid
 from services.library.versions import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue, notify_stalled
+from services.reports import facts
 
 log = logging.getLogger("otklik.workflow")
 
@@ -107,10 +108,15 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
     if snapshot.stalled != (case.stalled_at is not None):
         changes["stalled_at"] = now if snapshot.stalled else None
     write_case(session=session, case=case, changes=changes)  # first write: a concurrent step fails here
+    if new_case:
+        facts.case_registered(session=session, case=case)
     if stalls:
         report_stall(session=session, case=case, now=now)
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
+    first_due = changes.get("due_at")
+    if closing or isinstance(first_due, datetime):
+        facts.case_closed(session=session, case=case, due_at=first_due if isinstance(first_due, datetime) else None)
     closed = {guid: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
                      "completed_by_id": actor.id if actor and guid == completed_guid else None}
               for guid in snapshot.open_before if guid not in open_ids}
@@ -123,7 +129,7 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                 for key, value in closed[row.task_guid].items():
                     set_committed_value(row, key, value)
     deadline_of = {t.attached_task_id: t.due_at for t in snapshot.timers if t.kind == "deadline"}
-    opened = []
+    opened, clauses = [], []
     for task in snapshot.open_tasks:
         if task.id in before:
             if deadline_of.get(task.id) and task.id in existing:
@@ -133,6 +139,12 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
                                 name=task.name, role=task.role, body_id=body_ids.get(task.body), form=task.form,
                                 deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
         add_inserted(session, opened[-1])
+        if task.id in deadline_of:
+            round_ = str(task.data.get("round") or "first")
+            clauses.append((opened[-1], _clause(session, case, task.step, round_)))
+    completed = next((row for row in session.identity_map.values() if isinstance(row, HumanTask)
+                      and row.task_guid == completed_guid), None) if completed_guid in closed else None
+    facts.steps_changed(session=session, case=case, opened=clauses, closed=closed, completed=completed, now=now)
     kept = {t.task_guid: t for t in previous}
     pending = {t.id for t in snapshot.timers}
     gone = [t.id for t in previous if t.task_guid not in pending]
@@ -216,6 +228,8 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
                                recorded_at=now))
             add_event(session=session, case=case, at=now, actor=None, kind="overdue", step=step, body_id=body_id,
                       due_at=due, details={"clause": clause})
+            facts.breach_recorded(session=session, case=case, task_guid=task.task_guid if task else None, step=step,
+                                  clause=clause)
             notify_overdue(session=session, case=case, task=task, body_id=body_id, due=due, clause=clause, now=now)
         elif effect.action == "notify":
             notify_deadline(session=session, case=case, task=task, body_id=body_id, due=due, now=now)
@@ -226,10 +240,4 @@ def _apply_effects(*, session: Session, case: Case, snapshot: Snapshot, now: dat
 def _clause(session: Session, case: Case, step: str, round_: str) -> str:
     """The regulation clause whose deadline a step breaks (a late final reply after an interim one breaks 8.8)."""
     params = bundle_for(session=session, version_id=case.process_version_id).parameters
-    if step in ("case", "draft") and round_ != "first":  # the final reply's own deadline (8.8, 7.3)
-        name = f"after_{round_}"
-    elif step == "case":
-        name = "case_urgent" if case.importance == "high" else "case"
-    else:
-        name = step
-    return params.durations[name].clause if name in params.durations else ""
+    return facts.clause_of(params, step, round_, case.importance)

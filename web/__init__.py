@@ -24,6 +24,7 @@ from web import (
     networks,
     notifications,
     processes,
+    reports,
     tasks,
     tenants,
     workbench,
@@ -43,7 +44,7 @@ def register(app: Flask) -> None:
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
                       workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
-                      tenants.bp):
+                      tenants.bp, reports.bp, reports.api_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(tenants_group())
     app.cli.add_command(bodies_group())

@@ -32,6 +32,7 @@ from services.integrity import check_cases, repair_case, stalled_ids, sweep_stal
 from services.library.archive import export_version, import_archive
 from services.library.catalog import history
 from services.library.versions import LibraryRefused, Published, publish
+from services.reports.facts import backfill
 from services.setup import load_reference
 from web.common import msk
 
@@ -158,6 +159,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(_calendar_group())
     app.cli.add_command(_cases_group())
     app.cli.add_command(_processes_group())
+    app.cli.add_command(_reports_group())
     _guard(app.cli)
 
 
@@ -224,6 +226,19 @@ def _cases_group() -> AppGroup:
             click.echo(f"случай {case_id}: {outcome}")
         if stuck:
             sys.exit(1)
+
+    return group
+
+
+def _reports_group() -> AppGroup:
+    group = AppGroup("reports", help="Reports: the facts they are built on.")
+
+    @group.command("backfill")
+    def backfill_facts() -> None:
+        """Compute the report facts of cases that have none (cases older than the facts) from their history."""
+        with _transaction() as session:
+            done = backfill(session=session)
+        click.echo(f"Report facts written for {done} case(s)")
 
     return group
 

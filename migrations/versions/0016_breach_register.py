@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision = "0016_breach_register"
-down_revision = "0014_body_accounts"
+down_revision = "0015_report_facts"
 branch_labels = None
 depends_on = None
 
