@@ -236,9 +236,9 @@ def _reports_group() -> AppGroup:
     @group.command("backfill")
     def backfill_facts() -> None:
         """Compute the report facts of cases that have none (cases older than the facts) from their history."""
-        with _transaction() as session:
+        with transaction() as session:
             done = backfill(session=session)
-        click.echo(f"Report facts written for {done} case(s)")
+        click.echo(f"Факты отчётов записаны, случаев: {done}")
 
     return group
 
