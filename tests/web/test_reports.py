@@ -159,7 +159,7 @@ def test_backfill_rebuilds_the_same_facts(app: Flask, sessions: Any, november: d
         conn.execute(text("DELETE FROM step_fact"))
         conn.execute(text("DELETE FROM case_fact"))
     result = app.test_cli_runner().invoke(args=["reports", "backfill"])
-    assert "7 case(s)" in result.output, result.output
+    assert "случаев: 7" in result.output, result.output
     rebuilt = app.test_client().get("/api/v1/reports/monthly?month=2026-11", headers=headers).json
     assert rebuilt["totals"] == live["totals"] and rebuilt["bodies"] == live["bodies"]
     assert rebuilt["steps"] == live["steps"]
