@@ -35,8 +35,9 @@ from models.org import (
     User,
 )
 from models.process import CalendarYear, OverrideDay, ProcessDraft, ProcessVersion, SandboxRun
+from models.transfer import CaseTransfer
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "Breach", "CalendarYear", "Case", "CaseEvent",
-           "CaseLink", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft", "ProcessVersion",
-           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "CaseLink", "CaseTransfer", "Channel", "Draft", "HumanTask", "LexiconEntry", "Location", "LoginFailure",
+           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessDraft",
+           "ProcessVersion", "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

@@ -16,7 +16,8 @@ class Case(Base):
     """A message from an open source and the work on it."""
 
     __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),
+                      Index("ix_case_file_tenant_status_due", "tenant_id", "status", "due_at"))  # per-tenant counts
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="message")  # message | governor_post
@@ -40,7 +41,7 @@ class Case(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # a month's answered cases
     stalled_at: Mapped[datetime | None] = mapped_column(index=True)  # open, yet nothing can move it on
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the engine steps the case
@@ -149,7 +150,7 @@ class Breach(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_at: Mapped[datetime]
-    recorded_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(index=True)  # a month's breaches
     done_at: Mapped[datetime | None]
     late_minutes: Mapped[int | None]
 

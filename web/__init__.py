@@ -15,6 +15,7 @@ from web import (
     auth,
     cases,
     cli,
+    cooperation,
     governor,
     inbox,
     integrity,
@@ -34,7 +35,7 @@ def register(app: Flask) -> None:
     install(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp, tenants.bp):
+                      workbench.bp, tenants.bp, cooperation.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     app.cli.add_command(tenants_group())
