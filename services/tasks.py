@@ -18,7 +18,7 @@ from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, Us
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import may_see
-from services.cooperation import after_triage, triage_errors
+from services.cooperation import after_triage, fit_triage_form, triage_errors
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
@@ -149,6 +149,7 @@ def suggest_bodies(*, session: Session, user: User, task_id: int, theme: str | N
 
 def _form_of(session: Session, task: HumanTask) -> FormSchema:
     form = bundle_for(session=session, version_id=task.case.process_version_id).forms[task.form]
+    form = fit_triage_form(session=session, case=task.case, form=form)
     return form.with_options(form_options(session=session, tenant_id=task.tenant_id, lists=form.option_lists))
 
 
@@ -199,8 +200,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     return Completed(task, sorted((t for t in still_open if _may_complete(user, t)), key=_inbox_order))
 
 
-SUMMARY = ("triage_decision", "importance", "not_subject_ground", "municipality", "return_reason", "triage_comment",
-           "draft_outcome", "reply_kind",
+SUMMARY = ("triage_decision", "importance", "not_subject_ground", "return_reason", "triage_comment", "draft_outcome",
+           "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
            "part_outcome", "composer", "measures_taken", "clarification_text")
 

@@ -10,6 +10,7 @@ the municipality has sent it back.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
+from engine.forms import FormSchema
 from models import Case, CaseEvent, CaseTransfer, Draft, HumanTask, Tenant, User
 from services.cases import start_case
 from services.lexicon import detect_flags
@@ -36,6 +38,23 @@ _SAME_MESSAGE = select(Case.id).where(Case.tenant_id == bindparam("tenant_id"), 
 _OPEN_TRANSFER = select(CaseTransfer.id).where(CaseTransfer.case_id == bindparam("case_id"),
                                                CaseTransfer.returned_at.is_(None))
 _INCOMING = select(CaseTransfer).where(CaseTransfer.municipal_case_id == bindparam("case_id"))
+
+
+def fit_triage_form(*, session: Session, case: Case, form: FormSchema) -> FormSchema:
+    """The triage form as this case may use it: a transfer only in the oblast, a return only for a case the
+    Directorate transferred (the other choice and its field are left out)."""
+    decision = form.schema["properties"].get("triage_decision", {})
+    if TRANSFER not in decision.get("enum", ()) and RETURN not in decision.get("enum", ()):
+        return form
+    tenant = session.get(Tenant, case.tenant_id)
+    unusable = {} if tenant is not None and tenant.kind == "region" else {TRANSFER: "municipality"}
+    if incoming(session=session, case=case) is None:
+        unusable[RETURN] = "return_reason"
+    schema = copy.deepcopy(dict(form.schema))
+    schema["properties"]["triage_decision"]["enum"] = [v for v in decision["enum"] if v not in unusable]
+    for field in unusable.values():
+        schema["properties"].pop(field, None)
+    return FormSchema(form.name, schema, form.ui)
 
 
 def triage_errors(*, session: Session, case: Case, data: dict[str, Any]) -> dict[str, str]:

@@ -101,6 +101,7 @@ def test_gatchina_sends_it_back_and_the_directorate_triages_again(app: Flask, cl
     clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=MSK))
     gtn = login(app, "gtn.curator")
     triage = open_inbox_task(gtn, TRIAGE)
+    assert "Вернуть в Дирекцию: не в компетенции" in gtn.get(f"/tasks/{triage}").get_data(as_text=True)
     response = gtn.post(f"/tasks/{triage}", data={"triage_decision": "return_to_oblast"})
     assert response.status_code == 422 and "Причина возврата" in response.get_data(as_text=True)
     reason = "Сети Коммунара обслуживает областное предприятие"
@@ -131,6 +132,8 @@ def test_bad_transfers_are_refused(app: Flask) -> None:
     oblast = login(app, "curator")
     case_id = register(oblast, url="https://vk.com/wall-1_301")
     triage = open_inbox_task(oblast, TRIAGE)
+    form = oblast.get(f"/tasks/{triage}").get_data(as_text=True)
+    assert "Гатчинский муниципальный округ" in form and "Вернуть в Дирекцию" not in form
     for data, field in (({**TRANSFER, "municipality": "atlantis"}, "municipality"),
                         ({**TRANSFER, "municipality": ""}, "municipality")):
         response = oblast.post(f"/tasks/{triage}", data=data)
@@ -149,7 +152,8 @@ def test_bad_transfers_are_refused(app: Flask) -> None:
     own = register(gtn, url="https://vk.com/wall-70000001_903")
     task = next(int(t) for t in re.findall(r'href="/tasks/(\d+)"', gtn.get(f"/cases/{own}").get_data(as_text=True)))
     form = gtn.get(f"/tasks/{task}").get_data(as_text=True)
-    assert "Всеволожский" not in form  # no municipality to choose from in a municipality
+    assert "Всеволожский" not in form and "Передать в муниципальное образование" not in form
+    assert "Вернуть в Дирекцию" not in form  # the municipality's own case came from no one
     for data in ({**TRANSFER, "municipality": "vsevolozhsk"}, {"triage_decision": "return_to_oblast",
                                                               "return_reason": "Не наше"}):
         response = gtn.post(f"/tasks/{task}", data=data)
