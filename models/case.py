@@ -16,8 +16,9 @@ class Case(Base):
     """A message from an open source and the work on it."""
 
     __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),
-                      Index("ix_case_file_tenant_status_due", "tenant_id", "status", "due_at"))  # per-tenant counts
+    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),  # per-tenant counts (the municipalities' overview):
+                      Index("ix_case_file_tenant_status_due", "tenant_id", "status", "due_at"),
+                      Index("ix_case_file_tenant_closed", "tenant_id", "closed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="message")  # message | governor_post
@@ -41,7 +42,7 @@ class Case(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # a month's answered cases
+    closed_at: Mapped[datetime | None]
     stalled_at: Mapped[datetime | None] = mapped_column(index=True)  # open, yet nothing can move it on
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the engine steps the case

@@ -20,7 +20,7 @@ class CaseTransfer(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)  # the oblast's case
     municipality_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     municipal_case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), unique=True)
-    sent_at: Mapped[datetime]
+    sent_at: Mapped[datetime] = mapped_column(index=True)  # the overview lists the latest
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     comment: Mapped[str | None] = mapped_column(Text)  # the oblast curator's words to the municipality
     returned_at: Mapped[datetime | None]

@@ -40,12 +40,13 @@ def upgrade() -> None:
     op.create_index("ix_case_transfer_case_id", "case_transfer", ["case_id"])
     op.create_index("ix_case_transfer_municipality_id", "case_transfer", ["municipality_id"])
     op.create_index("ix_case_file_tenant_status_due", "case_file", ["tenant_id", "status", "due_at"])
-    op.create_index("ix_case_file_closed_at", "case_file", ["closed_at"])
+    op.create_index("ix_case_transfer_sent_at", "case_transfer", ["sent_at"])
+    op.create_index("ix_case_file_tenant_closed", "case_file", ["tenant_id", "closed_at"])
     op.create_index("ix_breach_recorded_at", "breach", ["recorded_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_breach_recorded_at", table_name="breach")
-    op.drop_index("ix_case_file_closed_at", table_name="case_file")
+    op.drop_index("ix_case_file_tenant_closed", table_name="case_file")
     op.drop_index("ix_case_file_tenant_status_due", table_name="case_file")
     op.drop_table("case_transfer")

@@ -80,7 +80,7 @@ _STATE = sql_case((CaseTransfer.returned_at.is_not(None), "returned"), (_municip
                   (_municipal.outcome == ANSWERED, "answered"), else_="closed")
 _TRANSFERS = select(CaseTransfer.municipality_id, _STATE, func.count()).join(
     _municipal, CaseTransfer.municipal_case_id == _municipal.id).group_by(CaseTransfer.municipality_id, _STATE)
-_IN_WORK = select(CaseTransfer, _municipal).join(_municipal, CaseTransfer.municipal_case_id == _municipal.id).where(
+_IN_WORK = select(CaseTransfer, _municipal.process_version_id, _municipal.active_steps, _municipal.due_at).join(_municipal, CaseTransfer.municipal_case_id == _municipal.id).where(
     CaseTransfer.returned_at.is_(None), _municipal.status == "open").order_by(CaseTransfer.sent_at.desc()) \
     .limit(LISTED_TRANSFERS)
 
@@ -105,7 +105,7 @@ def overview(*, session: Session, user: User, clock: Clock) -> Overview:
     for tenant_id, state, n in session.execute(_TRANSFERS):
         rows[tenant_id].transferred[state] = n
     in_work = []
-    for transfer, municipal in session.execute(_IN_WORK):
-        names = bundle_for(session=session, version_id=municipal.process_version_id).step_names
-        in_work.append(TransferInWork(transfer, [names.get(s, s) for s in municipal.active_steps], municipal.due_at))
+    for transfer, version_id, steps, due_at in session.execute(_IN_WORK):
+        names = bundle_for(session=session, version_id=version_id).step_names
+        in_work.append(TransferInWork(transfer, [names.get(step, step) for step in steps], due_at))
     return Overview(since, list(rows.values()), in_work)
