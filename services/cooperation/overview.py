@@ -80,9 +80,10 @@ _STATE = sql_case((CaseTransfer.returned_at.is_not(None), "returned"), (_municip
                   (_municipal.outcome == ANSWERED, "answered"), else_="closed")
 _TRANSFERS = select(CaseTransfer.municipality_id, _STATE, func.count()).join(
     _municipal, CaseTransfer.municipal_case_id == _municipal.id).group_by(CaseTransfer.municipality_id, _STATE)
-_IN_WORK = select(CaseTransfer, _municipal.process_version_id, _municipal.active_steps, _municipal.due_at).join(_municipal, CaseTransfer.municipal_case_id == _municipal.id).where(
-    CaseTransfer.returned_at.is_(None), _municipal.status == "open").order_by(CaseTransfer.sent_at.desc()) \
-    .limit(LISTED_TRANSFERS)
+_IN_WORK = select(CaseTransfer, _municipal.process_version_id, _municipal.active_steps, _municipal.due_at) \
+    .join(_municipal, CaseTransfer.municipal_case_id == _municipal.id) \
+    .where(CaseTransfer.returned_at.is_(None), _municipal.status == "open") \
+    .order_by(CaseTransfer.sent_at.desc()).limit(LISTED_TRANSFERS)
 
 
 def overview(*, session: Session, user: User, clock: Clock) -> Overview:
