@@ -66,6 +66,7 @@ def test_the_oblast_follows_a_case_it_sent_to_gatchina(app: Flask, sessions: Any
     inbox = gtn.get("/inbox").get_data(as_text=True)
     assert "Передано из Дирекции" in inbox and "Сети Коммунара: вопрос округа" in inbox
     triage = task_id_from(inbox, TRIAGE)
+    assert oblast.get(f"/tasks/{triage}").status_code == 404  # the municipality's task is not the oblast's
     own = gtn.get(f"/cases/{municipal_id}").get_data(as_text=True)
     assert "Передано из Дирекции" in own and "Сети Коммунара: вопрос округа" in own
     assert gtn.post(f"/tasks/{triage}", data=SEND).status_code == 302
