@@ -39,10 +39,11 @@ from models.org import (
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
 from models.registry import BodyAccount, DeadlineChange
 from models.report import CaseFact, ReportEdition, StepFact
+from models.transfer import CaseTransfer
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
-           "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "Channel", "DeadlineChange", "Draft",
-           "HumanTask", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
+           "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "CaseTransfer", "Channel", "DeadlineChange",
+           "Draft", "HumanTask", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
            "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft",
            "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme",
            "ThemeGroup", "Timer", "User"]

@@ -16,7 +16,9 @@ class Case(Base):
     """A message from an open source and the work on it."""
 
     __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),  # per-tenant counts (the municipalities' overview):
+                      Index("ix_case_file_tenant_status_due", "tenant_id", "status", "due_at"),
+                      Index("ix_case_file_tenant_closed", "tenant_id", "closed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="message")  # message | governor_post
@@ -151,7 +153,7 @@ class Breach(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_at: Mapped[datetime] = mapped_column(index=True)  # the register's period is by the missed deadline
-    recorded_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(index=True)  # a month's breaches
     done_at: Mapped[datetime | None]
     late_minutes: Mapped[int | None]
     # Clause 12: the body's explanation, the curator's verdict on it, the supervising deputy's measures.

@@ -88,13 +88,19 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
                 registered_at=clock.now(), registered_by_id=actor.id, source=source, status="open",
                 process_version_id=version_id, state="",
                 flags=detect_flags(session=session, tenant_id=actor.tenant_id, text=body_text))
-    insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)
-    add_event(session=session, case=case, at=clock.now(), actor=actor, kind="registered",
-              details={"source": source, "channel": channel_row.name})
-    runner = runner_for(session=session, case=case, clock=clock)
-    snapshot = run_step(lambda: runner.start({"case_id": case.id, "channel": channel_row.code}))
-    apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
+    start_case(session=session, clock=clock, case=case, channel=channel_row, actor=actor,
+               details={"source": source, "channel": channel_row.name})
     return case
+
+
+def start_case(*, session: Session, clock: Clock, case: Case, channel: Channel, actor: User | None,
+               details: dict[str, object]) -> None:
+    """Insert a new case, record its registration and start its workflow (a duplicate link is a Duplicate)."""
+    insert_case(session=session, case=case, refuse_duplicate=_refuse_duplicate)
+    add_event(session=session, case=case, at=clock.now(), actor=actor, kind="registered", details=details)
+    runner = runner_for(session=session, case=case, clock=clock)
+    snapshot = run_step(lambda: runner.start({"case_id": case.id, "channel": channel.code}))
+    apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
 
 
 def require_curator(user: User) -> None:

@@ -33,6 +33,10 @@ _THEME_CHOICES = select(Theme.code, ThemeGroup.name, Theme.name).join(ThemeGroup
     .where(ThemeGroup.tenant_id.in_(CLASSIFIER_TENANTS)).order_by(ThemeGroup.name, Theme.name)
 _LOCATION_CHOICES = select(Location.code, Location.name).where(Location.tenant_id == bindparam("tenant_id")) \
     .order_by(Location.name)
+# Where the Directorate may transfer a message (order 4.3): the municipalities, offered to the oblast only.
+_MUNICIPALITY_CHOICES = select(Tenant.code, Tenant.name).where(
+    Tenant.kind == "municipality", select(Tenant.kind).where(Tenant.id == bindparam("tenant_id")).scalar_subquery()
+    == "region").order_by(Tenant.name)
 
 
 def form_options(*, session: Session, tenant_id: int, lists: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -46,6 +50,8 @@ def form_options(*, session: Session, tenant_id: int, lists: Iterable[str]) -> d
             out[name] = [(code, f"{group}: {title}") for code, group, title in session.execute(_THEME_CHOICES, params)]
         elif name == "locations":
             out[name] = [(code, title) for code, title in session.execute(_LOCATION_CHOICES, params)]
+        elif name == "municipalities":
+            out[name] = [(code, title) for code, title in session.execute(_MUNICIPALITY_CHOICES, params)]
         else:
             raise KeyError(f"Неизвестный справочник «{name}»")
     return out

@@ -18,6 +18,7 @@ from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, Us
 from services.absences import assigned_elsewhere, may_work_on
 from services.breaches import check_competence, settle
 from services.cases import may_see
+from services.cooperation import after_triage, fit_triage_form, triage_errors
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
@@ -165,6 +166,7 @@ def _competent_bodies(session: Session, task: HumanTask, theme: str | None, loca
 
 def _form_of(session: Session, task: HumanTask) -> FormSchema:
     form = bundle_for(session=session, version_id=task.case.process_version_id).forms[task.form]
+    form = fit_triage_form(session=session, case=task.case, form=form)
     return form.with_options(form_options(session=session, tenant_id=task.tenant_id, lists=form.option_lists))
 
 
@@ -203,6 +205,7 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
             still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
                                         completed_guid=task.task_guid)
             _record_domain(session, user, task, case, data, now)
+            after_triage(session=session, clock=clock, user=user, case=case, data=data)
             if data.get("draft_outcome") == "not_competent":
                 check_competence(session=session, case=case, task=task, user=user, now=now)
             settle(session=session, case=case, task=task, user=user, now=now)
@@ -220,7 +223,8 @@ def capped_by_case(task: HumanTask) -> bool:
     return task.due_at is not None and task.due_at == task.case.due_at
 
 
-SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
+SUMMARY = ("triage_decision", "importance", "not_subject_ground", "return_reason", "triage_comment", "draft_outcome",
+           "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
            "part_outcome", "composer", "compose_comment", "measures_taken", "clarification_text",
            "clarification_url", "clarification_at")
@@ -264,6 +268,7 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     competent = data.get("draft_outcome", data.get("part_outcome")) != "not_competent"
     if "measures_taken" in data and not data["measures_taken"] and competent and is_repeat(session, task.case):
         errors["measures_taken"] = "Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)"
+    errors.update(triage_errors(session=session, case=task.case, data=data))
     return errors
 
 

@@ -15,6 +15,7 @@ from web import (
     auth,
     cases,
     cli,
+    cooperation,
     dashboard,
     deadlines,
     governor,
@@ -44,7 +45,7 @@ def register(app: Flask) -> None:
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
                       workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
-                      tenants.bp, reports.bp, reports.api_bp):
+                      tenants.bp, reports.bp, reports.api_bp, cooperation.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(tenants_group())
     app.cli.add_command(bodies_group())

@@ -140,7 +140,12 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
             body_codes[case.tenant_id] = dict(session.execute(
                 select(Body.id, Body.code).where(Body.tenant_id == case.tenant_id)).all())
         codes = body_codes[case.tenant_id]
-        rows = {t.task_guid: t for t in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))}
+        # A case the municipality sent back runs its workflow again from triage (order 4.3): the tasks and history
+        # of the earlier run are not in the workflow now.
+        since = session.scalar(select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case.id,
+                                                                    CaseEvent.kind == "returned"))
+        rows = {t.task_guid: t for t in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))
+                if since is None or t.created_at >= since}
         inbox = {guid: (t.step, codes.get(t.body_id) if t.body_id else None)
                  for guid, t in rows.items() if t.state == "open"}
         engine = {t.id: (t.step, t.body) for t in snapshot.open_tasks}
@@ -166,7 +171,8 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
             if guid not in finished:
                 yield f"случай {case.id}: задача {guid} выполнена во входящих, но не в процессе"
         recorded = session.scalar(select(func.count()).where(CaseEvent.case_id == case.id,
-                                                             CaseEvent.kind == "task_completed")) or 0
+                                                             CaseEvent.kind == "task_completed",
+                                                             CaseEvent.at >= (since or case.registered_at))) or 0
         if recorded != len(done):
             yield f"случай {case.id}: в истории {recorded} выполненных задач, во входящих {len(done)}"
         session.expunge_all()  # a case at a time: a large database is not held in memory
