@@ -10,4 +10,5 @@ fi
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 .venv/bin/mypy
-.venv/bin/pytest -q "$@"
+# Two workers, a test file each at a time (module fixtures stay whole); each has its own database.
+.venv/bin/pytest -q -n 2 --dist loadfile "$@"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from engine.clock import FixedClock
@@ -32,7 +32,22 @@ CASE_TABLES = ("case_transfer", "case_fact", "step_fact", "report_edition", "dea
 
 
 def _database_url(tmp: Path) -> str:
-    return os.environ.get("OTKLIK_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+    """SQLite in the session's own folder, or OTKLIK_TEST_DATABASE_URL; under pytest-xdist every worker gets its own
+    PostgreSQL database beside the named one (created on first use, emptied like it)."""
+    url = os.environ.get("OTKLIK_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    named = make_url(url)
+    own = named.set(database=f"{named.database}_{worker}")
+    server = create_engine(named.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}) is None:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +62,6 @@ def app(clock: FixedClock) -> Iterator[Flask]:
     with tempfile.TemporaryDirectory() as tmp:
         url = _database_url(Path(tmp))
         if url.startswith("postgresql"):
-            from sqlalchemy import create_engine
-
             engine = create_engine(url)
             with engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
