@@ -29,15 +29,15 @@
       if (done.includes(src) && (done.includes(dst) || active.includes(dst))) canvas.addMarker(flow.id, 'flow-done');
     });
     active.forEach((id) => mark(id, 'step-current'));
-    // The whole diagram when it stays readable; otherwise 100 % around the current step (or the start).
-    const focusOn = registry.get(active[active.length - 1]) || registry.find((e) => e.type === 'bpmn:StartEvent');
+    // The whole diagram when it stays readable; otherwise 100 % around the current step, or from the start.
+    const current = active.map((id) => registry.get(id)).filter(Boolean).pop();
+    const focusOn = current || registry.find((e) => e.type === 'bpmn:StartEvent');
     const actual = () => {
       canvas.zoom(1);
-      if (focusOn) {
-        const box = canvas.viewbox();
-        canvas.scroll({ dx: box.x - focusOn.x + box.width / 2 - focusOn.width / 2,
-                        dy: box.y - focusOn.y + box.height / 2 - focusOn.height / 2 });
-      }
+      if (!focusOn) return;
+      const box = canvas.viewbox();
+      const left = current ? box.width / 2 - focusOn.width / 2 : 40;
+      canvas.scroll({ dx: box.x - focusOn.x + left, dy: box.y - focusOn.y + box.height / 2 - focusOn.height / 2 });
     };
     const fit = () => canvas.zoom('fit-viewport', 'auto');
     fit();

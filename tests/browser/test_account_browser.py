@@ -34,6 +34,7 @@ def test_tokens_and_password_change_in_the_browser(new_page: Callable[[], Page],
     page = _log_in(new_page(), username, PASSWORD)
     expect(page).to_have_url(re.compile(r"/cases/$"))
 
+    page.locator(".account-menu").click()  # the header's account menu
     page.get_by_role("link", name="Токены API").click()
     rows = page.locator("table.tokens tbody tr")
     expect(rows).to_have_count(2)
@@ -59,6 +60,7 @@ def test_tokens_and_password_change_in_the_browser(new_page: Callable[[], Page],
     expect(page.locator(".flash.success")).to_contain_text("Пароль изменён")
     page.screenshot(path=RESULTS / "account-password-changed.png", full_page=True)
 
+    page.locator(".account-menu").click()  # the header's account menu
     page.get_by_role("link", name="Токены API").click()
     expect(page.locator("table.tokens tbody")).to_contain_text("Действующих токенов нет")
     elsewhere.goto("/cases")
