@@ -40,10 +40,21 @@
       canvas.scroll({ dx: box.x - focusOn.x + left, dy: box.y - focusOn.y + box.height / 2 - focusOn.height / 2 });
     };
     const fit = () => canvas.zoom('fit-viewport', 'auto');
-    fit();
-    if (canvas.zoom() < 0.6) actual();
+    const readable = () => {
+      fit();
+      if (canvas.zoom() < 0.6) actual();
+    };
+    readable();
     const svg = el.querySelector('svg');
     if (svg) svg.setAttribute('aria-label', el.getAttribute('aria-label'));
+    // The arrow keys pan the focused diagram (the viewer itself pans only with Ctrl + arrow).
+    const steps = { ArrowLeft: [60, 0], ArrowRight: [-60, 0], ArrowUp: [0, 60], ArrowDown: [0, -60] };
+    el.addEventListener('keydown', (event) => {
+      const step = steps[event.key];
+      if (!step || event.ctrlKey || event.metaKey || event.altKey) return;
+      canvas.scroll({ dx: step[0], dy: step[1] });
+      event.preventDefault();
+    });
     const fullscreen = frame && frame.querySelector('[data-diagram="fullscreen"]');
     const setFullscreen = (on) => {
       frame.classList.toggle('is-fullscreen', on);
@@ -51,7 +62,7 @@
       fullscreen.setAttribute('aria-pressed', String(on));
       fullscreen.textContent = on ? fullscreen.dataset.close : fullscreen.dataset.open;
       canvas.resized();
-      fit();
+      readable();
     };
     const actions = {
       'zoom-in': () => viewer.get('zoomScroll').stepZoom(1),

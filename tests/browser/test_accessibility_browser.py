@@ -3,7 +3,9 @@ and no sideways scroll of the page at 390 px."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -61,7 +63,10 @@ def _seed(app: Flask, clock: FixedClock) -> dict[str, list[str]]:
     drafting = register(curator, url="https://vk.com/wall-1_902")
     curator.post(f"/tasks/{open_inbox_task(curator, 'Отбор и классификация сообщения')}", data=TRIAGE)
     register(curator, url="https://vk.com/wall-1_903")
-    return {"curator": [f"/tasks/{open_inbox_task(curator, 'Отбор и классификация сообщения')}",
+    diagram = re.search(r'class="diagram-link" href="([^"]+)"', curator.get("/processes/").get_data(as_text=True))
+    assert diagram
+    return {"curator": [html.unescape(diagram.group(1)),
+                        f"/tasks/{open_inbox_task(curator, 'Отбор и классификация сообщения')}",
                         f"/tasks/{open_inbox_task(curator, 'Согласование проекта ответа')}",
                         f"/cases/{approved}", f"/cases/{drafting}"],
             "kgkh.exec1": [f"/tasks/{open_inbox_task(executor, 'Подготовка проекта ответа')}"]}
@@ -78,7 +83,7 @@ def _check(page: Page, path: str, width: int) -> list[str]:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
         problems.append(f"{path} at {width}px scrolls sideways: {scroll}px wide, {page.evaluate(WIDEST, width)}")
-    name = path.strip("/").replace("/", "-") or "root"
+    name = re.sub(r"[^\w.-]+", "-", path.strip("/"))
     page.screenshot(path=str(RESULTS / "a11y" / f"{name}-{width}.png"), full_page=True)
     return problems
 
