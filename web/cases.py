@@ -13,6 +13,7 @@ from services.db import parse_id
 from services.errors import Duplicate, Invalid
 from services.reference import channels
 from services.repeats import Suggestion, link_case, suggestions
+from services.timeline import case_timeline
 from web.common import BadInput, clock, db, local_target, me
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -73,9 +74,10 @@ def repeat_suggestions(view: CaseView) -> list[Suggestion]:
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int) -> ResponseReturnValue:
-    """The message, its open tasks, history, draft versions and the diagram with the path so far."""
+    """The message, its open tasks, history, drafts, the diagram with the path so far and the steps' timeline."""
     view = case_view(session=db(), user=me(), case_id=case_id)
-    return render_template("case.html", view=view, suggestions=repeat_suggestions(view))
+    return render_template("case.html", view=view, suggestions=repeat_suggestions(view),
+                           timeline=case_timeline(session=db(), case=view.case, now=clock().now()))
 
 
 @bp.post("/<int:case_id>/links")

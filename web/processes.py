@@ -8,11 +8,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from models import ProcessVersion
 from services.db import parse_id
 from services.errors import Invalid
 from services.library.adoption import adopt, set_auto_adopt
 from services.library.archive import export_version, import_archive
-from services.library.catalog import diagram, library_overview
+from services.library.catalog import diagram, diagram_title, library_overview
 from services.library.drafts import library_drafts
 from services.library.versions import PUBLISHERS, Published, library_of
 from web.common import clock, db, me
@@ -63,6 +64,12 @@ def auto_adopt(process_id: str) -> ResponseReturnValue:
     flash(gettext("Новые региональные версии принимаются автоматически") if on else
           gettext("Новые региональные версии принимаются вручную"), "success")
     return redirect(url_for("processes.index", _anchor=f"process-{process_id}"), 303)
+
+
+@bp.app_template_global("diagram_title")
+def _diagram_title(version: ProcessVersion, name: str) -> str:
+    """The process name a diagram file defines, for links and titles."""
+    return diagram_title(version, name)
 
 
 def _library(**refusal: object) -> str:

@@ -3,8 +3,10 @@ municipality's own variants, and the open cases on each version."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from lxml import etree
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -113,3 +115,22 @@ def process_title(version: ProcessVersion) -> str:
     """The process's own name from its diagram."""
     spec = bundle_of(version).spec
     return str(spec.description or version.process_id)
+
+
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def diagram_title(version: ProcessVersion, name: str) -> str:
+    """A diagram file's process name in the person's words (its first process's name), the file name if it has none."""
+    return _process_name(version.files.get(name, "")) or name
+
+
+@functools.lru_cache(maxsize=128)
+def _process_name(xml: str) -> str | None:
+    try:
+        root = etree.fromstring(xml.encode(), _SAFE)
+    except etree.XMLSyntaxError:
+        return None
+    process = root.find(f"{_BPMN}process")
+    return process.get("name") if process is not None else None

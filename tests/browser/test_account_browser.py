@@ -34,6 +34,7 @@ def test_tokens_and_password_change_in_the_browser(new_page: Callable[[], Page],
     page = _log_in(new_page(), username, PASSWORD)
     expect(page).to_have_url(re.compile(r"/cases/$"))
 
+    page.locator(".account-menu").click()  # the header's account menu
     page.get_by_role("link", name="Токены API").click()
     rows = page.locator("table.tokens tbody tr")
     expect(rows).to_have_count(2)
@@ -44,7 +45,8 @@ def test_tokens_and_password_change_in_the_browser(new_page: Callable[[], Page],
     expect(page.locator(".flash.success")).to_contain_text("Токен «weekly report»")
     expect(rows).to_have_count(1)
 
-    page.get_by_title("Смена пароля").click()
+    page.locator(".account-menu").click()
+    page.get_by_role("link", name="Смена пароля").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Смена пароля")
     page.get_by_label("Текущий пароль").fill("not-the-password")
     page.get_by_label("Новый пароль", exact=True).fill(NEW_PASSWORD)
@@ -59,6 +61,7 @@ def test_tokens_and_password_change_in_the_browser(new_page: Callable[[], Page],
     expect(page.locator(".flash.success")).to_contain_text("Пароль изменён")
     page.screenshot(path=RESULTS / "account-password-changed.png", full_page=True)
 
+    page.locator(".account-menu").click()  # the header's account menu
     page.get_by_role("link", name="Токены API").click()
     expect(page.locator("table.tokens tbody")).to_contain_text("Действующих токенов нет")
     elsewhere.goto("/cases")

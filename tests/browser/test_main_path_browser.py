@@ -163,7 +163,8 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     curator.screenshot(path=str(RESULTS / "main-path-case.png"), full_page=True)
     diagram.screenshot(path=str(RESULTS / "main-path-diagram.png"))
 
-    # The executor logs out through the header button.
+    # The executor logs out through the header's account menu.
+    executor.locator(".account-menu").click()
     executor.get_by_role("button", name="Выйти").click()
     expect(executor).to_have_url(re.compile(r"/login$"))
     assert problems.items == []
