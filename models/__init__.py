@@ -15,6 +15,7 @@ from models.case import (
     CaseLink,
     Draft,
     HumanTask,
+    InboxView,
     LeadershipAlert,
     MonitoringCheck,
     Notification,
@@ -41,6 +42,7 @@ from models.registry import BodyAccount, DeadlineChange
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
            "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
+           "InboxView",
            "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
            "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
            "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
