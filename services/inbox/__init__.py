@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, tuple_, update
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import Clock
 from models import Body, Case, Channel, HumanTask, Location, Theme, ThemeGroup, User
@@ -115,7 +116,7 @@ def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None
     where = _scope(user, filters) + narrowing
     tasks = list(session.scalars(
         select(HumanTask).where(*where)
-        .options(joinedload(HumanTask.case).options(lazyload(Case.body), lazyload(Case.channel)),
+        .options(joinedload(HumanTask.case).lazyload(Case.body),
                  joinedload(HumanTask.assignee))
         .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.posted_at, HumanTask.id).limit(limit)))
     now = clock.now()
@@ -222,12 +223,14 @@ def _counts(session: Session, where: list[ColumnElement[bool]], now: datetime,
     if session.get_bind().dialect.name == "postgresql":
         sets = func.grouping_sets(*[tuple_(c, name) if c.name == "step" else tuple_(c) for c in columns])
         query: Select[Any] = select(func.count(), name, *columns, *[func.grouping(c) for c in columns]).group_by(sets)
-        found = [(c.name, row[2 + n], row[1], row[0]) for row in session.execute(query)
+        found = [(c.name, row[2 + n], row[1], row[0]) for row in session.connection().execute(query)
                  for n, c in enumerate(columns) if row[2 + len(columns) + n] == 0]
-    else:
-        parts = [select(literal(c.name), c, name if c.name == "step" else literal(""), func.count())
-                 .group_by(*((c, name) if c.name == "step" else (c,))) for c in columns]
-        found = [tuple(row) for row in session.execute(union_all(*parts)).all()]
+    else:  # SQLite has no grouping sets: one grouped pass, its groups summed here per dimension
+        tally: Counter[tuple[str, Any, str]] = Counter()
+        for row in session.connection().execute(select(func.count(), name, *columns).group_by(name, *columns)):
+            for n, c in enumerate(columns):
+                tally[c.name, row[2 + n], row[1] if c.name == "step" else ""] += row[0]
+        found = [(dimension, value, title, n) for (dimension, value, title), n in tally.items()]
     counts: dict[str, dict[str, int]] = {c.name: {} for c in columns}
     steps: dict[str, str] = {}
     for dimension, value, title, n in found:
