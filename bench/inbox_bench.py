@@ -24,16 +24,16 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, insert, select, text
 
-from app import create_app  # noqa: E402
-from engine.clock import FixedClock  # noqa: E402
-from models import Body, Case, Channel, HumanTask, Location, ProcessVersion, Theme, User  # noqa: E402
-from services.auth import create_user  # noqa: E402
-from services.db import make_engine, make_sessionmaker  # noqa: E402
-from services.setup import load_reference  # noqa: E402
-from web.cli import migrate  # noqa: E402
+from app import create_app
+from engine.clock import FixedClock
+from models import Body, Case, Channel, HumanTask, Location, ProcessVersion, Theme, User
+from services.auth import create_user
+from services.db import make_engine, make_sessionmaker
+from services.setup import load_reference
+from web.cli import migrate
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=MSK)

@@ -33,10 +33,9 @@ def take_task(*, session: Session, clock: Clock, user: User, task_id: int) -> Hu
     """Take the task into work; if a colleague took it first, say who (409 in the API). Taking one's own is a no-op."""
     task = _task(session, user, task_id)
     # One statement decides between two people taking it at once: the second finds it no longer free.
-    taken = session.execute(update(HumanTask).where(
+    taken = session.connection().execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.state == "open",
-        HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id)).values(assignee_id=user.id),
-        execution_options={"synchronize_session": False}).rowcount
+        HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id)).values(assignee_id=user.id)).rowcount
     session.refresh(task)
     if not taken:
         if task.state != "open":

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from engine.clock import FixedClock
 from tests.conftest import api_token, login
-from tests.web.test_main_path import MESSAGE, TRIAGE, register
+from tests.web.test_main_path import TRIAGE, register
 from tests.web.test_security import own_person
 
 TRIAGE_STEP = "Отбор и классификация сообщения"
