@@ -15,6 +15,7 @@ from models.case import (
     CaseLink,
     Draft,
     HumanTask,
+    InboxView,
     LeadershipAlert,
     MonitoringCheck,
     Notification,
@@ -47,3 +48,8 @@ __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "
            "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft",
            "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme",
            "ThemeGroup", "Timer", "User"]
+           "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
+           "InboxView",
+           "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
+           "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
+           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

@@ -16,9 +16,13 @@ class Case(Base):
     """A message from an open source and the work on it."""
 
     __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),  # per-tenant counts (the municipalities' overview):
+    # Per-tenant counts (the municipalities' overview); the surge check (clause 14) counts a tenant's cases of one
+    # theme or location sent within a window.
+    __table_args__ = (UniqueConstraint("tenant_id", "url_key"),
                       Index("ix_case_file_tenant_status_due", "tenant_id", "status", "due_at"),
-                      Index("ix_case_file_tenant_closed", "tenant_id", "closed_at"))
+                      Index("ix_case_file_tenant_closed", "tenant_id", "closed_at"),
+                      Index("ix_case_file_theme_sent", "tenant_id", "theme_id", "sent_at"),
+                      Index("ix_case_file_location_sent", "tenant_id", "location_id", "sent_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="message")  # message | governor_post
@@ -61,7 +65,8 @@ class HumanTask(Base):
     """The inbox projection: one row per user task the workflow opened."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_human_task_inbox", "tenant_id", "state", "role", "body_id", "due_at"),)
+    __table_args__ = (Index("ix_human_task_inbox", "tenant_id", "state", "role", "body_id", "due_at"),
+                      Index("ix_human_task_due", "tenant_id", "state", "role", "due_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
@@ -78,6 +83,14 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The case's classification, copied so the inbox filters, counts and sorts on this table alone
+    # (services.inbox.classify keeps them current).
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    importance: Mapped[str | None] = mapped_column(String(10))
+    significant: Mapped[bool] = mapped_column(default=False)
+    posted_at: Mapped[datetime | None]  # when the message was published: untimed work is ordered by its age
     case: Mapped[Case] = relationship(lazy="joined", viewonly=True)
     body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)
@@ -270,6 +283,18 @@ class SurgeAlert(Base):
     window_start: Mapped[datetime]
     window_end: Mapped[datetime]
     count: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class InboxView(Base):
+    """A person's saved inbox view: a named set of filters."""
+
+    __tablename__ = "inbox_view"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
 
 

@@ -47,12 +47,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_conn.isolation_level = None  # pysqlite's own BEGIN handling loses updates between processes
         for pragma in ("busy_timeout=10000", "synchronous=NORMAL", "foreign_keys=ON"):
             dbapi_conn.execute(f"PRAGMA {pragma}")
+        # Unicode lower case for the inbox's search (SQLite's own lower() folds ASCII only).
+        dbapi_conn.create_function("otklik_fold", 1, _fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # straight to the driver: every request runs it
 
     return engine
+
+
+def _fold(text: str | None) -> str | None:
+    return text.lower() if text is not None else None
 
 
 def concurrent_writers(session: Session) -> bool:

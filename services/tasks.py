@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +20,7 @@ from services.cooperation import after_triage, fit_triage_form, triage_errors
 from services.db import savepoint
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
+from services.inbox import classify
 from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
@@ -31,56 +30,6 @@ from services.repeats import is_repeat
 from services.reports import facts
 from services.surge import check_surge
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
-
-
-@dataclass
-class Inbox:
-    """The open tasks a person works on, sorted by deadline (the first `limit`), with counts of all of them."""
-
-    tasks: list[HumanTask]
-    counts: dict[str, int]
-    overdue: int
-    total: int
-
-
-INBOX_PAGE = 100
-MAX_INBOX_PAGE = 500
-
-
-def inbox(*, session: Session, user: User, clock: Clock, case_id: int | None = None,
-          limit: int = INBOX_PAGE) -> Inbox:
-    """Curators see curator tasks; executors their body's tasks; a responsible official all of the body's."""
-    if user.role not in ("curator", "executor", "responsible"):
-        return Inbox([], {}, 0, 0)
-    tasks_query, counts_query = _inbox_queries(user.role, case_id is not None)
-    params = {"tenant_id": user.tenant_id, "body_id": user.body_id, "user_id": user.id, "case_id": case_id,
-              "limit": limit, "now": clock.now()}
-    tasks = list(session.scalars(tasks_query, params))
-    rows = session.connection().execute(counts_query, params).all()
-    counts = {name: n for name, n, _ in rows}
-    return Inbox(tasks, counts, sum(overdue for _, _, overdue in rows), sum(counts.values()))
-
-
-@cache
-def _inbox_queries(role: str, of_case: bool) -> tuple[Select[HumanTask], Select[str, int, int]]:
-    """The inbox's two statements for a role, built once (a request runs them with its own parameters)."""
-    scope = [HumanTask.tenant_id == bindparam("tenant_id"), HumanTask.state == "open"]
-    if role == "curator":
-        scope.append(HumanTask.role == "curator")
-    elif role == "executor":
-        scope += [HumanTask.role == "executor", HumanTask.body_id == bindparam("body_id"),
-                  HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == bindparam("user_id"))]
-    else:
-        scope += [HumanTask.role == "executor", HumanTask.body_id == bindparam("body_id")]
-    if of_case:
-        scope.append(HumanTask.case_id == bindparam("case_id"))
-    tasks = select(HumanTask).where(*scope).options(joinedload(HumanTask.case).lazyload(Case.body)).order_by(
-        sql_case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id
-    ).limit(bindparam("limit"))
-    overdue = func.count(sql_case((HumanTask.due_at < bindparam("now"), 1)))
-    counts = select(HumanTask.name, func.count(), overdue).where(*scope).group_by(HumanTask.name) \
-        .order_by(HumanTask.name)
-    return tasks, counts
 
 
 def _inbox_order(task: HumanTask) -> tuple[bool, datetime, datetime, int]:
@@ -206,6 +155,8 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
                                         completed_guid=task.task_guid)
             _record_domain(session, user, task, case, data, now)
             after_triage(session=session, clock=clock, user=user, case=case, data=data)
+            if data.get("triage_decision") == "send" or data.get("socially_significant"):
+                classify(session=session, case=case)  # the inbox filters the case's tasks by what triage set
             if data.get("draft_outcome") == "not_competent":
                 check_competence(session=session, case=case, task=task, user=user, now=now)
             settle(session=session, case=case, task=task, user=user, now=now)

@@ -20,6 +20,7 @@ from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
 from services.db import add_inserted
 from services.errors import Conflict, Invalid
+from services.inbox import classification
 from services.library.versions import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue, notify_stalled
 from services.reports import facts
@@ -137,7 +138,8 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
             continue
         opened.append(HumanTask(case_id=case.id, tenant_id=case.tenant_id, task_guid=task.id, step=task.step,
                                 name=task.name, role=task.role, body_id=body_ids.get(task.body), form=task.form,
-                                deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now))
+                                deadline=task.deadline, due_at=deadline_of.get(task.id), created_at=now,
+                                **classification(case)))
         add_inserted(session, opened[-1])
         if task.id in deadline_of:
             round_ = str(task.data.get("round") or "first")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, cast
@@ -14,8 +15,10 @@ from models import ApiToken, CaseEvent, Draft, HumanTask, User
 from services.auth import issue_token, live_tokens, log_in, revoke_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
+from services.inbox import Row, inbox
+from services.inbox.claims import release_task, take_task
 from services.register import parse_period, register
-from services.tasks import complete_task, inbox, open_task
+from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
 from web.register import entry_json, today, xlsx_response
 
@@ -131,11 +134,35 @@ def messages() -> ResponseReturnValue:
 @bp.get("/tasks")
 @token_required
 def tasks() -> ResponseReturnValue:
-    """The caller's open tasks, by deadline; ?case_id= narrows them to a case, ?limit= caps the list."""
-    case_id, limit = inbox_filters()
-    found = inbox(session=db(), user=_user(), clock=clock(), case_id=case_id, limit=limit)
-    return {"tasks": [_task_json(t) for t in found.tasks], "total": found.total, "counts": found.counts,
+    """The caller's open tasks, due first, as the inbox filters and searches them; counts per filter value."""
+    filters, limit = inbox_filters()
+    found = inbox(session=db(), user=_user(), clock=clock(), filters=filters, limit=limit)
+    return {"tasks": [_inbox_json(row) for row in found.rows], "total": found.total, "counts": found.counts,
             "overdue": found.overdue}
+
+
+def _inbox_json(row: Row) -> dict[str, Any]:
+    task, timing = row.task, row.timing
+    return {**_task_json(task), "importance": task.importance, "socially_significant": task.significant,
+            "timing": timing.state, "left_minutes": _minutes(timing.left), "age_minutes": _minutes(timing.age)}
+
+
+def _minutes(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds() // 60) if delta is not None else None
+
+
+@bp.post("/tasks/<int:task_id>/take")
+@token_required
+def take(task_id: int) -> ResponseReturnValue:
+    """Take the task into work; 409 if someone else already has."""
+    return _task_json(take_task(session=db(), clock=clock(), user=_user(), task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@token_required
+def release(task_id: int) -> ResponseReturnValue:
+    """Return a taken task to the queue."""
+    return _task_json(release_task(session=db(), clock=clock(), user=_user(), task_id=task_id))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,8 +23,8 @@ from engine.clock import MOSCOW, Clock
 from models import User
 from services.auth import user_by_session
 from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
-from services.errors import Busy, ServiceError, TooManyAttempts
-from services.tasks import INBOX_PAGE, MAX_INBOX_PAGE
+from services.errors import Busy, Invalid, ServiceError, TooManyAttempts
+from services.inbox import INBOX_PAGE, MAX_INBOX_PAGE, Filters, parse_filters
 from web.library_text import plain_library_text
 
 if TYPE_CHECKING:
@@ -193,9 +194,14 @@ def _check_text(text: str, name: str) -> None:
                        fields={name: "Недопустимый символ"}) from None
 
 
-def inbox_filters() -> tuple[int | None, int]:
-    """?case_id= and ?limit= of an inbox, checked: a malformed one is a 400, never a silently wider inbox."""
+def inbox_filters() -> tuple[Filters, int]:
+    """The inbox's filters, ?case_id= and ?limit=, checked: a malformed one is a 400, never a silently wider inbox."""
     errors: dict[str, str] = {}
+    try:
+        filters = parse_filters(request.args)
+    except Invalid as exc:
+        errors.update(exc.fields)
+        filters = Filters()
     case_id = None
     if "case_id" in request.args:
         case_id = parse_id(request.args["case_id"])
@@ -209,7 +215,7 @@ def inbox_filters() -> tuple[int | None, int]:
     if errors:
         raise BadInput("Неверные параметры запроса", fields=errors)
     assert limit is not None
-    return case_id, limit
+    return replace(filters, case_id=case_id), limit
 
 
 def install(app: Flask) -> None:

@@ -1,12 +1,20 @@
-"""The inbox of each role."""
+"""The inbox of each role: filters, search, saved views, «Взять в работу»; the list refreshes itself (htmx)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
-from services.tasks import inbox
+from models import HumanTask
+from services.absences import short_name
+from services.errors import Conflict
+from services.inbox import inbox, parse_filters
+from services.inbox.claims import release_task, take_task
+from services.inbox.views import delete_view, save_view, saved_views
 from web.common import clock, db, inbox_filters, me
 
 bp = Blueprint("inbox", __name__)
@@ -26,7 +34,82 @@ def index() -> ResponseReturnValue:
 @bp.get("/inbox")
 @login_required
 def show() -> ResponseReturnValue:
-    """Open tasks sorted by deadline, with counts per step; ?case_id= and ?limit= as in the API."""
-    case_id, limit = inbox_filters()
-    return render_template("inbox.html", inbox=inbox(session=db(), user=me(), clock=clock(), case_id=case_id,
-                                                     limit=limit))
+    """Open tasks due first, with filters, search and counts; htmx asks for the list alone when it refreshes."""
+    filters, limit = inbox_filters()
+    found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit)
+    poll = current_app.config.get("OTKLIK_INBOX_POLL_SECONDS", 30)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
+        return render_template("_inbox_list.html", inbox=found, poll=poll)
+    return render_template("inbox.html", inbox=found, poll=poll, views=saved_views(session=db(), user=me()))
+
+
+@bp.post("/inbox/tasks/<int:task_id>/take")
+@login_required
+def take(task_id: int) -> ResponseReturnValue:
+    """«Взять в работу»: then open the task; if a colleague was first, open it read-only and say who."""
+    try:
+        take_task(session=db(), clock=clock(), user=me(), task_id=task_id)
+    except Conflict as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("tasks.show", task_id=task_id)), 303
+    flash(gettext("Задача взята в работу"), "success")
+    return redirect(url_for("tasks.show", task_id=task_id)), 303
+
+
+@bp.post("/inbox/tasks/<int:task_id>/release")
+@login_required
+def release(task_id: int) -> ResponseReturnValue:
+    """Return a taken task to the queue."""
+    try:
+        release_task(session=db(), clock=clock(), user=me(), task_id=task_id)
+    except Conflict as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(gettext("Задача возвращена в очередь"), "success")
+    return redirect(url_for("tasks.show", task_id=task_id)), 303
+
+
+@bp.post("/inbox/views")
+@login_required
+def save() -> ResponseReturnValue:
+    """Save the inbox's current filters under a name."""
+    filters = parse_filters(request.form)
+    view = save_view(session=db(), clock=clock(), user=me(), name=request.form.get("name", ""), filters=filters)
+    flash(gettext("Вид «%(name)s» сохранён", name=view.name), "success")
+    return redirect(url_for("inbox.show", **view.filters)), 303
+
+
+@bp.post("/inbox/views/<int:view_id>/delete")
+@login_required
+def delete(view_id: int) -> ResponseReturnValue:
+    """Delete a saved view."""
+    name = delete_view(session=db(), user=me(), view_id=view_id)
+    flash(gettext("Вид «%(name)s» удалён", name=name), "success")
+    return redirect(url_for("inbox.show")), 303
+
+
+def _minutes(delta: timedelta | None) -> tuple[int, int]:
+    hours, minutes = divmod(abs(int(delta.total_seconds() // 60)) if delta is not None else 0, 60)
+    return hours, minutes
+
+
+@bp.app_template_filter("worktime")
+def worktime(delta: timedelta | None) -> str:
+    """Working time as «26 ч 20 мин» (its absolute value: overdue time too), in the interface language."""
+    hours, minutes = _minutes(delta)
+    return gettext("%(h)s ч %(m)s мин", h=hours, m=minutes) if hours else gettext("%(m)s мин", m=minutes)
+
+
+@bp.app_template_filter("age")
+def age(delta: timedelta | None) -> str:
+    """Calendar time as «2 дн 3 ч» or «3 ч 20 мин»."""
+    hours = _minutes(delta)[0]
+    if hours >= 24:
+        return gettext("%(d)s дн %(h)s ч", d=hours // 24, h=hours % 24)
+    return worktime(delta)
+
+
+@bp.app_template_global("taken_by")
+def taken_by(task: HumanTask) -> str:
+    """Who took the task, as «в работе у» names them (the genitive)."""
+    return short_name(task.assignee.full_name, "gen") if task.assignee else ""

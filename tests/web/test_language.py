@@ -99,9 +99,9 @@ def test_english_interface_and_back(app: Flask) -> None:
     inbox = _page(curator, "/inbox")
     _assert_english_chrome(inbox, person)
     for text in ("Inbox", "Cases", "Processes", "Register a message", "Governor's posts", "Notifications", "Log out",
-                 "Step deadline", "Reply deadline", f"Message registered: case No. {case_id}"):
+                 "Search text and author", "Take into work", f"Message registered: case No. {case_id}"):
         assert text in inbox, text
-    assert "Входящие" not in inbox and "Срок шага" not in inbox
+    assert "Входящие" not in inbox and "Взять в работу" not in inbox
 
     task_id = task_id_from(inbox, TRIAGE)
     task = _page(curator, f"/tasks/{task_id}")
@@ -124,8 +124,8 @@ def test_english_interface_and_back(app: Flask) -> None:
     assert curator.post("/lang/ru").status_code == 302
     russian = _page(curator, "/inbox")
     assert '<html lang="ru">' in russian
-    assert "Входящие" in russian and "Срок шага" in russian and "English" in _header(russian)
-    assert "Step deadline" not in russian
+    assert "Входящие" in russian and "Взять в работу" in russian and "English" in _header(russian)
+    assert "Take into work" not in russian
 
 
 def test_login_page_in_english(app: Flask) -> None:

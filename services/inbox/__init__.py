@@ -1,0 +1,264 @@
+"""The inbox: a person's open tasks by what is due first, filtered, searched and counted per filter value."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, select, tuple_, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session, joinedload
+
+from engine.clock import Clock
+from models import Body, Case, Channel, HumanTask, Location, Theme, ThemeGroup, User
+from services.errors import Invalid
+from services.inbox.timing import Timing, timing_of
+
+INBOX_PAGE = 100
+MAX_INBOX_PAGE = 500
+MAX_QUERY = 200
+SCOPES = ("mine", "body")  # mine: my tasks (an executor: and the body's queue); body: all of my body's
+IMPORTANCE = ("high", "normal")
+# The dimensions counted per value, as (filter name, column).
+DIMENSIONS = {"step": HumanTask.step, "body": HumanTask.body_id, "theme": HumanTask.theme_id,
+              "location": HumanTask.location_id, "channel": HumanTask.channel_id, "importance": HumanTask.importance}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a person narrowed the inbox to: codes of steps and reference values, flags, a search text."""
+
+    step: str | None = None
+    body: str | None = None
+    theme: str | None = None
+    location: str | None = None
+    channel: str | None = None
+    importance: str | None = None
+    overdue: bool = False
+    scope: str | None = None
+    q: str = ""
+    case_id: int | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query arguments (the ones set), as a saved view keeps them."""
+        return {k: ("1" if v is True else str(v)) for k, v in asdict(self).items() if v not in (None, False, "")}
+
+
+TEXT_FILTERS = ("step", "body", "theme", "location", "channel")
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """The inbox's filter arguments, checked: a malformed one is refused with the field named, never ignored
+    (case_id and limit are the web layer's)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in TEXT_FILTERS:
+        value = (args.get(name) or "").strip()
+        if len(value) > 100:
+            errors[name] = "Слишком длинное значение"
+        values[name] = value or None
+    importance = (args.get("importance") or "").strip() or None
+    if importance is not None and importance not in IMPORTANCE:
+        errors["importance"] = "Важность: high или normal"
+    scope = (args.get("scope") or "").strip() or None
+    if scope is not None and scope not in SCOPES:
+        errors["scope"] = "Область: mine (мои) или body (все задачи органа)"
+    overdue = (args.get("overdue") or "").strip()
+    if overdue not in ("", "0", "1", "true", "false"):
+        errors["overdue"] = "Просроченные: 1 или 0"
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY:
+        errors["q"] = f"Строка поиска: не более {MAX_QUERY} символов"
+    if errors:
+        raise Invalid("Неверные параметры запроса", fields=errors)
+    return Filters(**values, importance=importance, overdue=overdue in ("1", "true"), scope=scope, q=q)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A task in the inbox with its timing in working time."""
+
+    task: HumanTask
+    timing: Timing
+
+
+@dataclass
+class Inbox:
+    """The first `limit` open tasks by what is due first, the number of all that match, and counts per value."""
+
+    rows: list[Row]
+    total: int
+    overdue: int
+    filters: Filters
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # dimension -> value code -> tasks
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # dimension -> value code -> name
+
+    @property
+    def tasks(self) -> list[HumanTask]:
+        """The tasks shown, in order."""
+        return [row.task for row in self.rows]
+
+
+def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None = None,
+          limit: int = INBOX_PAGE) -> Inbox:
+    """Curators see curator tasks; executors their own and the body's queue (or the whole body's with scope=body);
+    a responsible official all of the body's; filtered, searched, sorted by deadline, untimed work by age."""
+    filters = filters or Filters()
+    if user.role not in ("curator", "executor", "responsible"):
+        return Inbox([], 0, 0, filters)
+    ids = _reference(session, user.tenant_id)
+    narrowing = _narrowing(session, user, filters, ids, clock.now())
+    if narrowing is None:
+        return Inbox([], 0, 0, filters, names=_names(ids))
+    where = _scope(user, filters) + narrowing
+    tasks = list(session.scalars(
+        select(HumanTask).where(*where)
+        .options(joinedload(HumanTask.case).lazyload(Case.body),
+                 joinedload(HumanTask.assignee))
+        .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.posted_at, HumanTask.id).limit(limit)))
+    now = clock.now()
+    counts, steps, overdue = _counts(session, where, now, ids)
+    timing = timing_of(session=session, tenant_id=user.tenant_id, tasks=tasks, now=now)
+    return Inbox([Row(t, timing[t.id]) for t in tasks], sum(counts["step"].values()), overdue, filters, counts,
+                 {**_names(ids), "step": steps})
+
+
+def _scope(user: User, filters: Filters) -> list[ColumnElement[bool]]:
+    scope = [HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open"]
+    if user.role == "curator":
+        scope.append(HumanTask.role == "curator")
+        if filters.scope == "mine":
+            scope.append(HumanTask.assignee_id == user.id)
+        return scope
+    scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id]
+    if user.role == "executor" and filters.scope != "body":
+        scope.append(HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id))
+    elif filters.scope == "mine":
+        scope.append(HumanTask.assignee_id == user.id)
+    return scope
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The tenant's reference values by code and by id (the inbox filters by code and stores ids)."""
+
+    by_code: dict[str, dict[str, int]]
+    by_id: dict[str, dict[int, tuple[str, str]]]
+
+
+def _reference(session: Session, tenant_id: int) -> _Ids:
+    lists = {
+        "body": select(Body.id, Body.code, Body.short_name).where(Body.tenant_id == tenant_id),
+        "theme": select(Theme.id, Theme.code, Theme.name).join(ThemeGroup).where(ThemeGroup.tenant_id == tenant_id),
+        "location": select(Location.id, Location.code, Location.name).where(Location.tenant_id == tenant_id),
+        "channel": select(Channel.id, Channel.code, Channel.name),
+    }
+    by_code: dict[str, dict[str, int]] = {}
+    by_id: dict[str, dict[int, tuple[str, str]]] = {}
+    for name, query in lists.items():
+        rows = session.execute(query).all()
+        by_code[name] = {code: id_ for id_, code, _ in rows}
+        by_id[name] = {id_: (code, title) for id_, code, title in rows}
+    return _Ids(by_code, by_id)
+
+
+def _names(ids: _Ids) -> dict[str, dict[str, str]]:
+    names = {dimension: {code: title for code, title in rows.values()} for dimension, rows in ids.by_id.items()}
+    names["importance"] = {"high": "высокая", "normal": "обычная"}
+    return names
+
+
+def _narrowing(session: Session, user: User, filters: Filters, ids: _Ids,
+               now: datetime) -> list[ColumnElement[bool]] | None:
+    """The filters as conditions; None when a filter names a value the tenant does not have (nothing matches)."""
+    where: list[ColumnElement[bool]] = []
+    if filters.step:
+        where.append(HumanTask.step == filters.step)
+    for name in ("body", "theme", "location", "channel"):
+        code = getattr(filters, name)
+        if code:
+            if code not in ids.by_code[name]:
+                return None
+            where.append(DIMENSIONS[name] == ids.by_code[name][code])
+    if filters.importance == "high":
+        where.append(HumanTask.importance == "high")
+    elif filters.importance == "normal":
+        where.append(HumanTask.importance.is_distinct_from("high"))
+    if filters.overdue:
+        where.append(HumanTask.due_at < now)
+    if filters.case_id is not None:
+        where.append(HumanTask.case_id == filters.case_id)
+    if filters.q:
+        where.append(_search(session, user, filters.q))
+    return where
+
+
+def _search(session: Session, user: User, q: str) -> ColumnElement[bool]:
+    """Tasks whose message text or author contains the words (case-insensitive). PostgreSQL finds the cases with
+    its trigram indexes on lower(text) and lower(author); SQLite checks the visible tasks' cases one by one."""
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if session.get_bind().dialect.name == "postgresql":
+        fold = func.lower
+        matching = select(Case.id).where(Case.tenant_id == user.tenant_id, Case.status == "open",
+                                         fold(Case.text).like(pattern, escape="\\")
+                                         | fold(Case.author).like(pattern, escape="\\"))
+        return HumanTask.case_id.in_(matching)
+    fold = func.otklik_fold  # Unicode case folding (SQLite's lower() folds ASCII only); services.db registers it
+    return exists().where(Case.id == HumanTask.case_id, fold(Case.text).like(pattern, escape="\\")
+                          | fold(Case.author).like(pattern, escape="\\"))
+
+
+def _counts(session: Session, where: list[ColumnElement[bool]], now: datetime,
+            ids: _Ids) -> tuple[dict[str, dict[str, int]], dict[str, str], int]:
+    """Tasks per value of every dimension (and the steps' names), and the overdue ones: one pass on PostgreSQL
+    (grouping sets), one statement of a pass per dimension on SQLite."""
+    overdue = sql_case((HumanTask.due_at < now, "1"), else_="0")
+    visible = select(*[column.label(name) for name, column in DIMENSIONS.items()], overdue.label("overdue"),
+                     HumanTask.name).where(*where).subquery()
+    columns = [visible.c[name] for name in (*DIMENSIONS, "overdue")]
+    name = visible.c.name  # grouped with the step, which it names
+    if session.get_bind().dialect.name == "postgresql":
+        sets = func.grouping_sets(*[tuple_(c, name) if c.name == "step" else tuple_(c) for c in columns])
+        query: Select[Any] = select(func.count(), name, *columns, *[func.grouping(c) for c in columns]).group_by(sets)
+        found = [(c.name, row[2 + n], row[1], row[0]) for row in session.connection().execute(query)
+                 for n, c in enumerate(columns) if row[2 + len(columns) + n] == 0]
+    else:  # SQLite has no grouping sets: one grouped pass, its groups summed here per dimension
+        tally: Counter[tuple[str, Any, str]] = Counter()
+        for row in session.connection().execute(select(func.count(), name, *columns).group_by(name, *columns)):
+            for n, c in enumerate(columns):
+                tally[c.name, row[2 + n], row[1] if c.name == "step" else ""] += row[0]
+        found = [(dimension, value, title, n) for (dimension, value, title), n in tally.items()]
+    counts: dict[str, dict[str, int]] = {c.name: {} for c in columns}
+    steps: dict[str, str] = {}
+    for dimension, value, title, n in found:
+        code = _code(dimension, value, ids)
+        counts[dimension][code] = counts[dimension].get(code, 0) + n
+        if dimension == "step":
+            steps[code] = title
+    return counts, steps, counts.pop("overdue").get("1", 0)
+
+
+def _code(dimension: str, value: Any, ids: _Ids) -> str:
+    if value is None:
+        return ""
+    if dimension in ids.by_id:
+        return ids.by_id[dimension].get(value, ("", ""))[0]
+    return str(value)
+
+
+def classify(*, session: Session, case: Case) -> None:
+    """Copy the case's classification onto its open tasks (after triage set it, or a later change)."""
+    session.execute(update(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open").values(
+        channel_id=case.channel_id, theme_id=case.theme_id, location_id=case.location_id,
+        importance=case.importance, significant=case.socially_significant, posted_at=case.published_at),
+        execution_options={"synchronize_session": "fetch"})
+
+
+def classification(case: Case) -> dict[str, Any]:
+    """The columns a new task of the case copies from it."""
+    return {"channel_id": case.channel_id, "theme_id": case.theme_id, "location_id": case.location_id,
+            "importance": case.importance, "significant": case.socially_significant, "posted_at": case.published_at}
+

@@ -1,0 +1,67 @@
+"""«Взять в работу»: one person of a body (or one curator) takes a task, so two never draft the same reply."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from models import HumanTask, User
+from services.absences import short_name
+from services.errors import Conflict, Forbidden, NotFound
+from services.workflow import add_event
+
+
+def _task(session: Session, user: User, task_id: int) -> HumanTask:
+    """The open task the person may work on; another tenant's or body's is not found, as if it did not exist."""
+    task = session.scalar(select(HumanTask).where(HumanTask.id == task_id, HumanTask.tenant_id == user.tenant_id))
+    if task is None or (user.role in ("executor", "responsible") and task.body_id != user.body_id):
+        raise NotFound("Задача не найдена")
+    if user.role not in ("curator", "executor", "responsible") or (task.role == "curator") != (user.role == "curator"):
+        raise Forbidden("Эту задачу выполняет другая роль")
+    if task.state != "open":
+        raise Conflict(f"Задача «{task.name}» уже закрыта")
+    return task
+
+
+def in_work_of(task: HumanTask) -> str:
+    """«в работе у Козловой Т. Ю.»."""
+    return f"в работе у {short_name(task.assignee.full_name, 'gen')}" if task.assignee else "в очереди"
+
+
+def take_task(*, session: Session, clock: Clock, user: User, task_id: int) -> HumanTask:
+    """Take the task into work; if a colleague took it first, say who (409 in the API). Taking one's own is a no-op."""
+    task = _task(session, user, task_id)
+    # One statement decides between two people taking it at once: the second finds it no longer free.
+    taken = session.connection().execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.state == "open",
+        HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id)).values(assignee_id=user.id)).rowcount
+    session.refresh(task)
+    if not taken:
+        if task.state != "open":
+            raise Conflict(f"Задача «{task.name}» уже закрыта")
+        raise Conflict(f"Задача уже {in_work_of(task)}: откройте её для просмотра или выберите другую")
+    _note(session, task, user, clock, f"Взято в работу: {short_name(user.full_name)}")
+    return task
+
+
+def release_task(*, session: Session, clock: Clock, user: User, task_id: int) -> HumanTask:
+    """Return a taken task to the queue: the person who took it, the body's responsible official, or a curator
+    for a curator's task."""
+    task = _task(session, user, task_id)
+    if task.assignee_id is None:
+        raise Conflict("Задача уже в очереди: её никто не взял в работу")
+    if task.assignee_id != user.id and user.role == "executor":
+        raise Forbidden(f"Задача {in_work_of(task)}: вернуть её в очередь может он сам или ответственное лицо "
+                        "органа")
+    previous = task.assignee
+    task.assignee_id, task.assignee = None, None
+    session.flush()
+    who = short_name(previous.full_name, "gen") if previous else ""
+    _note(session, task, user, clock, f"Возвращено в очередь от {who}".strip())
+    return task
+
+
+def _note(session: Session, task: HumanTask, user: User, clock: Clock, note: str) -> None:
+    add_event(session=session, case=task.case, at=clock.now(), actor=user, kind="assigned", step=task.step,
+              body_id=task.body_id, details={"assignment": note})

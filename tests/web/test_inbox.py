@@ -1,0 +1,152 @@
+"""The inbox: due first in working time, filters, search, counts, saved views, «Взять в работу», isolation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.clock import FixedClock
+from tests.conftest import api_token, login
+from tests.web.test_main_path import TRIAGE, register
+from tests.web.test_security import own_person
+
+TRIAGE_STEP = "Отбор и классификация сообщения"
+
+
+def send(curator: FlaskClient, n: int, **triage: str) -> int:
+    """Register message n and triage it to kgkh (or as `triage` says); returns the case id."""
+    case_id = register(curator, url=f"https://vk.com/wall-1_{n}", **{k: v for k, v in triage.items()
+                                                                     if k in ("author", "text", "published_at")})
+    task = next(t["id"] for t in tasks(curator, f"case_id={case_id}"))
+    data = {**TRIAGE, **{k: v for k, v in triage.items() if k in TRIAGE}}
+    assert curator.post(f"/tasks/{task}", data=data).status_code == 302
+    return case_id
+
+
+def tasks(client: FlaskClient, query: str = "", username: str | None = None) -> list[dict[str, Any]]:
+    return listing(client, query, username)["tasks"]
+
+
+def listing(client: FlaskClient, query: str = "", username: str | None = None) -> dict[str, Any]:
+    headers = getattr(client, "_headers", None) or api_token(client, username or _who(client))
+    client._headers = headers  # type: ignore[attr-defined]
+    response = client.get(f"/api/v1/tasks?{query}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def _who(client: FlaskClient) -> str:
+    return client._username  # type: ignore[attr-defined,no-any-return]
+
+
+def person(app: Flask, username: str) -> FlaskClient:
+    client = login(app, username)
+    client._username = username  # type: ignore[attr-defined]
+    return client
+
+
+def test_due_first_in_working_time_with_colours_and_untimed_work_by_age(app: Flask, clock: FixedClock) -> None:
+    curator, executor = person(app, "curator"), person(app, "kgkh.exec1")
+    first = send(curator, 1)
+    clock.advance(timedelta(minutes=30))
+    second = send(curator, 2, importance="high")  # urgent: due 4 working hours after 10:30, before the first
+    older = register(curator, url="https://vk.com/wall-1_3", published_at="2026-11-23T09:00")
+    newer = register(curator, url="https://vk.com/wall-1_4", published_at="2026-11-24T09:00")
+    assert [t["case_id"] for t in tasks(executor)] == [second, first]
+    triage = [t["case_id"] for t in tasks(curator) if t["name"] == TRIAGE_STEP]
+    assert triage == [older, newer] and all(t["timing"] == "untimed" for t in tasks(curator, "step=triage"))
+    draft = tasks(executor, f"case_id={first}")[0]
+    assert draft["timing"] == "ok" and draft["left_minutes"] == 4 * 60 + 30  # due 15:48; lunch is not counted
+    assert draft["importance"] == "normal" and tasks(executor)[0]["importance"] == "high"
+    page = executor.get("/inbox").get_data(as_text=True)
+    assert "осталось 4 ч 30 мин" in page and "Срочно" in page
+    clock.advance(timedelta(hours=4, minutes=30))  # 15:00: 4 h 12 min of 5 h passed (84 %)
+    assert tasks(executor, f"case_id={first}")[0]["timing"] == "soon"
+    assert "table-warning" in executor.get("/inbox").get_data(as_text=True)
+    clock.advance(timedelta(hours=1))  # 16:00, 12 working minutes after the deadline
+    late = tasks(executor, f"case_id={first}")[0]
+    assert late["timing"] == "overdue" and late["left_minutes"] == -12
+    assert "просрочено на 12 мин" in executor.get("/inbox").get_data(as_text=True)
+    assert "сообщению 1 дн" in curator.get("/inbox").get_data(as_text=True)  # the untimed triage of 23.11
+
+
+def test_filters_counts_and_search(app: Flask) -> None:
+    curator, executor = person(app, "curator"), person(app, "kgkh.exec1")
+    heating = send(curator, 1, author="Ирина Петрова", text="Нет горячей воды в доме")
+    water = send(curator, 2, theme="water", location="vsevolozhsky", author="Олег Сидоров", text="Течёт труба")
+    urgent = send(curator, 3, theme="water", importance="high", author="Анна Иванова", text="Затопило подвал")
+    found = listing(executor)
+    assert found["total"] == 3 and found["counts"]["theme"] == {"heating": 1, "water": 2}
+    assert found["counts"]["location"] == {"gatchinsky": 2, "vsevolozhsky": 1}
+    assert found["counts"]["importance"] == {"normal": 2, "high": 1} and found["counts"]["step"] == {"draft": 3}
+    assert {t["case_id"] for t in tasks(executor, "theme=water")} == {water, urgent}
+    assert [t["case_id"] for t in tasks(executor, "theme=water&importance=normal")] == [water]
+    assert [t["case_id"] for t in tasks(executor, "location=vsevolozhsky")] == [water]
+    assert listing(executor, "theme=water")["counts"]["location"] == {"gatchinsky": 1, "vsevolozhsky": 1}
+    assert tasks(executor, "theme=nonexistent") == [] and tasks(executor, "overdue=1") == []
+    assert [t["case_id"] for t in tasks(executor, "q=ПЕТРОВА")] == [heating]  # the author, any case
+    assert [t["case_id"] for t in tasks(executor, "q=подвал")] == [urgent]  # the text
+    assert tasks(executor, "q=100%25") == [] and tasks(executor, "q=_") == []  # LIKE's wildcards are plain text
+    assert [t["case_id"] for t in tasks(curator, "q=петрова&body=kgkh")] == []  # the curator's tasks are triage
+    page = executor.get("/inbox?q=Сидоров").get_data(as_text=True)
+    assert "Течёт труба" in page and "Затопило" not in page and 'value="Сидоров"' in page
+    assert "Водоснабжение и водоотведение (2)" in executor.get("/inbox").get_data(as_text=True)
+    response = executor.get("/api/v1/tasks?importance=urgent", headers=executor._headers)  # type: ignore[attr-defined]
+    assert response.status_code == 400 and set(response.json["error"]["fields"]) == {"importance"}
+    assert executor.get("/inbox?scope=everyone").status_code == 400
+
+
+def test_saved_views_belong_to_their_person(app: Flask) -> None:
+    executor = person(app, "kgkh.exec1")
+    response = executor.post("/inbox/views", data={"name": "Вода срочно", "theme": "water", "importance": "high"})
+    assert response.status_code == 303 and "theme=water" in response.headers["Location"]
+    page = executor.get("/inbox").get_data(as_text=True)
+    assert "Вода срочно" in page and "importance=high" in page
+    assert executor.post("/inbox/views", data={"name": " ", "theme": "water"}).status_code == 422
+    other = person(app, "kgkh.exec2")
+    assert "Вода срочно" not in other.get("/inbox").get_data(as_text=True)
+    view_id = int(page.split('action="/inbox/views/')[1].split("/")[0])
+    assert other.post(f"/inbox/views/{view_id}/delete").status_code == 404
+    assert executor.post(f"/inbox/views/{view_id}/delete").status_code == 303
+    assert ">Вода срочно</a>" not in executor.get("/inbox").get_data(as_text=True)
+
+
+def test_take_into_work_two_executors_race_and_the_responsible_releases(app: Flask) -> None:
+    curator = person(app, "curator")
+    case_id = send(curator, 1)
+    egorov, kozlova = person(app, "kgkh.exec1"), person(app, "kgkh.exec2")
+    task = tasks(egorov, f"case_id={case_id}")[0]["id"]
+    first = egorov.post(f"/api/v1/tasks/{task}/take", headers=listing(egorov) and egorov._headers)  # type: ignore
+    assert first.status_code == 200 and first.json["assignee"] == "kgkh.exec1"
+    second = kozlova.post(f"/api/v1/tasks/{task}/take", headers=listing(kozlova) and kozlova._headers)  # type: ignore
+    assert second.status_code == 409 and "в работе у Егорова И. А." in second.json["error"]["message"]
+    page = kozlova.post(f"/inbox/tasks/{task}/take", follow_redirects=True).get_data(as_text=True)
+    assert "в работе у Егорова И. А." in page and 'id="task-form"' not in page  # read-only
+    assert tasks(kozlova, f"case_id={case_id}") == []  # her own inbox: hers and the queue
+    body = kozlova.get("/inbox?scope=body").get_data(as_text=True)
+    assert f'data-task-id="{task}"' in body and "в работе у Егорова И. А." in body
+    assert kozlova.post(f"/api/v1/tasks/{task}/release", headers=kozlova._headers).status_code == 403  # type: ignore
+    responsible = person(app, "kgkh.resp")
+    assert responsible.post(f"/inbox/tasks/{task}/release").status_code == 303
+    assert kozlova.post(f"/inbox/tasks/{task}/take").status_code == 303
+    assert 'id="task-form"' in kozlova.get(f"/tasks/{task}").get_data(as_text=True)
+    history = curator.get(f"/api/v1/cases/{case_id}", headers=api_token(curator, "curator")).json["history"]
+    notes = [e["details"].get("assignment") for e in history if e["kind"] == "assigned"]
+    assert notes == ["Взято в работу: Егоров И. А.", "Возвращено в очередь от Егорова И. А.",
+                     "Взято в работу: Козлова Т. Ю."]
+
+
+def test_another_body_or_tenant_sees_nothing_and_takes_nothing(app: Flask, sessions: Any) -> None:
+    curator = person(app, "curator")
+    case_id = send(curator, 1)
+    task = tasks(person(app, "kgkh.exec1"), f"case_id={case_id}")[0]["id"]
+    stranger = person(app, "kdh.exec1")
+    assert tasks(stranger) == [] and tasks(stranger, "scope=body") == []
+    assert stranger.post(f"/api/v1/tasks/{task}/take", headers=stranger._headers).status_code == 404  # type: ignore
+    municipal = person(app, own_person(sessions, "mo.inbox.curator", "curator", tenant="mo_inbox"))
+    assert listing(municipal)["total"] == 0 and tasks(municipal, "q=воды") == []
+    assert municipal.post(f"/inbox/tasks/{task}/take").status_code == 404
+    assert curator.post(f"/api/v1/tasks/{task}/take", headers=api_token(curator, "curator")).status_code == 403
