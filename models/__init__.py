@@ -44,12 +44,7 @@ from models.transfer import CaseTransfer
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
            "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "CaseTransfer", "Channel", "DeadlineChange",
-           "Draft", "HumanTask", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession",
-           "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft",
-           "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant", "Theme",
-           "ThemeGroup", "Timer", "User"]
-           "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
-           "InboxView",
-           "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
-           "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
-           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "Draft", "HumanTask", "InboxView", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure",
+           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption",
+           "ProcessDraft", "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant",
+           "Theme", "ThemeGroup", "Timer", "User"]
