@@ -89,7 +89,8 @@ class Shared:
 
 
 Spec = Ids | Refers | Scoped | Public | Shared
-CHANNELS = Shared("the channel list of clause 4, one for the installation; only the oblast's administrator edits it")
+CHANNELS = Shared("the channel list of clause 4, one for the installation; only the oblast's administrator edits it "
+                  "(a municipality's gets 403: tests/web/test_accounts.py)")
 
 ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "static": Public("static files"),
@@ -192,8 +193,9 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "dashboard.panel": Scoped(BOARD),
     "dashboard.acknowledged": Ids({"alert_id": "alert"}, ("leader",)),
     "reports.index": Public("redirects to the monthly summary"),
-    "reports.monthly": (Scoped(REGISTER), Scoped(REGISTER, query={"format": "xlsx"}),
-                        Scoped(REGISTER, query={"format": "pdf"}), Scoped(REGISTER, query={"format": "csv"}),
+    "reports.monthly": (Scoped(REGISTER), Scoped(CURATORS, query={"format": "xlsx"}),
+                        Scoped(CURATORS, query={"format": "pdf"}),
+                        Scoped(("curator", "responsible"), query={"format": "csv"}),
                         Scoped(("curator",), query={"body": "@body_code"})),
     "reports.cases": (Scoped(REGISTER, query={"month": "2026-11", "figure": "received"}),
                       Scoped(("curator",), query={"month": "2026-11", "figure": "received", "body": "@body_code"})),

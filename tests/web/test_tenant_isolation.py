@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select, text
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from engine.clock import FixedClock
-from openpyxl import load_workbook
-from pypdf import PdfReader
-
 from models import (
     Absence,
     ApiToken,
@@ -63,7 +62,8 @@ OTHER = {"X": "Y", "Y": "X"}
 WATCHED = {"case_file": "id, status, version, body_id", "human_task": "id, state, assignee_id, body_id",
            "draft": "id, text, decision", "attachment": "id, draft_id", "notification": "id, read_at",
            "absence": "id, ends_on", "override_day": "id, day, kind, reason", "lexicon_entry": "id, pattern",
-           "body": "id, code, name, active, schedule, deputy", "user_account": "id, full_name, role, active, password_hash",
+           "body": "id, code, name, active, schedule, deputy",
+           "user_account": "id, full_name, role, active, password_hash",
            "api_token": "id, revoked_at", "case_link": "id, linked_case_id", "tenant": "id, settings",
            "breach": "id, reason, explanation, verdict, measures", "leadership_alert": "id, acknowledged_at",
            "report_edition": "id, number", "body_account": "id, body_id, channel_id, name, url",
@@ -320,9 +320,7 @@ def _digest(app: Flask, tenant_code: str) -> dict[str, list[Any]]:
                 where = "id = :t"
             elif table in ("process_draft", "process_version"):  # the oblast's library has no tenant id
                 where = "coalesce(tenant_id, 0) = :library"
-            elif table in ("breach", "case_transfer"):
-                where = "case_id IN (SELECT id FROM case_file WHERE tenant_id = :t)"
-            elif table in ("draft", "attachment", "case_link"):
+            elif table in ("draft", "attachment", "case_link", "breach", "case_transfer"):
                 where = "case_id IN (SELECT id FROM case_file WHERE tenant_id = :t)"
             elif table in ("notification", "absence", "api_token"):
                 where = "user_id IN (SELECT id FROM user_account WHERE tenant_id = :t)"
