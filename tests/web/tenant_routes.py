@@ -139,7 +139,8 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "api.tokens": Scoped(EVERYONE),
     "api.messages": Refers(CURATORS, form={**MESSAGE, "url": "https://vk.com/wall-8_8"}, refused=False),
     # The URL names objects.
-    "cases.show": Ids({"case_id": "case"}, ("curator", "leader", "admin")),
+    "cases.show": (Ids({"case_id": "case"}, ("curator", "leader", "admin")),
+                   Ids({"case_id": "transferred"}, ("curator", "leader"))),  # the municipal case's drafts unseen
     "cases.diagram": Ids({"case_id": "case"}, ("curator", "leader")),
     "cases.link": (Ids({"case_id": "case"}, CURATORS, form={"earlier_id": "1"}),
                    Refers(CURATORS, args={"case_id": "case"}, form={"earlier_id": "@case"})),

@@ -28,6 +28,7 @@ from models import (
     BodyAccount,
     Breach,
     Case,
+    CaseTransfer,
     Channel,
     HumanTask,
     LeadershipAlert,
@@ -42,7 +43,7 @@ from models import (
     User,
 )
 from tests.conftest import CASE_TABLES, START, api_token, login, task_id_from
-from tests.web.tenant_routes import ROUTES, Ids, Refers, Scoped, Spec
+from tests.web.tenant_routes import DRAFT, ROUTES, Ids, Refers, Scoped, Spec
 from tests.web.test_attachments import JPEG
 from tests.web.test_governor import FIRST
 from tests.web.test_governor import POST as GOVERNOR_POST
@@ -132,12 +133,13 @@ def _seed(app: Flask, side: Side) -> None:
     check = _inbox_task(executor, FIRST, int(ids["post"]))
     assert executor.post(f"/tasks/{check}", data={"nothing_new": "on"}).status_code == 302
     side.tokens = {role: api_token(app.test_client(), name) for role, name in people.items()}
-    _seed_more(side)
+    _seed_more(app, side)
 
 
-def _seed_more(side: Side) -> None:
-    """A case transferred to the municipality (the oblast's), a deadline of the act changed, a report edition, a
-    draft of the library (the municipality's: a variant, published once, and its next draft)."""
+def _seed_more(app: Flask, side: Side) -> None:
+    """A case transferred to the municipality (the oblast's; the municipality drafts a reply to it), a deadline of
+    the act changed, a report edition, a draft of the library (the municipality's: a variant, published once, and its
+    next draft)."""
     ids, clients = side.ids, side.clients
     if side.key == "X":  # plain words: the municipality sees the transferred message on purpose
         curator = clients["curator"]
@@ -148,6 +150,15 @@ def _seed_more(side: Side) -> None:
         response = curator.post(f"/tasks/{triage}", data={"triage_decision": "transfer", "municipality": "gatchina",
                                                           "triage_comment": "Вопрос округа"})
         assert response.status_code == 302, response.get_data(as_text=True)
+    else:  # the municipality works on the transferred case: the oblast must not see its drafts
+        with app.extensions["otklik.sessions"]() as session:
+            municipal = int(session.scalar(select(CaseTransfer.municipal_case_id)))
+        triage = _inbox_task(clients["curator"], "Отбор и классификация сообщения", municipal)
+        assert clients["curator"].post(f"/tasks/{triage}", data=TRIAGES["Y"]).status_code == 302
+        task = _inbox_task(clients["executor"], "Подготовка проекта ответа", municipal)
+        response = clients["executor"].post(f"/tasks/{task}", data={**DRAFT, "reply_text": "Ответ MRKYtransfer"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        side.content.append("Ответ MRKYtransfer")
     ids.update(step="draft", process="case_148rg")
     response = clients["admin"].post("/admin/deadlines/draft", data={"value": "8", "unit": "hours"})
     assert response.status_code == 302, response.get_data(as_text=True)
