@@ -230,7 +230,9 @@ def _seed_rows(app: Flask, side: Side) -> None:
         side.content += [f"{mark}absence", f"{mark}override", f"mrk{side.key}word", f"{mark}note",
                          f"{mark}explanation", f"{mark}alert", f"{mark}account"]
         side.org += [executor.username, executor.full_name, users[people["responsible"]].full_name, body.name,
-                     f"{mark}deputy", users[people["methodologist"]].full_name, users[people["admin"]].full_name]
+                     f"{mark}deputy"]
+        if side.key == "Y":  # the oblast's methodologists and administrators sign the regional library: shared
+            side.org += [users[people["methodologist"]].full_name, users[people["admin"]].full_name]
         session.commit()
 
 
