@@ -2,17 +2,19 @@
 
 A new route must be added here, or the matrix fails and names it. Pick one kind:
 - Ids: the URL names objects; each argument maps to the kind of object in the seeded world ("case", "task", ...).
-  The other tenant's ids must give 404 for every role listed (the roles that may use the route on their own
+  The other tenant's ids must give 404 for every role listed (a kind only one tenant has, like a municipality's
+  variant version, is checked one way) (the roles that may use the route on their own
   tenant's objects; for GET the same request on their own objects must succeed, so the ids are the right ones,
   and show nothing of the other tenant).
 - Refers: the URL names the user's own objects (or none) and the form names the other tenant's ("@user" is the
   other tenant's user id, "@body_code" its body code, "~user" the caller's own tenant's; a plain value is sent as
   is): refused, nothing changes in either tenant (`refused=False`: an action on the caller's own tenant; the other
   tenant must stay unchanged).
-- Scoped: no ids (lists, search, exports, suggestions, counters): fetched by each listed role, the answer must show
-  none of the other tenant's markers (texts, authors, names, usernames); `overview`: the oblast may see
-  municipalities' names and people (only the case contents are checked for the oblast's users); `region_only`:
-  the oblast's page, a municipality's people get 403.
+- Scoped: no ids (lists, search, exports, suggestions, counters; `args`: the caller's own objects in the URL):
+  fetched by each listed role, the answer (XLSX, PDF and CSV exports read as text) must show none of the other
+  tenant's markers (texts, authors, names, usernames); `overview`: the oblast may see municipalities' names and
+  people (only the case contents are checked for the oblast's users); `region_only`: the oblast's page, a
+  municipality's people get 403; `municipal_only`: a municipality's page (its variants), the oblast's get 403.
 - Public: no tenant data at all (the reason is the documentation).
 - Shared: data shared by every tenant on purpose (the reason says which and why).
 After every cross-tenant request the other tenant's rows must be unchanged.
@@ -31,6 +33,11 @@ DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Чуж�
 MESSAGE = {"channel": "vk", "url": "https://vk.com/wall-9_9", "author": "Свой Автор", "text": "Своё сообщение",
            "published_at": "2026-11-24T09:00"}
 AWAY = {"kind": "leave", "starts_on": "2026-11-25", "ends_on": "2026-11-26", "reason": "Чужой"}
+LIBRARIANS = ("methodologist", "admin")  # who edits and publishes a library (the oblast's or a municipality's)
+BOARD = ("leader", "curator", "admin")  # the leaders' dashboard
+REGISTER = ("curator", "leader", "admin", "responsible")  # the breach register and the reports
+PERIOD = {"from": "2026-11-01", "to": "2026-11-24"}
+ACCOUNT = {"channel": "vk", "name": "Чужой аккаунт", "url": "https://vk.com/club-cross"}
 DAY = {"day": "2026-12-07", "kind": "holiday", "reason": "Чужой день"}
 
 
@@ -63,6 +70,8 @@ class Scoped:
     query: dict[str, str] = field(default_factory=dict)
     overview: bool = False
     region_only: bool = False  # a municipality's people get 403
+    municipal_only: bool = False  # the oblast's people get 403
+    args: dict[str, str] = field(default_factory=dict)  # the user's own objects in the URL
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,8 @@ class Shared:
 
 
 Spec = Ids | Refers | Scoped | Public | Shared
-LIBRARY = Shared("the regional process library, one for every tenant until per-tenant libraries land (issue 13.4-5)")
+CHANNELS = Shared("the channel list of clause 4, one for the installation; only the oblast's administrator edits it "
+                  "(a municipality's gets 403: tests/web/test_accounts.py)")
 
 ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "static": Public("static files"),
@@ -129,7 +139,8 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "api.tokens": Scoped(EVERYONE),
     "api.messages": Refers(CURATORS, form={**MESSAGE, "url": "https://vk.com/wall-8_8"}, refused=False),
     # The URL names objects.
-    "cases.show": Ids({"case_id": "case"}, ("curator", "leader", "admin")),
+    "cases.show": (Ids({"case_id": "case"}, ("curator", "leader", "admin")),
+                   Ids({"case_id": "transferred"}, ("curator", "leader"))),  # the municipal case's drafts unseen
     "cases.diagram": Ids({"case_id": "case"}, ("curator", "leader")),
     "cases.link": (Ids({"case_id": "case"}, CURATORS, form={"earlier_id": "1"}),
                    Refers(CURATORS, args={"case_id": "case"}, form={"earlier_id": "@case"})),
@@ -168,33 +179,93 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "api.task": Ids({"task_id": "exec_task"}, EXECUTORS),
     "api.complete": Ids({"task_id": "exec_task"}, EXECUTORS, form=DRAFT),
     "api.revoke": Ids({"token_id": "token"}, CURATORS),
-    # The process library and the methodologist's workbench.
-    "processes.index": LIBRARY,
-    "processes.file": LIBRARY,
-    "processes.view": LIBRARY,
-    "processes.export": LIBRARY,
-    "processes.publish": LIBRARY,
-    "workbench.start": LIBRARY,
-    "workbench.draft": LIBRARY,
-    "workbench.migration": LIBRARY,
-    "workbench.versions.comparison": LIBRARY,
-    "workbench.versions.publish": LIBRARY,
-    "workbench.sandbox_page": LIBRARY,
-    "workbench.sandbox_start": LIBRARY,
-    "workbench.sandbox_advance": LIBRARY,
-    "workbench.sandbox_stop": LIBRARY,
-    "workbench.sandbox_complete": LIBRARY,
-    "workbench.table_page": LIBRARY,
-    "workbench.editors.forms": LIBRARY,
-    "workbench.editors.new_form": LIBRARY,
-    "workbench.editors.form": LIBRARY,
-    "workbench.editors.edit_form": LIBRARY,
-    "workbench.editors.preview": LIBRARY,
-    "workbench.editors.parameters": LIBRARY,
-    "workbench.editors.edit_parameters": LIBRARY,
-    "workbench.data.diagram": LIBRARY,
-    "workbench.data.save": LIBRARY,
-    "workbench.data.table": LIBRARY,
-    "workbench.data.save_table_view": LIBRARY,
+    # The breach register (clause 12), the leaders' dashboard, reports, the accounts registry (clause 5).
+    "register.index": (Scoped(REGISTER), Scoped(("curator",), query={"body": "@body_code"})),
+    "register.export": (Scoped(REGISTER), Scoped(("curator",), query={"deputy": "@deputy"})),
+    "api.breaches": (Scoped(REGISTER, query=PERIOD), Scoped(("curator",), query={**PERIOD, "format": "xlsx"}),
+                     Scoped(("curator",), query={**PERIOD, "body": "@body_code"})),
+    "register.explanation": Ids({"breach_id": "breach"}, ("responsible",),
+                                form={"reason": "other", "explanation": "Чужое объяснение"}),
+    "register.verdict": Ids({"breach_id": "breach"}, CURATORS, form={"verdict": "justified"}),
+    "register.measures": Ids({"breach_id": "breach"}, ("curator", "admin", "leader"), form={"measures": "Чужие"}),
+    "register.deputies": (Scoped(("curator", "leader", "admin")),
+                          Refers(ADMINS, form={"body": "@body_code", "deputy": "Чужой заместитель"})),
+    "dashboard.index": Scoped(BOARD),
+    "dashboard.panel": Scoped(BOARD),
+    "dashboard.acknowledged": Ids({"alert_id": "alert"}, ("leader",)),
+    "reports.index": Public("redirects to the monthly summary"),
+    "reports.monthly": (Scoped(REGISTER), Scoped(CURATORS, query={"format": "xlsx"}),
+                        Scoped(CURATORS, query={"format": "pdf"}),
+                        Scoped(("curator", "responsible"), query={"format": "csv"}),
+                        Scoped(("curator",), query={"body": "@body_code"})),
+    "reports.cases": (Scoped(REGISTER, query={"month": "2026-11", "figure": "received"}),
+                      Scoped(("curator",), query={"month": "2026-11", "figure": "received", "body": "@body_code"})),
+    "reports.publish": Refers(("curator", "admin"), form={"month": "2026-11"}, refused=False),
+    "reports.edition": (Ids({"edition_id": "edition"}, ("curator", "leader", "admin"), fixed={"fmt": "json"}),
+                        Ids({"edition_id": "edition"}, CURATORS, fixed={"fmt": "xlsx"}),
+                        Ids({"edition_id": "edition"}, CURATORS, fixed={"fmt": "pdf"})),
+    "reports_api.api_monthly": (Scoped(REGISTER, query={"month": "2026-11"}),
+                                Scoped(CURATORS, query={"month": "2026-11", "format": "xlsx"}),
+                                Scoped(CURATORS, query={"month": "2026-11", "format": "csv"}),
+                                Scoped(CURATORS, query={"month": "2026-11", "body": "@body_code"})),
+    "networks.accounts": Scoped(("admin", "responsible", "curator")),
+    "networks.export": Scoped(("admin", "responsible", "curator")),
+    "networks.add": Refers(("admin", "responsible"), form={**ACCOUNT, "body": "@body_code"}),
+    "networks.edit": (Ids({"account_id": "account"}, ("admin", "responsible"), form={**ACCOUNT, "body": "~body_code"}),
+                      Refers(ADMINS, args={"account_id": "account"}, form={**ACCOUNT, "body": "@body_code"})),
+    "networks.remove": Ids({"account_id": "account"}, ("admin", "responsible")),
+    "networks_api.api_accounts": Scoped(("admin", "responsible", "curator")),
+    "networks_api.api_add": Refers(ADMINS, form={**ACCOUNT, "body": "@body_code"}),
+    "networks_api.api_account": Ids({"account_id": "account"}, ("admin", "curator")),
+    "networks_api.api_edit": Ids({"account_id": "account"}, ADMINS, form={**ACCOUNT, "body": "~body_code"}),
+    "networks_api.api_remove": Ids({"account_id": "account"}, ADMINS),
+    "networks.channel_page": CHANNELS,
+    "networks.channel_add": CHANNELS,
+    "networks.channel_edit": CHANNELS,
+    "networks_api.api_channels": CHANNELS,
+    # The tenant's own act: deadline values; working together (4.3): the oblast's overview of municipalities.
+    "deadlines.index": Scoped(ADMINS),
+    "deadlines.change": Refers(ADMINS, args={"step": "step"}, form={"value": "7", "unit": "hours"}, refused=False),
+    "deadlines.reset": Refers(ADMINS, args={"step": "step"}, refused=False),
+    "cooperation.index": Scoped(("curator", "leader", "admin"), region_only=True),
+    # The process library (regional versions shared; drafts, variants and adoptions per tenant) and the workbench.
+    "processes.index": Scoped(("methodologist", "admin", "curator")),
+    "processes.export": Shared("a regional version as a zip: the regional library is every tenant's template"),
+    "processes.publish": Refers(LIBRARIANS),  # the regional library: refused to a municipality, empty: invalid
+    "processes.view": Ids({"version_id": "variant_version"}, LIBRARIANS, query={"file": "case.bpmn"}),
+    "processes.file": Ids({"version_id": "variant_version"}, LIBRARIANS, fixed={"name": "case.bpmn"}),
+    "processes.adopt_version": Refers(LIBRARIANS, args={"process_id": "process"}, form={"number": "1"},
+                                      refused=False),
+    "processes.auto_adopt": Refers(LIBRARIANS, args={"process_id": "process"}, form={"auto": "0"}, refused=False),
+    "workbench.start": Refers(LIBRARIANS, args={"process_id": "process"}, refused=False),
+    "workbench.draft": Ids({"draft_id": "draft"}, LIBRARIANS),
+    "workbench.migration": (Scoped(LIBRARIANS, args={"process_id": "process"}),
+                            Refers(LIBRARIANS, args={"process_id": "process"}, form={"case": "@case"})),
+    "workbench.versions.comparison": Scoped(LIBRARIANS, args={"process_id": "process"},
+                                            query={"old": "v1", "new": "draft"}),
+    "workbench.versions.publish": Ids({"draft_id": "draft"}, LIBRARIANS, form={"revision": "1", "comment": "Чужой"}),
+    "workbench.variants.variant": Scoped(LIBRARIANS, args={"process_id": "process"}, municipal_only=True),
+    "workbench.variants.rebase_variant": Refers(LIBRARIANS, args={"process_id": "process"}, refused=False),
+    "workbench.sandbox_page": Ids({"draft_id": "draft"}, LIBRARIANS),
+    "workbench.sandbox_start": Ids({"draft_id": "draft"}, LIBRARIANS,
+                                   form={"start_at": "2026-11-24T09:00", "channel": "vk"}),
+    "workbench.sandbox_advance": Ids({"draft_id": "draft"}, LIBRARIANS, form={"minutes": "60"}),
+    "workbench.sandbox_stop": Ids({"draft_id": "draft"}, LIBRARIANS),
+    "workbench.sandbox_complete": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"task_id": "triage"}),
+    "workbench.table_page": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "competent_body.dmn"}),
+    "workbench.editors.forms": Ids({"draft_id": "draft"}, LIBRARIANS),
+    "workbench.editors.new_form": Ids({"draft_id": "draft"}, LIBRARIANS, form={"name": "cross"}),
+    "workbench.editors.form": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "triage.schema.json"}),
+    "workbench.editors.edit_form": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "triage.schema.json"},
+                                       form={"revision": "1"}),
+    "workbench.editors.preview": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "triage.schema.json"}),
+    "workbench.editors.parameters": Ids({"draft_id": "draft"}, LIBRARIANS),
+    "workbench.editors.edit_parameters": Ids({"draft_id": "draft"}, LIBRARIANS, form={"revision": "1"}),
+    "workbench.data.diagram": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "case.bpmn"}),
+    "workbench.data.save": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "case.bpmn"},
+                               form={"xml": "<x/>", "revision": 1}),
+    "workbench.data.table": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "competent_body.dmn"}),
+    "workbench.data.save_table_view": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "competent_body.dmn"},
+                                          form={"xml": "<x/>", "revision": 1}),
     "workbench.data.condition": Public("checks an expression's syntax, reads nothing"),
 }
