@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import RESULTS, PageProblems, log_in
 from tests.web.test_reports import november  # noqa: F401 (a fixture)
 
 
-def test_heatmap_colours_the_steps_and_shows_their_counts(november: dict[str, int], new_page: Callable[[], Page],
-                                                          problems: PageProblems) -> None:
+@pytest.mark.usefixtures("november")
+def test_heatmap_colours_the_steps_and_shows_their_counts(new_page: Callable[[], Page], problems: PageProblems) -> None:
     leader = log_in(new_page(), "leader", lands=r"/dashboard/$")
     leader.goto("/reports/heatmap?period=2026-11")
     case = leader.locator("#heat-case")

@@ -17,8 +17,14 @@ from models import Body, Breach, Case, CaseLink, Draft, HumanTask
 from services.calendars import calendar_resolver
 from tests.conftest import MSK, api_token, login
 from tests.web.test_main_path import MESSAGE, TRIAGE
-from tests.web.test_reports import DRAFT, PUBLISHED, Desk, _fire, november_cases
-from tests.web.test_reports import november  # noqa: F401  (the fixture)
+from tests.web.test_reports import (
+    DRAFT,
+    PUBLISHED,
+    Desk,
+    _fire,
+    november,  # noqa: F401  (the fixture)
+    november_cases,
+)
 from tests.web.test_security import own_person
 
 WEIGHTS = {"case_on_time": 0.30, "steps_on_time": 0.15, "first_pass": 0.20, "no_defects": 0.10, "no_repeat": 0.15}
@@ -61,7 +67,7 @@ def quarters(app: Flask, clock: FixedClock) -> dict[str, Any]:
         desk.answer(case_id, "kdh.exec1")
     _fire(app, clock, datetime(2026, 9, 9, 12, 0, tzinfo=MSK))
     clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=MSK))
-    november = november_cases(app, clock)  # ends at 25 Nov 12:00
+    scenario = november_cases(app, clock)  # ends at 25 Nov 12:00
     kdh = [desk.send(f"q4kdh{i}", "kdh") for i in range(5)]
     for case_id in kdh:
         desk.answer(case_id, "kdh.exec1")
@@ -73,7 +79,7 @@ def quarters(app: Flask, clock: FixedClock) -> dict[str, Any]:
     assert curator.post(f"/cases/{repeat}/links", data={"earlier_id": kdh[0]}).status_code == 302
     desk.answer(repeat, "kdh.exec1", measures_taken="Подача воды восстановлена")
     clock.set(datetime(2026, 12, 30, 12, 0, tzinfo=MSK))  # every reply of November is 30 days old
-    return {"q3": q3, "november": november, "kdh": [*kdh, repeat], "ksoc": ksoc}
+    return {"q3": q3, "november": scenario, "kdh": [*kdh, repeat], "ksoc": ksoc}
 
 
 def expected_counts(sessions: Any, months: tuple[int, ...], cut_off: datetime) -> dict[str, dict[str, list[int]]]:
@@ -216,7 +222,8 @@ def test_rating_bad_quarter_future_and_empty(app: Flask) -> None:
     assert login(app, "kgkh.exec1").get("/reports/rating").status_code == 403
 
 
-def test_rating_scope_roles_and_tenants(app: Flask, sessions: Any, november: dict[str, int]) -> None:
+@pytest.mark.usefixtures("november")
+def test_rating_scope_roles_and_tenants(app: Flask, sessions: Any) -> None:
     own = login(app, "kgkh.resp").get("/reports/rating?quarter=2026-Q4&format=json").json
     assert [b["body"] for b in own["bodies"]] == ["kgkh"] and own["bodies"][0]["rank"] == 1
     other = own_person(sessions, "leader.lodeynoye", "leader", tenant="lodeynoye")
@@ -230,13 +237,14 @@ def test_rating_scope_roles_and_tenants(app: Flask, sessions: Any, november: dic
     assert login(app, "kgkh.exec1").get("/reports/heatmap?period=2026-11").status_code == 403
 
 
-def test_heatmap_equals_the_step_history(app: Flask, sessions: Any, november: dict[str, int]) -> None:
+@pytest.mark.usefixtures("november")
+def test_heatmap_equals_the_step_history(app: Flask, sessions: Any) -> None:
     leader = login(app, "leader")
     found = leader.get("/reports/heatmap?period=2026-11&body=kgkh&format=json").json
     steps = {s["step"]: s for s in found["steps"]}
     with sessions() as session:
-        calendar = calendar_resolver(session=session, tenant_id=session.get(Case, november["on_time"]).tenant_id)(
-            "kgkh")
+        kgkh = session.scalar(select(Body).where(Body.code == "kgkh"))
+        calendar = calendar_resolver(session=session, tenant_id=kgkh.tenant_id)("kgkh")
         breached = {b.task_guid for b in session.scalars(select(Breach))}
         tasks = session.scalars(select(HumanTask).where(HumanTask.due_at.is_not(None))).all()
         for name in ("draft", "approval", "publication", "rework"):
@@ -261,7 +269,8 @@ def test_heatmap_equals_the_step_history(app: Flask, sessions: Any, november: di
     assert "шагов со сроком не было" in leader.get("/reports/heatmap?period=2026-10").get_data(as_text=True)
 
 
-def test_what_if_replays_the_month(app: Flask, november: dict[str, int]) -> None:
+@pytest.mark.usefixtures("november")
+def test_what_if_replays_the_month(app: Flask) -> None:
     leader = login(app, "leader")
     # The case deadline 2 WH instead of 9: the late-step case replied at 16:00, 6 WH after sending, turns overdue.
     shorter = leader.get("/reports/whatif?month=2026-11&parameter=case&value=2&unit=hours&format=json").json
