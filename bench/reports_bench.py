@@ -1,13 +1,15 @@
-"""The monthly summary over many cases: facts seeded in bulk, the summary and the XLSX export timed.
+"""The monthly summary and the quarterly rating over many cases: facts seeded in bulk, the reports and exports timed.
 
 Seeds --cases message cases spread evenly over 84 months (7 years: 1M cases is about 12,000 a month, LO's volume)
 with a realistic mix (bodies by a Zipf share, 20 themes, 18 districts, 4 channels, 93 % answered, 6 % overdue,
-8 % returned, 4 % interim, 10 % repeats, 2 % not subject), with 4 step facts per case, by multi-row INSERTs into
-the real schema (alembic head). Then times monthly_summary for the last month (warm, best of 5) and the XLSX of a
-month of --xlsx-cases cases.
+8 % returned, 4 % interim, 10 % repeats linked to the case before them, 2 % not subject), with 3 step facts per
+case, by multi-row INSERTs into the real schema (alembic head). Then times monthly_summary for the last month (warm,
+best of 5), the XLSX of a month of --xlsx-cases cases, and the quarterly rating of 2026-Q4 (with 2026-Q3 inside it,
+for the movement) and of 2026-Q3. --reuse times an already seeded database read-only (no drop, no seeding).
 
     .venv/bin/python bench/reports_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/otklik_e --cases 1000000
     .venv/bin/python bench/reports_bench.py --cases 1000000          # SQLite in a temporary file
+    .venv/bin/python bench/reports_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/otklik_e --reuse
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def seed(session, cases: int, last_month: int, xlsx_cases: int) -> None:  # type
     total = cases + xlsx_cases
     steps = ("draft", "approval", "publication", "competence")
     clauses = {"draft": "8.4", "approval": "8.5", "publication": "8.7", "competence": "8.2"}
-    case_rows, fact_rows, step_rows = [], [], []
+    case_rows, fact_rows, step_rows, link_rows = [], [], [], []
     next_id = (session.scalar(text("SELECT coalesce(max(id), 0) FROM case_file")) or 0) + 1
     begun = time.perf_counter()
     for n in range(total):
@@ -82,9 +84,11 @@ def seed(session, cases: int, last_month: int, xlsx_cases: int) -> None:  # type
             "final_reply_at": moment + timedelta(hours=5) if answered else None, "interim": rng.random() < 0.04,
             "overdue": overdue, "breaches": int(overdue) + int(rng.random() < 0.05), "approved": int(answered),
             "returned": returned, "reassigned": int(rng.random() < 0.03),
-            "defects": (rng.random() < 0.12) if answered else None, "repeat": rng.random() < 0.1,
+            "defects": (rng.random() < 0.12) if answered else None, "repeat": n > 0 and rng.random() < 0.1,
             "socially_significant": rng.random() < 0.005, "not_subject": not_subject,
             "outcome": "not_subject_end" if not_subject else "published_end", "closed_at": moment})
+        if fact_rows[-1]["repeat"]:
+            link_rows.append({"case_id": case_id, "linked_case_id": case_id - 1, "created_at": moment})
         for i, step in enumerate(steps[:3] if not not_subject else ()):
             breached = rng.random() < 0.05
             step_rows.append({"tenant_id": tenant, "case_id": case_id, "task_guid": f"b{case_id}-{i}", "step": step,
@@ -93,10 +97,10 @@ def seed(session, cases: int, last_month: int, xlsx_cases: int) -> None:  # type
                               "state": "completed", "wh_used_min": rng.randint(5, 400), "breached": breached,
                               "local_day": day, "local_month": day // 100})
         if len(case_rows) >= BATCH:
-            _flush(session, case_rows, fact_rows, step_rows)
+            _flush(session, case_rows, fact_rows, step_rows, link_rows)
             if n and n % 100000 < BATCH:
                 print(f"  seeded {n + 1:,} cases in {time.perf_counter() - begun:.0f} s", flush=True)
-    _flush(session, case_rows, fact_rows, step_rows)
+    _flush(session, case_rows, fact_rows, step_rows, link_rows)
     session.commit()
 
 
@@ -106,7 +110,7 @@ def _flush(session, *batches) -> None:  # type: ignore[no-untyped-def]
 
     connection = session.connection().connection.driver_connection
     postgres = session.get_bind().dialect.name == "postgresql"
-    for table, rows in zip(("case_file", "case_fact", "step_fact"), batches, strict=True):
+    for table, rows in zip(("case_file", "case_fact", "step_fact", "case_link"), batches, strict=True):
         if not rows:
             continue
         columns = list(rows[0])
@@ -129,14 +133,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--xlsx-cases", type=int, default=20_000)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--reuse", action="store_true", help="time an already seeded database (--url) read-only")
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
     from engine.clock import FixedClock
-    from services.reports.exports import summary_xlsx
+    from services.reports.exports import rating_xlsx, summary_xlsx
     from services.reports.monthly import monthly_summary
+    from services.reports.rating import quarterly_rating
     from services.setup import load_reference
     from web.cli import migrate
 
@@ -149,29 +155,36 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/reports.db"
         engine = create_engine(url)
-        if url.startswith("postgresql"):
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        migrate(url)
         clock = FixedClock(datetime(2026, 11, 30, 12, tzinfo=UTC))
-        with Session(engine) as session:
-            load_reference(session=session, clock=clock)
-            from services.auth import create_user
+        if args.reuse:
+            from sqlalchemy import select
 
-            leader = create_user(session=session, username="bench.leader", password="bench-password-148",
-                                 role="leader", full_name="Bench Leader")
-            session.commit()
-            leader_id = leader.id
-        say(f"reports_bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {engine.dialect.name}; {args.cases:,} cases over "
-            f"{MONTHS} months + {args.xlsx_cases:,} extra in 2026-11")
-        begun = time.perf_counter()
-        with Session(engine) as session:
-            seed(session, args.cases, 202611, args.xlsx_cases)
-        say(f"  seeding: {time.perf_counter() - begun:.0f} s")
-        if url.startswith("postgresql"):
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+            from models import User
+
+            with Session(engine) as session:
+                leader_id = session.scalar(select(User.id).where(User.username == "bench.leader"))
+                cases = session.scalar(text("SELECT count(*) FROM case_fact"))
+            say(f"reports_bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {engine.dialect.name}; reusing {cases:,} "
+                "seeded cases, read-only")
         else:
+            if url.startswith("postgresql"):
+                with engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            migrate(url)
+            with Session(engine) as session:
+                load_reference(session=session, clock=clock)
+                from services.auth import create_user
+
+                leader = create_user(session=session, username="bench.leader", password="bench-password-148",
+                                     role="leader", full_name="Bench Leader")
+                session.commit()
+                leader_id = leader.id
+            say(f"reports_bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {engine.dialect.name}; {args.cases:,} cases "
+                f"over {MONTHS} months + {args.xlsx_cases:,} extra in 2026-11")
+            begun = time.perf_counter()
+            with Session(engine) as session:
+                seed(session, args.cases, 202611, args.xlsx_cases)
+            say(f"  seeding: {time.perf_counter() - begun:.0f} s")
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         with Session(engine) as session:
@@ -198,6 +211,19 @@ def main() -> None:
             content = cases_csv(session=session, user=user, clock=clock, month="2026-11")
             say(f"  CSV of the raw cases of 2026-11: {time.perf_counter() - start:.2f} s, "
                 f"{len(content) / 1024:.0f} KiB")
+            for quarter in ("2026-Q4", "2026-Q3"):
+                times = []
+                for _ in range(5):
+                    start = time.perf_counter()
+                    rating = quarterly_rating(session=session, user=user, clock=clock, quarter=quarter)
+                    times.append(time.perf_counter() - start)
+                cases_in = sum(b["cases"] for b in rating.bodies)
+                say(f"  quarterly rating {quarter} (and its previous quarter): {cases_in:,} cases with a decided "
+                    f"deadline, {len(rating.bodies)} bodies; first {times[0] * 1000:.0f} ms, "
+                    f"best {min(times) * 1000:.0f} ms")
+            start = time.perf_counter()
+            content = rating_xlsx(quarterly_rating(session=session, user=user, clock=clock, quarter="2026-Q4"))
+            say(f"  XLSX of the rating 2026-Q4: {time.perf_counter() - start:.2f} s, {len(content) / 1024:.0f} KiB")
         engine.dispose()
     out = args.out or ROOT / "bench" / "results" / f"reports_{'pg' if args.url else 'sqlite'}.txt"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

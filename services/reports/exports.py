@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.clock import MOSCOW, Clock
 from models import Body, Case, CaseFact, Channel, Location, Theme, User
 from services.reports.monthly import MonthlySummary, parse_month, report_scope
+from services.reports.rating import Rating
 
 # What each figure means: the «Методика» sheet of the XLSX and the block under the page.
 DEFINITIONS = (
@@ -244,3 +245,56 @@ def pdf_of(html: str) -> bytes:
     from weasyprint import HTML
 
     return bytes(HTML(string=html).write_pdf())
+
+
+def rating_xlsx(rating: Rating) -> bytes:
+    """The quarterly rating as XLSX: the bodies with live formulas for each smoothed share and the score, and the
+    method (weights, tenant averages, m) they refer to."""
+    import xlsxwriter
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    percent = book.add_format({"num_format": "0.0%"})
+    method = book.add_worksheet("Методика")
+    method.set_column(0, 0, 48)
+    method.write(0, 0, f"Рейтинг органов за {rating.quarter}: {rating.tenant}", bold)
+    method.write(1, 0, rating.formula["text"])
+    method.write(2, 0, "m (псевдослучаев)")
+    method.write_number(2, 1, rating.formula["m"])
+    method.write_row(4, 0, ["Компонент", "Вес", "Вес применённый", "Среднее по организации"], bold)
+    components = rating.formula["components"]
+    for i, c in enumerate(components, start=5):
+        method.write_row(i, 0, [c["title"], c["weight"], c["weight_applied"]])
+        if c["average"] is not None:
+            method.write_number(i, 3, c["average"], percent)
+    method.write(len(components) + 6, 0, rating.formula["left_out"][0]["reason"])
+    sheet = book.add_worksheet("Рейтинг")
+    sheet.set_column(0, 0, 30)
+    header = ["Орган", "Место", "Уровень", "Балл", "Случаев"]
+    for c in components:
+        header += [f"{c['title']}: x", "n", "p̃"]
+    sheet.write_row(0, 0, header, bold)
+    m = "Методика!$B$3"
+    for r, body in enumerate(rating.bodies, start=1):
+        sheet.write_row(r, 0, [body["name"], body["rank"] if body["rank"] is not None else "не ранжируется",
+                               body["tier"] or "—"])
+        sheet.write_number(r, 4, body["cases"])
+        terms = []
+        for k, c in enumerate(components):
+            part = body["components"][c["key"]]
+            column = 5 + 3 * k
+            sheet.write_number(r, column, part["x"])
+            sheet.write_number(r, column + 1, part["n"])
+            if c["average"] is None:
+                continue
+            x, n = xl_rowcol_to_cell(r, column), xl_rowcol_to_cell(r, column + 1)
+            average, weight = f"Методика!$D${6 + k}", f"Методика!$C${6 + k}"
+            cell = xl_rowcol_to_cell(r, column + 2)
+            sheet.write_formula(r, column + 2, f"=({x}+{m}*{average})/({n}+{m})", percent, part["smoothed"])
+            terms.append(f"{weight}*{cell}")
+        sheet.write_formula(r, 3, f"=ROUND(100*({'+'.join(terms) or 0}),1)", None, body["score"])
+    sheet.freeze_panes(1, 1)
+    book.close()
+    return out.getvalue()

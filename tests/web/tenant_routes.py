@@ -28,6 +28,7 @@ from typing import Any
 CURATORS = ("curator",)
 EXECUTORS = ("executor",)
 ADMINS = ("admin",)
+REPORTS = ("leader", "curator", "admin", "responsible")
 EVERYONE = ("curator", "executor", "responsible", "admin", "methodologist", "leader")
 DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Чужой ответ"}
 MESSAGE = {"channel": "vk", "url": "https://vk.com/wall-9_9", "author": "Свой Автор", "text": "Своё сообщение",
@@ -268,4 +269,17 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "workbench.data.save_table_view": Ids({"draft_id": "draft"}, LIBRARIANS, fixed={"name": "competent_body.dmn"},
                                           form={"xml": "<x/>", "revision": 1}),
     "workbench.data.condition": Public("checks an expression's syntax, reads nothing"),
+    # Reports: the rating, the heatmap and what-if read only the caller's tenant (a body code of another is 404).
+    "reports.rating": (Scoped(REPORTS, query={"quarter": "2026-Q4"}), Scoped(REPORTS, query={"quarter": "2026-Q4",
+                                                                                            "format": "json"})),
+    "reports_api.api_rating": Scoped(REPORTS, query={"quarter": "2026-Q4"}),
+    "reports.rating_cases_page": (
+        Scoped(REPORTS, query={"quarter": "2026-Q4", "component": "case_on_time", "outcome": "all"}),
+        Scoped(REPORTS, query={"quarter": "2026-Q4", "component": "steps_on_time", "body": "@body_code"})),
+    "reports.heatmap": (Scoped(REPORTS, query={"period": "2026-11", "format": "json"}),
+                        Scoped(REPORTS, query={"period": "2026-11", "body": "@body_code"})),
+    "reports.heatmap_diagram_xml": Shared("the diagrams of the process library version the tenant runs"),
+    "reports.whatif": (Scoped(REPORTS, query={"month": "2026-11", "parameter": "draft", "value": "4",
+                                              "unit": "hours", "format": "json"}),
+                       Scoped(REPORTS, query={"month": "2026-11", "parameter": "case", "value": "2", "unit": "hours"})),
 }

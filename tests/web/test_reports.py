@@ -64,6 +64,11 @@ def _fire(app: Flask, clock: FixedClock, at: datetime) -> None:
 @pytest.fixture
 def november(app: Flask, clock: FixedClock) -> dict[str, int]:
     """Seven cases on Tue 24 Nov 2026: on time, late at the draft, returned, interim, repeat, clause 10, overdue."""
+    return november_cases(app, clock)
+
+
+def november_cases(app: Flask, clock: FixedClock) -> dict[str, int]:
+    """The november scenario, for fixtures that build on it."""
     desk = Desk(app, clock)
     ids = {name: desk.register(name) for name in ("on_time", "late_step", "returned", "interim", "repeat",
                                                    "not_subject", "overdue")}

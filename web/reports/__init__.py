@@ -1,4 +1,5 @@
-"""«Отчёты»: the monthly summary page, its exports, the cases behind each figure, published editions; the API."""
+"""«Отчёты»: the monthly summary, the quarterly rating, the process heatmap, what-if; exports, the cases behind each
+figure, published editions; the API."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from engine.clock import MOSCOW
 from models import User
 from services.errors import Invalid
 from services.reports.editions import edition_summary, list_editions, publish_edition
-from services.reports.exports import DEFINITIONS, cases_csv, chart_svgs, pdf_of, summary_xlsx
+from services.reports.exports import DEFINITIONS, cases_csv, chart_svgs, pdf_of, rating_xlsx, summary_xlsx
+from services.reports.heatmap import heatmap_diagram, process_heatmap
 from services.reports.monthly import MonthlySummary, cases_behind, monthly_summary
+from services.reports.rating import BY_KEY, COMPONENTS, current_quarter, quarterly_rating, rating_cases
+from services.reports.whatif import PARAMETERS, case_drafts, changes_asked, current_parameters, replay
 from web.api import _user, token_required
 from web.common import clock, csrf, db, me
 
@@ -122,3 +126,95 @@ def edition(edition_id: int, fmt: str) -> ResponseReturnValue:
         return jsonify({"number": found.number, **summary.as_json()})
     return export(summary, fmt, f"monthly-{found.period}-edition-{found.number}")
 
+
+
+def _rating_answer(quarter: str | None, fmt: str | None) -> Response:
+    """The rating as JSON or XLSX."""
+    rating = quarterly_rating(session=db(), user=_person(), clock=clock(), quarter=quarter)
+    if not fmt or fmt == "json":
+        return jsonify(rating.as_json())
+    if fmt != "xlsx":
+        raise Invalid(gettext("Формат выгрузки рейтинга: xlsx"))
+    return Response(rating_xlsx(rating), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="rating-{rating.quarter}.xlsx"'})
+
+
+@api_bp.get("/rating")
+@token_required
+def api_rating() -> ResponseReturnValue:
+    """GET /api/v1/reports/rating?quarter=YYYY-Qn[&format=xlsx]."""
+    return _rating_answer(request.args.get("quarter"), request.args.get("format"))
+
+
+@bp.get("/rating")
+@login_required
+def rating() -> ResponseReturnValue:
+    """«Рейтинг органов»: the formula and weights, scores with their components, ranks, tiers and movement."""
+    quarter = request.args.get("quarter") or current_quarter(clock())
+    if request.args.get("format"):
+        return _rating_answer(quarter, request.args.get("format"))
+    try:
+        found = quarterly_rating(session=db(), user=me(), clock=clock(), quarter=quarter)
+    except Invalid as exc:
+        return render_template("reports/rating.html", rating=None, quarter=quarter, error=exc.message), 422
+    return render_template("reports/rating.html", rating=found, quarter=found.quarter, error=None,
+                           components=COMPONENTS)
+
+
+@bp.get("/rating/cases")
+@login_required
+def rating_cases_page() -> ResponseReturnValue:
+    """The cases behind one component of a body's score."""
+    quarter, component = request.args.get("quarter"), request.args.get("component", "")
+    found = rating_cases(session=db(), user=me(), clock=clock(), quarter=quarter, component=component,
+                         body=request.args.get("body") or None, outcome=request.args.get("outcome", "bad"))
+    title = BY_KEY[component].title
+    return render_template("reports/cases.html", cases=found, figure=title, month=quarter,
+                           back=url_for("reports.rating", quarter=quarter))
+
+
+@bp.get("/heatmap")
+@login_required
+def heatmap() -> ResponseReturnValue:
+    """The process heatmap: the diagrams with each step coloured by its breach share, counts and median wait."""
+    period = request.args.get("period") or _current_month()
+    body = request.args.get("body") or None
+    try:
+        found = process_heatmap(session=db(), user=me(), clock=clock(), period=period, body=body)
+    except Invalid as exc:
+        return render_template("reports/heatmap.html", heatmap=None, period=period, body=body,
+                               error=exc.message), 422
+    if request.args.get("format") == "json":
+        return jsonify(found.as_json())
+    return render_template("reports/heatmap.html", heatmap=found, period=found.period, body=found.body, error=None)
+
+
+@bp.get("/heatmap/diagrams/<name>")
+@login_required
+def heatmap_diagram_xml(name: str) -> ResponseReturnValue:
+    """One BPMN diagram of the tenant's current process version, for the heatmap's viewer."""
+    return Response(heatmap_diagram(session=db(), user=me(), name=name), mimetype="application/xml")
+
+
+@bp.get("/whatif")
+@login_required
+def whatif() -> ResponseReturnValue:
+    """What-if: a past month replayed under another deadline value or a workbench draft's deadlines."""
+    args = request.args
+    month = args.get("month") or _current_month()
+    drafts = case_drafts(session=db(), user=me())
+    current = current_parameters(session=db(), tenant_id=me().tenant_id, clock=clock())
+    choices = [(name, current.durations[name]) for name in PARAMETERS if name in current.durations]
+    result, error = None, None
+    if args.get("parameter") or args.get("draft"):
+        try:
+            draft = int(args["draft"]) if args.get("draft", "").isdigit() else None
+            changes = changes_asked(session=db(), user=me(), clock=clock(), parameter=args.get("parameter"),
+                                    value=args.get("value"), unit=args.get("unit"), draft_id=draft)
+            result = replay(session=db(), user=me(), clock=clock(), month=month, changes=changes)
+        except Invalid as exc:
+            error = exc
+    if result is not None and args.get("format") == "json":
+        return jsonify(result.as_json())
+    return render_template("reports/whatif.html", result=result, error=error, month=month, drafts=drafts,
+                           choices=choices, args=args), 422 if error else 200

@@ -1,0 +1,33 @@
+"""The process heatmap and the rating in Chromium: the diagram's steps coloured with their counts in badges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import RESULTS, PageProblems, log_in
+from tests.web.test_reports import november  # noqa: F401 (a fixture)
+
+
+@pytest.mark.usefixtures("november")
+def test_heatmap_colours_the_steps_and_shows_their_counts(new_page: Callable[[], Page], problems: PageProblems) -> None:
+    leader = log_in(new_page(), "leader", lands=r"/dashboard/$")
+    leader.goto("/reports/heatmap?period=2026-11")
+    case = leader.locator("#heat-case")
+    expect(case).to_have_attribute("data-ready", "true")
+    # The draft: 3 of its 6 decided steps breached - red, with its counts; the slowest steps are outlined.
+    expect(case.locator('g.djs-element.heat-3[data-element-id="draft"]')).to_have_count(1)
+    expect(case.locator('g.djs-element.heat-slow[data-element-id="draft"]')).to_have_count(1)
+    expect(case.locator('.heat-badge[data-step="draft"]')).to_contain_text("наруш. 3 из 7")
+    publishing = leader.locator("#heat-reply_publication")
+    expect(publishing).to_have_attribute("data-ready", "true")
+    expect(publishing.locator('g.djs-element.heat-0[data-element-id="publication"]')).to_have_count(1)
+    expect(publishing.locator('.heat-badge[data-step="approval"]')).to_contain_text("из")
+    expect(leader.locator('#heat-table tr[data-step="draft"] td.heat-3')).to_have_text("50.0 %")
+    leader.screenshot(path=str(RESULTS / "heatmap.png"), full_page=True)
+    leader.goto("/reports/rating?quarter=2026-Q4")
+    expect(leader.locator('#rating tr[data-body="kgkh"] td.rank')).to_have_text("1")
+    leader.screenshot(path=str(RESULTS / "rating.png"), full_page=True)
+    assert not problems.items, problems.items
