@@ -104,6 +104,10 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     # Lists, searches, counters: nothing of the other tenant.
     "inbox.index": Public("/ redirects to the inbox"),
     "inbox.show": (Scoped(EVERYONE), Scoped(EVERYONE, query={"case_id": "@case"})),
+    "inbox.take": Ids({"task_id": "exec_task"}, EXECUTORS),
+    "inbox.release": Ids({"task_id": "exec_task"}, EXECUTORS),
+    "inbox.save": Refers(EVERYONE, form={"name": "Свой вид", "body": "@body_code"}, refused=False),
+    "inbox.delete": Ids({"view_id": "inbox_view"}, EXECUTORS),
     "cases.index": (Scoped(("curator", "leader", "admin")), Scoped(("curator",), query={"status": "open"})),
     "cases.new": (Scoped(CURATORS), Refers(CURATORS, form=MESSAGE, refused=False)),
     "governor.index": Scoped(("curator", "leader")),
@@ -179,6 +183,8 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "api.case": Ids({"case_id": "case"}, ("curator", "leader")),
     "api.task": Ids({"task_id": "exec_task"}, EXECUTORS),
     "api.complete": Ids({"task_id": "exec_task"}, EXECUTORS, form=DRAFT),
+    "api.take": Ids({"task_id": "exec_task"}, EXECUTORS),
+    "api.release": Ids({"task_id": "exec_task"}, EXECUTORS),
     "api.revoke": Ids({"token_id": "token"}, CURATORS),
     # The breach register (clause 12), the leaders' dashboard, reports, the accounts registry (clause 5).
     "register.index": (Scoped(REGISTER), Scoped(("curator",), query={"body": "@body_code"})),

@@ -31,6 +31,7 @@ from models import (
     CaseTransfer,
     Channel,
     HumanTask,
+    InboxView,
     LeadershipAlert,
     LexiconEntry,
     Location,
@@ -70,7 +71,7 @@ WATCHED = {"case_file": "id, status, version, body_id", "human_task": "id, state
            "report_edition": "id, number", "body_account": "id, body_id, channel_id, name, url",
            "deadline_change": "id, new", "case_transfer": "id, returned_at, return_reason",
            "process_draft": "id, revision, saved_at", "process_version": "id, is_current",
-           "process_adoption": "id, version_id, auto_adopt"}
+           "process_adoption": "id, version_id, auto_adopt", "inbox_view": "id, name, filters"}
 LIBRARY_TABLES = ("sandbox_run", "process_draft", "process_adoption", "process_version")  # emptied of the module's rows
 
 
@@ -207,7 +208,8 @@ def _seed_rows(app: Flask, side: Side) -> None:
             "alert": LeadershipAlert(tenant_id=body.tenant_id, kind="socially_significant", case_id=ids["case"],
                                      text=f"{mark}alert", raised_at=now),
             "account": BodyAccount(tenant_id=body.tenant_id, body_id=body.id, channel_id=vk, name=f"{mark}account",
-                                   url=f"https://vk.com/mrk{side.key}account")}
+                                   url=f"https://vk.com/mrk{side.key}account"),
+            "inbox_view": InboxView(user_id=executor.id, name=f"{mark}view", filters={"overdue": "1"}, created_at=now)}
         session.add_all(rows.values())
         session.flush()
         note = Notification(user_id=curator.id, case_id=ids["case"], kind="surge", text=f"{mark}note",
@@ -228,7 +230,8 @@ def _seed_rows(app: Flask, side: Side) -> None:
         if variant is not None:
             ids["variant_version"] = variant
         side.content += [f"{mark}absence", f"{mark}override", f"mrk{side.key}word", f"{mark}note",
-                         f"{mark}explanation", f"{mark}alert", f"{mark}account"]
+                         f"{mark}explanation", f"{mark}alert", f"{mark}account",
+                         f"{mark}view"]
         side.org += [executor.username, executor.full_name, users[people["responsible"]].full_name, body.name,
                      f"{mark}deputy"]
         if side.key == "Y":  # the oblast's methodologists and administrators sign the regional library: shared
@@ -335,7 +338,7 @@ def _digest(app: Flask, tenant_code: str) -> dict[str, list[Any]]:
                 where = "coalesce(tenant_id, 0) = :library"
             elif table in ("draft", "attachment", "case_link", "breach", "case_transfer"):
                 where = "case_id IN (SELECT id FROM case_file WHERE tenant_id = :t)"
-            elif table in ("notification", "absence", "api_token"):
+            elif table in ("notification", "absence", "api_token", "inbox_view"):
                 where = "user_id IN (SELECT id FROM user_account WHERE tenant_id = :t)"
             else:
                 where = "tenant_id = :t"
