@@ -273,7 +273,7 @@ def install(app: Flask) -> None:
         return render_template("error.html", message=gettext(message), status=500), 500
 
     app.jinja_env.filters["msk"] = msk
-    app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["moment_input"] = moment_input
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
                                  value_label=value_label, part_state=part_state)
@@ -332,13 +332,13 @@ def moment(value: object) -> datetime | None:
         return None
 
 
-def datetime_local(value: object) -> str:
-    """An ISO moment as the value of an <input type=datetime-local>, in Moscow time."""
+def moment_input(value: object) -> str:
+    """An ISO moment as the text of a date and time input: «24.11.2026 14:05», Moscow time; other text as typed."""
     if not value:
         return ""
     try:
         moment = datetime.fromisoformat(str(value))
-        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%d.%m.%Y %H:%M")
     except (ValueError, OverflowError):  # a refused value shown back as typed, even one at the end of time
         return str(value)
 
