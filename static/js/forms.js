@@ -5,8 +5,6 @@
 //   arrow buttons of each chosen item; the submission keeps that order (the bodies' turn, clause 8.9);
 // - fields of one decision (.field[data-show-if]) shown, and sent, only while that decision is chosen.
 (() => {
-  const two = (n) => String(n).padStart(2, '0');
-  const formatMoment = (d) => `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
   const RUSSIAN = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?$/;
   const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/;
 
@@ -22,12 +20,12 @@
     if (!window.flatpickr || input._flatpickr) return;
     const picker = window.flatpickr(input, {
       locale: 'ru', enableTime: true, time_24hr: true, allowInput: true, clickOpens: false, minuteIncrement: 1,
-      dateFormat: 'd.m.Y H:i', parseDate: parseMoment, formatDate: formatMoment,
+      dateFormat: 'd.m.Y H:i', parseDate: parseMoment,
     });
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'btn btn-outline-secondary moment-picker';
-    button.textContent = '📅';
+    button.textContent = input.dataset.pickerText || "Календарь";
     button.setAttribute('aria-label', input.dataset.pickerLabel || 'Выбрать дату и время в календаре');
     button.addEventListener('click', () => picker.toggle());
     const group = document.createElement('div');
@@ -59,7 +57,7 @@
       return button;
     };
     const ts = new window.TomSelect(select, {
-      plugins: ['drag_drop', 'remove_button'],
+      plugins: { drag_drop: {}, remove_button: { title: 'Убрать' } },
       maxItems: select.dataset.maxItems ? Number(select.dataset.maxItems) : null,
       hideSelected: true, closeAfterSelect: true,
       render: {

@@ -19,7 +19,7 @@ from tests.web.test_workbench import diagram, start
 PARAMETERS = "/workbench/drafts/{}/parameters"
 FORM = "/workbench/drafts/{}/forms/{}"
 
-REQUIRED_MARK = '{} <span class="text-danger" title="обязательное поле">*</span>'
+REQUIRED_MARK = '{} <span class="text-danger" aria-hidden="true" title="обязательное поле">*</span>'
 
 
 @pytest.fixture
