@@ -351,7 +351,8 @@ EVENT_TITLES = {"registered": N_("Сообщение зарегистриров�
                 "flag_dismissed": N_("Отметка «не подлежит обработке» (п. 10) отклонена куратором"),
                 "leadership_notified": N_("Руководство уведомлено (п. 14)"),
                 "stalled": N_("Случай остановился: в процессе нет ни задачи, ни срока, ни события"),
-                "repaired": N_("Случай восстановлен")}
+                "repaired": N_("Случай восстановлен"),
+                "draft_edited": N_("Куратор исправил проект ответа при согласовании")}
 FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"), "triage_decision": N_("Решение"),
                 "importance": N_("Важность"), "not_subject_ground": N_("Основание"),
                 "triage_comment": N_("Комментарий"), "draft_outcome": N_("Результат"), "reply_kind": N_("Вид ответа"),
@@ -364,7 +365,8 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "composer": N_("Ответ готовит"), "part_outcome": N_("Результат"), "measures_taken": N_("Принятые меры"),
                 "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
                 "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий"),
-                "clarification_url": N_("Ссылка на уточнение"), "clarification_at": N_("Когда автор ответил")}
+                "clarification_url": N_("Ссылка на уточнение"), "clarification_at": N_("Когда автор ответил"),
+                "version": N_("Новая версия")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from services.approval import draft_changes
 from services.cases import case_view
 from services.errors import CaseChanged, Conflict, Invalid
 from services.tasks import capped_by_case, complete_task, open_task, suggest_bodies
@@ -16,6 +17,7 @@ from web.library_text import plain_library_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.add_app_template_global(capped_by_case, "capped_by_case")
+bp.add_app_template_global(draft_changes, "draft_changes")
 
 
 def _form_data() -> dict[str, object]:

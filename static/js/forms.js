@@ -3,7 +3,8 @@
 //   behind a button beside the input (typing stays the quickest way);
 // - ordered multiple choices (select[data-ordered]) as a Tom Select: search, remove, reorder by drag or by the
 //   arrow buttons of each chosen item; the submission keeps that order (the bodies' turn, clause 8.9);
-// - fields of one decision (.field[data-show-if]) shown, and sent, only while that decision is chosen.
+// - fields of one decision (.field[data-show-if]) shown, and sent, only while that decision is chosen;
+// - «Скопировать текст» buttons (button[data-copy], hidden without JavaScript) copy an element's text.
 (() => {
   const RUSSIAN = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?$/;
   const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/;
@@ -96,6 +97,21 @@
     update();
   }
 
+  function copyButton(button) {
+    const status = button.parentElement.querySelector('.copy-status');
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      const text = document.querySelector(button.dataset.copy).textContent;
+      try {
+        await navigator.clipboard.writeText(text);
+        if (status) status.textContent = button.dataset.copied;
+      } catch (error) {  // no clipboard permission: select the text for Ctrl+C
+        window.getSelection().selectAllChildren(document.querySelector(button.dataset.copy));
+      }
+    });
+  }
+
+  document.querySelectorAll('button[data-copy]').forEach(copyButton);
   document.querySelectorAll('input[data-moment]').forEach(momentInput);
   document.querySelectorAll('select[data-ordered]').forEach(orderedChoice);
   document.querySelectorAll('form').forEach((form) => { if (form.querySelector('[data-show-if]')) showIfs(form); });
