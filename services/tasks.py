@@ -216,7 +216,7 @@ def capped_by_case(task: HumanTask) -> bool:
 SUMMARY = ("triage_decision", "importance", "not_subject_ground", "triage_comment", "draft_outcome", "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
            "part_outcome", "composer", "compose_comment", "measures_taken", "clarification_text",
-           "clarification_url", "clarification_at")
+           "clarification_url", "clarification_at", "silent_decision", "silent_comment")
 
 
 def _already_done(task: HumanTask) -> Conflict:

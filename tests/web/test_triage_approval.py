@@ -4,12 +4,18 @@ fields of one decision, the curator's edit while approving and what the executor
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
-from tests.conftest import api_token, login
+from engine.clock import FixedClock
+from models import Tenant
+from services.timers import fire_due_timers
+from tests.conftest import MSK, api_token, login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
-from tests.web.test_regulation import case_json
+from tests.web.test_regulation import case_json, reply
 
 TRIAGE_STEP = "Отбор и классификация сообщения"
 
@@ -107,3 +113,44 @@ def test_an_unchanged_text_or_an_api_decision_makes_no_new_version(app: Flask) -
     assert curator.post(f"/tasks/{approval}", data={"approval_decision": "return", "approval_comment": "Время?",
                                                     "approval_text": same}).status_code == 302
     assert [d["decision"] for d in case_json(curator, case_id)["drafts"]] == ["return"]
+
+
+SILENT = "Автор не ответил на запрос уточнения (п. 7.3)"
+
+
+def test_a_clarification_nobody_answers_ends_with_the_curators_decision(app: Flask, clock: FixedClock,
+                                                                        sessions: Any) -> None:
+    """7.3: the wait for the author is bounded by `clarification_wait` (here the oblast's own 2 working days); then the
+    curator closes the case with «автор не ответил» or waits one more period."""
+    admin, curator = login(app, "admin"), login(app, "curator")
+    assert admin.post("/admin/deadlines/clarification_wait", data={"value": "2", "unit": "days"}).status_code == 302
+    try:
+        case_id = register(curator)
+        assert curator.post(f"/tasks/{open_inbox_task(curator, TRIAGE_STEP)}", data=TRIAGE).status_code == 302
+        reply(app, case_id, "clarification")
+        waiting = open_inbox_task(curator, "Ожидание уточнения от автора (п. 7.3)")
+        # Published Tue 24 Nov: 2 working days -> Thu 26 Nov, 18:00; the reply's own deadline does not run.
+        page = curator.get(f"/tasks/{waiting}").get_data(as_text=True)
+        assert "26.11.2026 18:00" in page and case_json(curator, case_id)["due_at"] is None
+
+        clock.set(datetime(2026, 11, 26, 18, 1, tzinfo=MSK))
+        assert fire_due_timers(sessions=sessions, clock=clock) == 1
+        silent = open_inbox_task(curator, SILENT)
+        assert curator.post(f"/tasks/{silent}", data={"silent_decision": "wait"}).status_code == 302
+        waiting = open_inbox_task(curator, "Ожидание уточнения от автора (п. 7.3)")
+        assert "30.11.2026 18:00" in curator.get(f"/tasks/{waiting}").get_data(as_text=True)  # Fri 27, Mon 30
+
+        clock.set(datetime(2026, 11, 30, 18, 1, tzinfo=MSK))
+        assert fire_due_timers(sessions=sessions, clock=clock) == 1
+        silent = open_inbox_task(curator, SILENT)
+        assert curator.post(f"/tasks/{silent}", data={"silent_decision": "close",
+                                                      "silent_comment": "Автор молчит неделю"}).status_code == 302
+        case = case_json(curator, case_id)
+        assert (case["status"], case["outcome"], case["open_tasks"]) == ("closed", "author_silent_end", [])
+        page = curator.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "автор не ответил" in page and "Автор молчит неделю" in page
+    finally:
+        with sessions() as session:
+            for tenant in session.scalars(select(Tenant)):
+                tenant.settings = {k: v for k, v in tenant.settings.items() if k != "deadlines"}
+            session.commit()
