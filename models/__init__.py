@@ -37,10 +37,10 @@ from models.org import (
     User,
 )
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
-from models.registry import BodyAccount, DeadlineChange
+from models.registry import BodyAccount, DeadlineChange, ReplyTemplate
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
            "CalendarYear", "Case", "CaseEvent", "CaseLink", "Channel", "DeadlineChange", "Draft", "HumanTask",
            "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure", "LoginSession", "MonitoringCheck",
            "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption", "ProcessDraft", "ProcessVersion",
-           "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "ReplyTemplate", "SandboxRun", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

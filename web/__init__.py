@@ -24,6 +24,7 @@ from web import (
     networks,
     notifications,
     processes,
+    reply_templates,
     tasks,
     workbench,
 )
@@ -40,7 +41,8 @@ def register(app: Flask) -> None:
     install_library_text(app)
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
-                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp):
+                      workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
+                      reply_templates.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     if smtp_settings(app.config):  # notifications then also queue e-mail for people with an address
