@@ -14,7 +14,10 @@ from engine.clock import FixedClock
 from models import User
 from services.cases import register_message
 from tests.browser.conftest import RESULTS, PageProblems, log_in
-from tests.browser.test_main_path_browser import APPROVAL, DRAFT, TRIAGE, field, open_task, submit
+from tests.browser.test_main_path_browser import APPROVAL, DRAFT, PUBLICATION, TRIAGE, field, open_task, submit
+from tests.conftest import login
+from tests.web.test_main_path import TRIAGE as HTTP_TRIAGE
+from tests.web.test_main_path import open_inbox_task
 
 
 def registered(app: Flask, clock: FixedClock, url: str) -> int:
@@ -85,4 +88,40 @@ def test_triage_with_two_bodies_in_the_order_set_by_the_curator(
     expect(curator.locator("dd.case-due")).to_contain_text("24.11.2026 12:00")  # the shortened deadline
     expect(curator.locator("dd.case-bodies li")).to_have_text([
         re.compile("^Комитет по дорожному хозяйству"), re.compile("^Комитет по ЖКХ")])
+    assert problems.items == []
+
+
+def test_the_curators_edit_during_approval_is_seen_by_the_executor(
+        app: Flask, clock: FixedClock, new_page: Callable[[], Page], problems: PageProblems) -> None:
+    curator_http, executor_http = login(app, "curator"), login(app, "kgkh.exec1")
+    case_id = registered(app, clock, "https://vk.com/wall-1_301")
+    assert curator_http.post(f"/tasks/{open_inbox_task(curator_http, TRIAGE)}", data=HTTP_TRIAGE).status_code == 302
+    assert executor_http.post(f"/tasks/{open_inbox_task(executor_http, DRAFT)}", data={
+        "draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Здравствуйте, Ирина! Воду дадут завтра."}) \
+        .status_code == 302
+
+    curator = log_in(new_page(), "curator")
+    open_task(curator, case_id, APPROVAL)
+    text = field(curator, "approval_text").locator("textarea")
+    expect(text).to_have_value("Здравствуйте, Ирина! Воду дадут завтра.")
+    text.fill("Здравствуйте, Ирина! Горячую воду дадут сегодня в 16:00.")
+    field(curator, "approval_decision").get_by_label("Согласовать").check()
+    submit(curator, APPROVAL)
+
+    executor = log_in(new_page(), "kgkh.exec1")
+    executor.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_task(executor, case_id, PUBLICATION)
+    changes = executor.locator("article.draft details.draft-changes")
+    expect(changes.locator("summary")).to_have_text("Что изменил куратор в версии 1")
+    expect(changes.locator("del")).to_have_text(["Воду", "завтра."])
+    expect(changes.locator("ins")).to_have_text(["Горячую воду", "сегодня в 16:00."])
+    expect(executor.locator("article.draft").nth(1).locator(".meta")).to_contain_text("Смирнова Анна Сергеевна")
+    expect(executor.locator("#publication-text")).to_have_text("Здравствуйте, Ирина! Горячую воду дадут сегодня в 16:00.")
+    expect(executor.get_by_role("link", name="Открыть сообщение в источнике")).to_have_attribute(
+        "href", "https://vk.com/wall-1_301")
+    executor.get_by_role("button", name="Скопировать текст").click()
+    expect(executor.locator(".copy-status")).to_have_text("Текст скопирован")
+    assert executor.evaluate("navigator.clipboard.readText()") == \
+        "Здравствуйте, Ирина! Горячую воду дадут сегодня в 16:00."
+    executor.screenshot(path=str(RESULTS / "approval-edit-seen-by-executor.png"), full_page=True)
     assert problems.items == []
