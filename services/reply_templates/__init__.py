@@ -69,7 +69,7 @@ def save_template(*, session: Session, clock: Clock, user: User, template_id: in
         select(Body.id).where(Body.tenant_id == user.tenant_id, Body.code == (body or "")))
     if body_id is None:
         errors["body"] = "Выберите орган"
-    theme_id = None
+    theme_id: int | None = None
     if theme:
         theme_id = session.scalar(select(Theme.id).join(ThemeGroup).where(ThemeGroup.tenant_id == user.tenant_id,
                                                                            Theme.code == theme))
@@ -86,6 +86,7 @@ def save_template(*, session: Session, clock: Clock, user: User, template_id: in
             errors["text"] = "Шаблон не проходит проверки пп. 9 и 11: " + "; ".join(failed)
     if errors:
         raise Invalid("Шаблон не сохранён: исправьте отмеченные поля", fields=errors)
+    assert body_id is not None
     if template is None:
         template = ReplyTemplate(tenant_id=user.tenant_id)
         session.add(template)

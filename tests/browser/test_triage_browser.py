@@ -116,7 +116,8 @@ def test_the_curators_edit_during_approval_is_seen_by_the_executor(
     expect(changes.locator("del")).to_have_text(["Воду", "завтра."])
     expect(changes.locator("ins")).to_have_text(["Горячую воду", "сегодня в 16:00."])
     expect(executor.locator("article.draft").nth(1).locator(".meta")).to_contain_text("Смирнова Анна Сергеевна")
-    expect(executor.locator("#publication-text")).to_have_text("Здравствуйте, Ирина! Горячую воду дадут сегодня в 16:00.")
+    expect(executor.locator("#publication-text")).to_have_text(
+        "Здравствуйте, Ирина! Горячую воду дадут сегодня в 16:00.")
     expect(executor.get_by_role("link", name="Открыть сообщение в источнике")).to_have_attribute(
         "href", "https://vk.com/wall-1_301")
     executor.get_by_role("button", name="Скопировать текст").click()

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from services.errors import Invalid
 from models import ReplyTemplate
+from services.errors import Invalid
 from services.reply_templates import delete_template, save_template, templates_for_task, templates_page
 from services.tasks import TaskForm
 from web.common import clock, db, me
@@ -34,9 +34,9 @@ def index() -> ResponseReturnValue:
 def save() -> ResponseReturnValue:
     """Add a template, or change the one named by template_id."""
     form = request.form
+    template_id = int(form["template_id"]) if form.get("template_id", "").isdigit() else None
     try:
-        template = save_template(session=db(), clock=clock(), user=me(),
-                                 template_id=int(form["template_id"]) if form.get("template_id", "").isdigit() else None,
+        template = save_template(session=db(), clock=clock(), user=me(), template_id=template_id,
                                  body=form.get("body") or None, theme=form.get("theme") or None,
                                  title=form.get("title", ""), text=form.get("text", ""))
     except Invalid as exc:
