@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ class Field:
     max_length: int | None = None
     default: Any = None
     max_items: int | None = None
+    # Shown only while another field has one of these values (uiSchema "ui:showIf": {"field": [values]}).
+    show_if: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,26 @@ class FormSchema:
             target = prop.get("items", {}) if prop["type"] == "array" else prop
             titles = target.get("x-titles") or prop.get("x-enumTitles") or {}
             choices = [(str(v), str(titles.get(v, v))) for v in target.get("enum", [])]
-            out.append(Field(key, prop["type"], prop.get("title", key), key in required,
+            show_if = _show_if(hints.get("ui:showIf"))
+            # A field shown only for one decision is required whenever that decision requires it (allOf if/then).
+            needed = key in required or (show_if is not None and key in self._required_when(*show_if))
+            out.append(Field(key, prop["type"], prop.get("title", key), needed,
                              hints.get("ui:help", prop.get("description", "")), hints.get("ui:widget", ""),
                              prop.get("format", ""), choices, prop.get("maxLength"), prop.get("default"),
-                             prop.get("maxItems")))
+                             prop.get("maxItems"), show_if))
         return out
+
+    def _required_when(self, name: str, values: tuple[str, ...]) -> set[str]:
+        """Fields an allOf if/then makes required whenever `name` has any of `values`."""
+        needed: set[str] | None = None
+        for value in values:
+            found: set[str] = set()
+            for rule in self.schema.get("allOf", []):
+                condition = rule.get("if", {}).get("properties", {}).get(name, {})
+                if condition.get("const") == value:
+                    found |= set(rule.get("then", {}).get("required", []))
+            needed = found if needed is None else needed & found
+        return needed or set()
 
     def _properties(self) -> dict[str, Any]:
         return dict(self.schema["properties"])
@@ -176,13 +194,37 @@ def _coerce(prop: Mapping[str, Any], value: Any) -> Any:
     return value
 
 
+def _show_if(hint: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The uiSchema "ui:showIf" hint {"field": value or [values]} as (field, values)."""
+    if not isinstance(hint, dict) or len(hint) != 1:
+        return None
+    (name, values), = hint.items()
+    return str(name), tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+
+
+# How people write a moment (dd.mm.yyyy HH:MM, Moscow time); ISO 8601 is accepted as well, for the API.
+RUSSIAN_MOMENT = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?")
+
+
 def parse_moment(text: str) -> datetime:
-    """An aware moment from ISO text, Moscow time when it has no offset; ValueError (in Russian) when it is not one
-    or lies outside FIRST_YEAR..LAST_YEAR."""
+    """An aware moment from «24.11.2026 14:05» (Moscow time) or ISO text (Moscow time when it has no offset);
+    ValueError (in Russian) when it is not one or lies outside FIRST_YEAR..LAST_YEAR."""
+    text = text.strip()
+    russian = RUSSIAN_MOMENT.fullmatch(text)
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("Введите дату и время, например 24.11.2026 14:05") from None
+        if russian:
+            day, month, year, hour, minute = russian.groups()
+            if hour is None:
+                raise ValueError("Укажите и время: дд.мм.гггг чч:мм, например 24.11.2026 14:05")
+            moment = datetime(int(year), int(month), int(day), int(hour), int(minute))
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        if str(exc).startswith("Укажите"):
+            raise
+        if russian:
+            raise ValueError(f"Такой даты или времени нет: {text}; формат дд.мм.гггг чч:мм") from None
+        raise ValueError("Введите дату и время в формате дд.мм.гггг чч:мм, например 24.11.2026 14:05") from None
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise ValueError(f"Укажите дату и время между {FIRST_YEAR} и {LAST_YEAR} годами")
     return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)

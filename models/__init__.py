@@ -38,7 +38,7 @@ from models.org import (
     User,
 )
 from models.process import CalendarYear, OverrideDay, ProcessAdoption, ProcessDraft, ProcessVersion, SandboxRun
-from models.registry import BodyAccount, DeadlineChange
+from models.registry import BodyAccount, DeadlineChange, ReplyTemplate
 from models.report import CaseFact, ReportEdition, StepFact
 from models.transfer import CaseTransfer
 
@@ -46,5 +46,5 @@ __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "
            "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "CaseTransfer", "Channel", "DeadlineChange",
            "Draft", "HumanTask", "InboxView", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure",
            "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption",
-           "ProcessDraft", "ProcessVersion", "ReportEdition", "SandboxRun", "StepFact", "SurgeAlert", "Tenant",
-           "Theme", "ThemeGroup", "Timer", "User"]
+           "ProcessDraft", "ProcessVersion", "ReplyTemplate", "ReportEdition", "SandboxRun", "StepFact",
+           "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

@@ -14,6 +14,7 @@ from engine.clock import MOSCOW, Clock
 from engine.forms import FormSchema
 from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, User
 from services.absences import assigned_elsewhere, may_work_on
+from services.approval import edit_draft, same_text
 from services.breaches import check_competence, settle
 from services.cases import may_see
 from services.cooperation import after_triage, fit_triage_form, triage_errors
@@ -80,9 +81,12 @@ def open_task(*, session: Session, user: User, task_id: int, clock: Clock,
         values = dict(typed)
     else:
         values = {f.name: f.default for f in form.fields() if f.default is not None}
-        last = current_draft(session, task.case, task) if task.form == "rework.schema.json" else None
-        if last is not None:  # a rework starts from the returned version
+        props = form.schema["properties"]
+        last = current_draft(session, task.case, task) if "reply_kind" in props or "approval_text" in props else None
+        if last is not None and task.form == "rework.schema.json":  # a rework starts from the returned version
             values.update(reply_kind=last.kind, reply_text=last.text)
+        if last is not None and "approval_text" in props:  # the curator may edit the text while approving
+            values["approval_text"] = last.text
         if "published_at" in form.schema["properties"]:
             values["published_at"] = clock.now().isoformat()
     if {"bodies", "theme", "location"} <= form.schema["properties"].keys() and not any(values.get("bodies") or ()):
@@ -178,7 +182,7 @@ SUMMARY = ("triage_decision", "importance", "not_subject_ground", "return_reason
            "reply_kind",
            "not_competent_reason", "reassign_comment", "approval_decision", "approval_comment", "published_url",
            "part_outcome", "composer", "compose_comment", "measures_taken", "clarification_text",
-           "clarification_url", "clarification_at")
+           "clarification_url", "clarification_at", "silent_decision", "silent_comment")
 
 
 def _already_done(task: HumanTask) -> Conflict:
@@ -196,10 +200,11 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     shortened = data.get("shortened_due_at")
     if shortened and datetime.fromisoformat(shortened) <= now:
         errors["shortened_due_at"] = "Сокращённый срок должен быть позже текущего момента"
-    text = data.get("reply_text") or ""
-    limit = task.case.channel.reply_max_length if text else 0  # the channel is read only for a reply
-    if len(text) > limit:
-        errors["reply_text"] = f"Ответ длиннее, чем допускает {task.case.channel.name}: {len(text)} из {limit} символов"
+    for key in ("reply_text", "approval_text"):
+        text = data.get(key) or ""
+        limit = task.case.channel.reply_max_length if text else 0  # the channel is read only for a reply
+        if len(text) > limit:
+            errors[key] = f"Ответ длиннее, чем допускает {task.case.channel.name}: {len(text)} из {limit} символов"
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
         errors["published_at"] = "Время публикации не может быть в будущем"
@@ -278,6 +283,11 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
     decided = data.get("approval_decision") or data.get("published_url")
     current = current_draft(session, case, task) if decided else None
     if data.get("approval_decision") and current is not None:
+        edited = data.get("approval_text")
+        if edited and not same_text(edited, current.text):  # the curator's edit: a new version by the curator
+            current = edit_draft(session=session, draft=current, text=edited, curator=user, now=now)
+            add_event(session=session, case=case, at=now, actor=user, kind="draft_edited", step=task.step,
+                      body_id=current.body_id, details={"version": current.number})
         current.decision = data["approval_decision"]
         current.comment = data.get("approval_comment")
         current.decided_by_id = user.id

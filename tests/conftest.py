@@ -25,10 +25,10 @@ from web.cli import migrate
 MSK = ZoneInfo("Europe/Moscow")
 # Tuesday 24 November 2026, 10:00 Moscow time: an ordinary working day.
 START = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)
-CASE_TABLES = ("inbox_view", "case_transfer", "case_fact", "step_fact", "report_edition", "deadline_change",
-               "body_account", "leadership_alert", "breach_event", "notification", "breach", "attachment", "draft",
-               "case_event", "timer", "human_task", "case_link", "monitoring_check", "case_file", "api_token",
-               "override_day", "absence", "surge_alert", "outbox_message", "login_failure")
+CASE_TABLES = ("reply_template", "inbox_view", "case_transfer", "case_fact", "step_fact", "report_edition",
+               "deadline_change", "body_account", "leadership_alert", "breach_event", "notification", "breach",
+               "attachment", "draft", "case_event", "timer", "human_task", "case_link", "monitoring_check",
+               "case_file", "api_token", "override_day", "absence", "surge_alert", "outbox_message", "login_failure")
 
 
 def _database_url(tmp: Path) -> str:

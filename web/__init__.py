@@ -26,6 +26,7 @@ from web import (
     notifications,
     processes,
     reports,
+    reply_templates,
     tasks,
     tenants,
     workbench,
@@ -45,7 +46,7 @@ def register(app: Flask) -> None:
     for blueprint in (auth.bp, inbox.bp, cases.bp, tasks.bp, api.bp, admin.bp, absences.bp, processes.bp,
                       lexicon.bp, attachments.bp, notifications.bp, governor.bp, integrity.bp, account.bp,
                       workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
-                      tenants.bp, reports.bp, reports.api_bp, cooperation.bp):
+                      tenants.bp, reports.bp, reports.api_bp, cooperation.bp, reply_templates.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(tenants_group())
     app.cli.add_command(bodies_group())

@@ -279,7 +279,7 @@ def install(app: Flask) -> None:
         return render_template("error.html", message=gettext(message), status=500), 500
 
     app.jinja_env.filters["msk"] = msk
-    app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["moment_input"] = moment_input
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
                                  value_label=value_label, part_state=part_state)
@@ -338,13 +338,13 @@ def moment(value: object) -> datetime | None:
         return None
 
 
-def datetime_local(value: object) -> str:
-    """An ISO moment as the value of an <input type=datetime-local>, in Moscow time."""
+def moment_input(value: object) -> str:
+    """An ISO moment as the text of a date and time input: «24.11.2026 14:05», Moscow time; other text as typed."""
     if not value:
         return ""
     try:
         moment = datetime.fromisoformat(str(value))
-        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+        return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).strftime("%d.%m.%Y %H:%M")
     except (ValueError, OverflowError):  # a refused value shown back as typed, even one at the end of time
         return str(value)
 
@@ -359,7 +359,8 @@ EVENT_TITLES = {"registered": N_("Сообщение зарегистриров�
                 "stalled": N_("Случай остановился: в процессе нет ни задачи, ни срока, ни события"),
                 "repaired": N_("Случай восстановлен"),
                 "transferred": N_("Передано в муниципальное образование (п. 4.3)"),
-                "returned": N_("Возвращено муниципальным образованием в Дирекцию: снова на отборе")}
+                "returned": N_("Возвращено муниципальным образованием в Дирекцию: снова на отборе"),
+                "draft_edited": N_("Куратор исправил проект ответа при согласовании")}
 FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"), "triage_decision": N_("Решение"),
                 "importance": N_("Важность"), "not_subject_ground": N_("Основание"),
                 "triage_comment": N_("Комментарий"), "draft_outcome": N_("Результат"), "reply_kind": N_("Вид ответа"),
@@ -373,7 +374,9 @@ FIELD_LABELS = {"source": N_("Способ"), "channel": N_("Источник"),
                 "clarification_text": N_("Уточнение автора"), "steps": N_("Шаги"), "opened": N_("Открыты задачи"),
                 "due_by": N_("Срок шага"), "compose_comment": N_("Комментарий"),
                 "clarification_url": N_("Ссылка на уточнение"), "clarification_at": N_("Когда автор ответил"),
-                "municipality": N_("Муниципальное образование"), "return_reason": N_("Причина возврата")}
+                "municipality": N_("Муниципальное образование"), "return_reason": N_("Причина возврата"),
+                "version": N_("Новая версия"), "silent_decision": N_("Решение"),
+                "silent_comment": N_("Комментарий")}
 VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N_("не подлежит обработке"), "normal": N_("обычная"),
                 "high": N_("высокая"), "draft": N_("проект направлен куратору"),
                 "not_competent": N_("не в компетенции органа"), "reply": N_("ответ"),
@@ -382,7 +385,9 @@ VALUE_LABELS = {"send": N_("направить в орган"), "not_subject": N
                 "harm": N_("намерение причинить вред"), "obscene": N_("нецензурные или оскорбительные выражения"),
                 "threat": N_("угрозы должностному лицу"), "form": N_("форма куратора"), "api": "API",
                 "monitoring": N_("система мониторинга"), "published_end": N_("ответ опубликован"),
-                "not_subject_end": N_("не подлежит обработке"), "last_body": N_("последний орган"),
+                "not_subject_end": N_("не подлежит обработке"),
+                "author_silent_end": N_("автор не ответил на запрос уточнения"), "close": N_("закрыть случай"),
+                "wait": N_("ждать уточнения ещё"), "last_body": N_("последний орган"),
                 "curator": N_("куратор"), "separate": N_("отдельные ответы органов"),
                 "part": N_("информация направлена куратору"),
                 "case_deadline": N_("общий срок ответа (п. 8.3): он наступает раньше срока шага"),

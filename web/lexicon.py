@@ -73,7 +73,7 @@ def dismiss(case_id: int) -> ResponseReturnValue:
 @login_required
 def checks(task_id: int) -> ResponseReturnValue:
     """The reply checks of the text in the task's form, as a fragment for htmx."""
-    text = request.form.get("reply_text", "")
+    text = request.form.get("reply_text") or request.form.get("approval_text", "")  # a draft, or the curator's edit
     result = checks_for_task(session=db(), clock=clock(), user=me(), task_id=task_id, text=text)
     return render_template("_reply_checks.html", checks=result, text=text, fragment=True)
 

@@ -7,8 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from services.approval import draft_changes
 from services.cases import case_view
 from services.errors import CaseChanged, Conflict, Invalid
+from services.reply_templates import start_from_template
 from services.tasks import capped_by_case, complete_task, open_task, suggest_bodies
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
@@ -16,6 +18,7 @@ from web.library_text import plain_library_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.add_app_template_global(capped_by_case, "capped_by_case")
+bp.add_app_template_global(draft_changes, "draft_changes")
 
 
 def _form_data() -> dict[str, object]:
@@ -47,7 +50,11 @@ def show(task_id: int) -> ResponseReturnValue:
         else:
             flash(gettext("Готово: «%(task)s»", task=plain_library_text(task.name)), "success")
             return redirect(url_for("inbox.show"))
-    form = open_task(session=db(), user=me(), task_id=task_id, clock=clock(), typed=typed)
+    template = request.args.get("template", "")
+    if request.method == "GET" and template.isdigit():  # «Начать с шаблона», without JavaScript too
+        form = start_from_template(session=db(), user=me(), clock=clock(), task_id=task_id, template_id=int(template))
+    else:
+        form = open_task(session=db(), user=me(), task_id=task_id, clock=clock(), typed=typed)
     view = case_view(session=db(), user=me(), case_id=form.task.case_id)
     return render_template("task.html", form=form, view=view, errors=errors, suggestions=repeat_suggestions(view),
                            values=form.values), 422 if errors else 200

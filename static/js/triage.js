@@ -4,8 +4,9 @@
   const form = document.getElementById('task-form');
   if (!form || !form.dataset.bodiesUrl) return;
   const field = (name) => form.querySelector(`[name="${name}"]`);
-  const selects = [...form.querySelectorAll('select[name="bodies"]')];
-  const chosen = () => selects.map((select) => select.value).filter(Boolean).join();
+  const select = form.querySelector('select[name="bodies"]');
+  if (!select) return;
+  const chosen = () => (select.tomselect ? select.tomselect.items : [...select.selectedOptions].map((o) => o.value)).join();
   let suggested = '';  // what the table last filled in; bodies the page came with are the curator's own
 
   async function ask() {
@@ -14,7 +15,8 @@
     const response = await fetch(`${form.dataset.bodiesUrl}?${query}`, { credentials: 'same-origin' });
     if (!response.ok || chosen() !== suggested) return;
     const { bodies } = await response.json();
-    selects.forEach((select, position) => { select.value = bodies[position] || ''; });
+    if (select.tomselect) select.tomselect.setValue(bodies, true);
+    else [...select.options].forEach((option) => { option.selected = bodies.includes(option.value); });
     suggested = chosen();
     form.dataset.suggested = suggested;
   }

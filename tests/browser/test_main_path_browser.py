@@ -83,7 +83,7 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     field(curator, "theme").locator("select").select_option("heating")
     field(curator, "location").locator("select").select_option("gatchinsky")
     field(curator, "importance").locator('input[value="normal"]').check()
-    field(curator, "bodies").locator("select").first.select_option(label="Комитет по ЖКХ")
+    expect(field(curator, "bodies").locator(".ts-control .item .ts-title")).to_have_text(["Комитет по ЖКХ"])
     submit(curator, TRIAGE)
     expect(task_row(curator, case_id, TRIAGE)).to_have_count(0)
 
@@ -127,7 +127,7 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     clock.advance(timedelta(minutes=5))
     open_task(executor, case_id, PUBLICATION)
     expect(executor.locator("article.draft.approve .text")).to_have_text(SECOND_TEXT)
-    expect(field(executor, "published_at").locator("input")).to_have_value("2026-11-24T11:15")
+    expect(field(executor, "published_at").locator("input")).to_have_value("24.11.2026 11:15")
     field(executor, "published_url").locator("input").fill(PUBLISHED_URL)
     submit(executor, PUBLICATION)
     expect(executor.locator("a.task-link")).to_have_count(0)
@@ -186,9 +186,9 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     field(curator, "triage_decision").get_by_label("Направить в компетентный орган").check()
     field(curator, "theme").locator("select").select_option("heating")
     field(curator, "location").locator("select").select_option("gatchinsky")
-    first_body = field(curator, "bodies").locator("select").first
-    expect(first_body).to_have_value("kgkh")  # the decision table's answer (competent_body.dmn)
-    first_body.select_option("")  # the curator clears it
+    first_body = field(curator, "bodies").locator(".ts-control .item")
+    expect(first_body.locator(".ts-title")).to_have_text(["Комитет по ЖКХ"])  # the decision table's answer
+    first_body.locator(".remove[title=\"Убрать\"]").click()  # the curator clears it
     curator.get_by_role("button", name="Отправить").click()
 
     expect(curator.locator("p.error[role=alert]")).to_have_text("Исправьте отмеченные поля: ничего не сохранено.")

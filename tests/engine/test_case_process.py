@@ -188,13 +188,55 @@ def test_clarification_stops_the_clock_until_the_author_answers() -> None:
     case.complete("triage", TRIAGE)
     publish(case, "clarification")
     assert case.steps() == ["clarification"]
-    assert case.snapshot.timers == [], "no deadline runs while the case waits for the author"
+    # No deadline of the reply runs while the case waits for the author; only the wait itself is bounded.
+    assert [(t.kind, t.parameter, t.step) for t in case.snapshot.timers] == [
+        ("deadline", "clarification_wait", "clarification")]
     case.clock.set(msk("2026-11-27 16:30"))
     case.complete("clarification", {"clarification_text": "Дом 14, подъезд 2", "clarification_url": None,
                                     "clarification_at": "2026-11-27T16:20+03:00"})
     # 2 WH from Fri 16:30: 30 min to 17:00, then Mon 09:00 + 1 h 30 min.
     assert case.due("case") == msk("2026-11-30 10:30")
     assert case.steps() == ["draft"]
+
+
+def test_an_author_who_never_answers_does_not_hold_the_case_for_ever() -> None:
+    """7.3: after the wait (5 working days) the curator closes the case or waits another period, a bounded number
+    of times."""
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    publish(case, "clarification")
+    # 5 working days from Tue 24 Nov 10:00: Wed 25 (1) ... Tue 1 Dec (5), 18:00.
+    assert case.due("deadline", "clarification") == msk("2026-12-01 18:00")
+    case.clock.set(msk("2026-12-01 17:59"))
+    assert case.wake().effects == [] and case.steps() == ["clarification"]
+    waits = case.runner.bundle.parameters.limit("clarification_waits")
+    for _ in range(waits):
+        case.clock.set(case.due("deadline", "clarification") + timedelta(minutes=1))
+        case.wake()
+        assert case.steps() == ["author_silent"], "the curator decides; the wait task is gone"
+        assert [t.kind for t in case.snapshot.timers] == []
+        case.complete("author_silent", {"silent_decision": "wait", "silent_comment": None})
+        assert case.steps() == ["clarification"]
+        assert case.due("deadline", "clarification") == CALENDAR.add_working_days(case.clock.now(), 5)
+    case.clock.set(case.due("deadline", "clarification") + timedelta(minutes=1))
+    case.wake()
+    with pytest.raises(StepRefused, match="предел продлений"):
+        case.complete("author_silent", {"silent_decision": "wait", "silent_comment": None})
+    case.complete("author_silent", {"silent_decision": "close", "silent_comment": "Автор молчит"})
+    assert case.snapshot.completed and case.snapshot.end_events == ["author_silent_end"]
+    assert case.snapshot.timers == []
+
+
+def test_the_author_answering_after_a_longer_wait_continues_the_case() -> None:
+    case = Case(msk("2026-11-24 10:00"))
+    case.complete("triage", TRIAGE)
+    publish(case, "clarification")
+    case.clock.set(msk("2026-12-02 10:00"))
+    case.wake()
+    case.complete("author_silent", {"silent_decision": "wait", "silent_comment": None})
+    case.complete("clarification", {"clarification_text": "Дом 14", "clarification_url": None,
+                                    "clarification_at": "2026-12-02T10:00+03:00"})
+    assert case.steps() == ["draft"] and case.due("case") == msk("2026-12-02 12:00")
 
 
 SEVERAL = {**TRIAGE, "bodies": ["kdh", "kgkh", "ktrans"], "order": "parallel"}

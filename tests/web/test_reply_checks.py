@@ -108,7 +108,8 @@ def test_the_curator_sees_the_checks_of_the_draft_to_approve(app: Flask) -> None
                                                   "reply_text": text}).status_code == 302
     approval = open_inbox_task(curator, "Согласование проекта ответа")
     page = curator.get(f"/tasks/{approval}").get_data(as_text=True)
-    assert "Проверка версии 1" in page and "hx-post" not in page.split('id="reply-checks"')[1][:200]
+    # The curator may edit the text while approving (issue 14): the checks follow the edit as it is typed.
+    assert "Проверка версии 1" in page and "input from:#f-approval_text" in page.split('id="reply-checks"')[1][:200]
     assert check_states(page) == {**ALL_OK, "template": False}
     assert "«Доводим до вашего сведения»" in page
 

@@ -19,6 +19,8 @@ from tests.web.test_workbench import diagram, start
 PARAMETERS = "/workbench/drafts/{}/parameters"
 FORM = "/workbench/drafts/{}/forms/{}"
 
+REQUIRED_MARK = '{} <span class="text-danger" aria-hidden="true" title="обязательное поле">*</span>'
+
 
 @pytest.fixture
 def methodologist(app: Flask) -> Iterator[FlaskClient]:
@@ -166,7 +168,8 @@ def test_the_form_editor_adds_a_choice_previews_it_and_saves_it(methodologist: F
     assert status == 200 and 'name="field-0-choice-2-value" value=""' in page
     values = {**values, "field-0-choice-2-value": "legal", "field-0-choice-2-title": "Направить юристу"}
     preview = methodologist.post(url + "/preview", data=values).get_data(as_text=True)
-    assert '<input type="radio" name="approval_decision" value="legal" > Направить юристу' in preview
+    assert '<input class="form-check-input" type="radio" name="approval_decision" value="legal" > Направить юристу' \
+        in preview
     assert 'id="f-approval_comment"' in preview  # the task page's own field markup (templates/_macros.html)
     assert methodologist.post(url, data={**values, "action": "save"}).status_code == 303
     saved = form_file(methodologist, draft_id, "approval.schema.json")
@@ -183,14 +186,16 @@ def test_fields_of_every_kind_render_in_the_preview(methodologist: FlaskClient) 
     values = page_form(methodologist, url, "form-editor")
     status, _ = post(methodologist, url, values, "add-field")
     assert status == 200
-    kinds = {"textarea": 'textarea id="f-extra"', "number": 'id="f-extra" name="extra" value=""',
-             "datetime": 'type="datetime-local"', "boolean": 'type="checkbox"', "multiple": 'class="ordered-choice"'}
+    kinds = {"textarea": 'textarea class="form-control" id="f-extra"',
+             "number": 'class="form-control" id="f-extra" name="extra" value=""', "datetime": 'data-moment',
+             "boolean": 'type="checkbox"', "multiple": 'ordered-choice" id="f-extra" name="extra" multiple'}
     for kind, markup in kinds.items():
         row = {"field-2-name": "extra", "field-2-title": "Дополнительно", "field-2-kind": kind,
                "field-2-required": "on", "field-2-help": "Подсказка исполнителю", "field-2-choice-0-value": "a",
                "field-2-choice-0-title": "Вариант А"}
         preview = methodologist.post(url + "/preview", data={**values, **row}).get_data(as_text=True)
-        assert markup in preview and "Дополнительно *" in preview and "Подсказка исполнителю" in preview, kind
+        assert markup in preview and REQUIRED_MARK.format("Дополнительно") in preview, kind
+        assert "Подсказка исполнителю" in preview, kind
 
 
 @pytest.mark.parametrize(("change", "cell", "message"), [
