@@ -27,7 +27,8 @@
     button.type = 'button';
     button.className = 'btn btn-outline-secondary moment-picker';
     button.textContent = input.dataset.pickerText || "Календарь";
-    button.setAttribute('aria-label', input.dataset.pickerLabel || 'Выбрать дату и время в календаре');
+    // The accessible name starts with the visible text (WCAG 2.5.3).
+    button.setAttribute('aria-label', input.dataset.pickerLabel || 'Календарь: выбрать дату и время');
     button.addEventListener('click', () => picker.toggle());
     const group = document.createElement('div');
     group.className = 'input-group moment-group';
@@ -57,6 +58,8 @@
       button.addEventListener('click', (event) => { event.preventDefault(); event.stopPropagation(); move(value, step); });
       return button;
     };
+    // Tom Select points the label at its own input; the original select, kept for the form, keeps the name too.
+    const name = select.labels.length ? select.labels[0].textContent.trim() : '';
     const ts = new window.TomSelect(select, {
       plugins: { drag_drop: {}, remove_button: { title: 'Убрать' } },
       maxItems: select.dataset.maxItems ? Number(select.dataset.maxItems) : null,
@@ -73,6 +76,7 @@
         no_results: () => '<div class="no-results">Ничего не найдено</div>',
       },
     });
+    if (name) select.setAttribute('aria-label', name);
   }
 
   function showIfs(form) {

@@ -50,7 +50,7 @@ def test_the_curator_transfers_from_triage_and_sees_the_municipal_status(
 
     municipal = log_in(new_page(), "gtn.curator")
     mark = municipal.locator("table.list tbody tr").filter(has=municipal.locator("a.task-link", has_text=TRIAGE))
-    expect(mark.locator(".pill.transferred")).to_have_text("Передано из Дирекции")
+    expect(mark.locator(".transferred")).to_have_text("Передано из Дирекции")
     expect(mark.locator(".transfer-comment")).to_have_text(COMMENT)
     municipal.screenshot(path=str(RESULTS / "cooperation-inbox.png"), full_page=True)
     gatchina = login(app, "gtn.curator")  # the municipality triages it (over HTTP: not this test's subject)

@@ -69,7 +69,7 @@ def test_triage_with_two_bodies_in_the_order_set_by_the_curator(
     # The shortened deadline: typed in Russian, then the day changed in flatpickr's calendar (time kept).
     due = field(curator, "shortened_due_at")
     due.locator("input[data-moment]").fill("25.11.2026 12:00")
-    due.get_by_role("button", name="Выбрать дату и время в календаре").click()
+    due.get_by_role("button", name="Календарь: выбрать дату и время").click()
     calendar = curator.locator(".flatpickr-calendar.open")
     calendar.locator('.flatpickr-day[aria-label="Ноябрь 24, 2026"]').click()
     expect(due.locator("input[data-moment]")).to_have_value("24.11.2026 12:00")

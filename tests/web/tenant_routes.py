@@ -40,6 +40,7 @@ REGISTER = ("curator", "leader", "admin", "responsible")  # the breach register 
 PERIOD = {"from": "2026-11-01", "to": "2026-11-24"}
 ACCOUNT = {"channel": "vk", "name": "Чужой аккаунт", "url": "https://vk.com/club-cross"}
 DAY = {"day": "2026-12-07", "kind": "holiday", "reason": "Чужой день"}
+TEMPLATE = "Здравствуйте! Вы спрашивали о ремонте: работы начнутся в понедельник."
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,11 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "inbox.release": Ids({"task_id": "exec_task"}, EXECUTORS),
     "inbox.save": Refers(EVERYONE, form={"name": "Свой вид", "body": "@body_code"}, refused=False),
     "inbox.delete": Ids({"view_id": "inbox_view"}, EXECUTORS),
+    "reply_templates.index": Scoped(("responsible", "admin", "executor")),
+    "reply_templates.save": (Refers(ADMINS, form={"body": "@body_code", "title": "Чужой шаблон", "text": TEMPLATE}),
+                             Refers(ADMINS, form={"template_id": "@reply_template", "body": "~body_code",
+                                                  "title": "Чужой шаблон", "text": TEMPLATE}, refused=False)),
+    "reply_templates.delete": Ids({"template_id": "reply_template"}, ADMINS),
     "cases.index": (Scoped(("curator", "leader", "admin")), Scoped(("curator",), query={"status": "open"})),
     "cases.new": (Scoped(CURATORS), Refers(CURATORS, form=MESSAGE, refused=False)),
     "governor.index": Scoped(("curator", "leader")),

@@ -38,6 +38,7 @@ from models import (
     Notification,
     OverrideDay,
     ProcessVersion,
+    ReplyTemplate,
     ReportEdition,
     SurgeAlert,
     Tenant,
@@ -71,7 +72,8 @@ WATCHED = {"case_file": "id, status, version, body_id", "human_task": "id, state
            "report_edition": "id, number", "body_account": "id, body_id, channel_id, name, url",
            "deadline_change": "id, new", "case_transfer": "id, returned_at, return_reason",
            "process_draft": "id, revision, saved_at", "process_version": "id, is_current",
-           "process_adoption": "id, version_id, auto_adopt", "inbox_view": "id, name, filters"}
+           "process_adoption": "id, version_id, auto_adopt", "inbox_view": "id, name, filters",
+           "reply_template": "id, body_id, title, text"}
 LIBRARY_TABLES = ("sandbox_run", "process_draft", "process_adoption", "process_version")  # emptied of the module's rows
 
 
@@ -209,7 +211,9 @@ def _seed_rows(app: Flask, side: Side) -> None:
                                      text=f"{mark}alert", raised_at=now),
             "account": BodyAccount(tenant_id=body.tenant_id, body_id=body.id, channel_id=vk, name=f"{mark}account",
                                    url=f"https://vk.com/mrk{side.key}account"),
-            "inbox_view": InboxView(user_id=executor.id, name=f"{mark}view", filters={"overdue": "1"}, created_at=now)}
+            "inbox_view": InboxView(user_id=executor.id, name=f"{mark}view", filters={"overdue": "1"}, created_at=now),
+            "reply_template": ReplyTemplate(tenant_id=body.tenant_id, body_id=body.id, title=f"{mark}template",
+                                            text="Здравствуйте! Вопрос решается.", updated_at=now)}
         session.add_all(rows.values())
         session.flush()
         note = Notification(user_id=curator.id, case_id=ids["case"], kind="surge", text=f"{mark}note",
@@ -231,7 +235,7 @@ def _seed_rows(app: Flask, side: Side) -> None:
             ids["variant_version"] = variant
         side.content += [f"{mark}absence", f"{mark}override", f"mrk{side.key}word", f"{mark}note",
                          f"{mark}explanation", f"{mark}alert", f"{mark}account",
-                         f"{mark}view"]
+                         f"{mark}view", f"{mark}template"]
         side.org += [executor.username, executor.full_name, users[people["responsible"]].full_name, body.name,
                      f"{mark}deputy"]
         if side.key == "Y":  # the oblast's methodologists and administrators sign the regional library: shared
