@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from engine.clock import FixedClock
 from models import Body, Breach, Case, Channel, HumanTask, ProcessVersion, User
 from services.auth import create_user
 from services.cases import list_cases
 from services.dashboard import board, lens
-from services.db import make_engine, make_sessionmaker
+from services.db import empty_database, make_engine, make_sessionmaker
 from services.register import Period, register
 from services.setup import load_reference
 from web.cli import migrate
@@ -41,11 +41,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=MSK)
 
 def fill(url: str) -> None:
     """A fresh schema with 100,000 open cases, each with one open task, and a month's breaches."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     migrate(url)
     sessions = make_sessionmaker(make_engine(url))
     clock = FixedClock(NOW)

@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from app import create_app
 from engine.clock import FixedClock
 from models import Body, Case, Channel, HumanTask, Location, ProcessVersion, Theme, User
 from services.auth import create_user
-from services.db import make_engine, make_sessionmaker
+from services.db import empty_database, make_engine, make_sessionmaker
 from services.setup import load_reference
 from web.cli import migrate
 
@@ -54,11 +54,7 @@ BATCH = 10_000
 
 def reset(url: str) -> None:
     """An empty schema at the latest revision."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     migrate(url)
 
 

@@ -140,6 +140,7 @@ def main() -> None:
     from sqlalchemy.orm import Session
 
     from engine.clock import FixedClock
+    from services.db import empty_database
     from services.reports.exports import rating_xlsx, summary_xlsx
     from services.reports.monthly import monthly_summary
     from services.reports.rating import quarterly_rating
@@ -167,9 +168,7 @@ def main() -> None:
             say(f"reports_bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {engine.dialect.name}; reusing {cases:,} "
                 "seeded cases, read-only")
         else:
-            if url.startswith("postgresql"):
-                with engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            empty_database(url)
             migrate(url)
             with Session(engine) as session:
                 load_reference(session=session, clock=clock)

@@ -24,18 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text
 
+from services.db import empty_database
 from tests.soak import PATHS, Tally, check_in_fresh_process, drive, environment, gunicorn, ledger_problems
 
 
 def prepare(url: str) -> None:
     """An empty schema with the reference lists and the demo people, as an operator sets it up."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db", "--demo"], cwd=ROOT,
                    env=environment(url), check=True, capture_output=True)
 

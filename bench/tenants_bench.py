@@ -33,12 +33,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from flask import Flask
 from flask.testing import FlaskClient
 from http_bench import LINES, fill, header_lines, main_path_values, pct, say
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from app import create_app
 from engine.clock import SystemClock
 from models import Case, CaseEvent, HumanTask, Timer
 from services.auth import create_user
+from services.db import empty_database
 from services.setup import load_reference
 from services.tenants import create_municipality
 from web.cli import migrate
@@ -49,11 +50,7 @@ DEPARTMENTS = 3
 
 def _reset(url: str) -> None:
     """An empty database at the url (a PostgreSQL schema is dropped; a SQLite file is new anyway)."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
 
 
 def build(url: str, towns: int) -> Flask:

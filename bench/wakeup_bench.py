@@ -43,7 +43,7 @@ from engine.clock import FixedClock
 from models import Case, CaseEvent, HumanTask, Timer, User
 from services.auth import create_user
 from services.cases import register_message
-from services.db import make_engine, make_sessionmaker
+from services.db import empty_database, make_engine, make_sessionmaker
 from services.setup import load_reference
 from services.tasks import complete_task
 from services.timers import fire_due_timers
@@ -107,11 +107,7 @@ def ms(seconds: float) -> str:
 
 def fresh_database(url: str) -> None:
     """Empty the database and migrate it to the latest schema."""
-    if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     migrate(url)
 
 

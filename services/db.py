@@ -134,3 +134,14 @@ def run_retrying(unit: Callable[[], T], *, rollback: Callable[[], None], what: s
                         type(exc.orig).__name__, getattr(exc.orig, "sqlstate", None), attempt + 1, attempts)
             time.sleep(FIRST_PAUSE * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
     return unit()
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of a PostgreSQL database, for tests and benchmarks that start from nothing (a new SQLite file
+    is empty anyway)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from engine.clock import FixedClock
+from services.db import empty_database
 from services.demo import load_demo, load_people
 from services.setup import load_reference
 from web.cli import migrate
@@ -61,11 +62,7 @@ def app(clock: FixedClock) -> Iterator[Flask]:
     """The app on a fresh database with reference lists and demo people."""
     with tempfile.TemporaryDirectory() as tmp:
         url = _database_url(Path(tmp))
-        if url.startswith("postgresql"):
-            engine = create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            engine.dispose()
+        empty_database(url)
         migrate(url)
         flask_app = create_app({"DATABASE_URL": url, "CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": False,
                                 "SECRET_KEY": "test-secret-key-of-sufficient-length-123", "OTKLIK_SCHEDULER": False,
