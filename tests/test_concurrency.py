@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import create_engine, func, select
 
@@ -33,6 +34,8 @@ from tests.soak import (
 from tests.test_scheduler_pg import KGKH_NOTIFIED, MOMENT, ledger, send_cases
 
 CLIENTS = 8
+
+pytestmark = pytest.mark.alone
 
 
 def workers(app: Flask) -> int:

@@ -41,6 +41,8 @@ def test_an_executor_works_from_the_inbox_with_the_keyboard(app: Flask, new_page
     expect(rows).to_have_count(1)
     expect(rows.nth(0)).to_contain_text("Нет горячей воды")
     executor.get_by_role("link", name="Сбросить").click()
+    expect(rows).to_have_count(2)  # the new page, its keys bound, before typing
+    executor.wait_for_load_state()
 
     send(curator, 3, author="Олег Сидоров", text="Течёт труба")  # new work while the page is open
     executor.keyboard.press("j")
