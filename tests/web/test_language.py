@@ -24,7 +24,8 @@ from services.lexicon import LIST_TITLES
 from tests.conftest import login, task_id_from
 from tests.web.test_main_path import register
 from web.admin import MONTHS
-from web.common import EVENT_TITLES, FIELD_LABELS, HTTP_MESSAGES, VALUE_LABELS
+from web.common import HTTP_MESSAGES
+from web.labels import EVENT_TITLES, FIELD_LABELS, VALUE_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
