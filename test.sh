@@ -10,7 +10,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 .venv/bin/mypy
-# Two workers, a test file each at a time (module fixtures stay whole); each has its own database. Then the tests
-# that kill gunicorn workers mid-request, alone: a busy machine starves their clients and no kill finds a request.
+# Two workers, a test file each at a time (module fixtures stay whole); each has its own database. Then, alone, the
+# tests a busy machine upsets: real browsers (their waits time out) and gunicorn workers killed mid-request.
 .venv/bin/pytest -q -n 2 --dist loadfile -m "not alone" "$@"
 .venv/bin/pytest -q -m alone "$@" || [ $? -eq 5 ]  # 5: none selected by the arguments

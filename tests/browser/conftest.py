@@ -116,3 +116,11 @@ def log_in(page: Page, username: str, lands: str = r"/inbox$") -> Page:
 
 
 __all__ = ["RESULTS", "PageProblems", "log_in"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real browsers run after the rest, one at a time (test.sh): beside another worker's load their waits time out."""
+    browser_tests = Path(__file__).parent
+    for item in items:
+        if browser_tests in item.path.parents:
+            item.add_marker(pytest.mark.alone)

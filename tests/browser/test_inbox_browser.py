@@ -29,9 +29,11 @@ def test_an_executor_works_from_the_inbox_with_the_keyboard(app: Flask, new_page
 
     executor.select_option("#filter-theme", "water")
     executor.get_by_role("button", name="Показать").click()
+    executor.wait_for_url(re.compile(r"/inbox\?.*theme=water"))
     expect(rows).to_have_count(1)
     expect(rows.nth(0)).to_contain_text("Затопило подвал")
     executor.get_by_role("link", name="Сбросить").click()
+    executor.wait_for_url(re.compile(r"/inbox$"))  # the new page, its keys bound, before typing
     expect(rows).to_have_count(2)
 
     executor.keyboard.press("/")
@@ -41,8 +43,8 @@ def test_an_executor_works_from_the_inbox_with_the_keyboard(app: Flask, new_page
     expect(rows).to_have_count(1)
     expect(rows.nth(0)).to_contain_text("Нет горячей воды")
     executor.get_by_role("link", name="Сбросить").click()
-    expect(rows).to_have_count(2)  # the new page, its keys bound, before typing
-    executor.wait_for_load_state()
+    executor.wait_for_url(re.compile(r"/inbox$"))  # the new page, its keys bound, before typing
+    expect(rows).to_have_count(2)
 
     send(curator, 3, author="Олег Сидоров", text="Течёт труба")  # new work while the page is open
     executor.keyboard.press("j")
