@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.absences import apply_absences
 from services.db import run_retrying
+from services.inbox.tally import merge as merge_tallies
 from services.integrity import sweep_stalled
 from services.outbox import send_outbox, smtp_settings
 from services.timers import fire_due_timers
@@ -57,6 +58,19 @@ def _find_stalled(app: Any) -> None:
         log.exception("stalled-case sweep failed; the next sweep retries")
 
 
+def _merge_tallies(app: Any) -> None:
+    try:
+        with app.extensions["otklik.sessions"]() as session:
+            run_retrying(partial(_merge, session), rollback=session.rollback, what="merging the inbox's counts")
+    except Exception:
+        log.exception("merging the inbox's counts failed; the next run retries")
+
+
+def _merge(session: Any) -> None:
+    merge_tallies(session)
+    session.commit()
+
+
 def _add_job(scheduler: Any, app: Any) -> None:
     # A late sweep still runs (APScheduler would skip a run more than 1 s late); runs missed meanwhile merge into one.
     scheduler.add_job(_sweep, "interval", args=[app], seconds=app.config["OTKLIK_SCHEDULER_SECONDS"],
@@ -65,6 +79,9 @@ def _add_job(scheduler: Any, app: Any) -> None:
     scheduler.add_job(_find_stalled, "interval", args=[app], minutes=app.config["OTKLIK_STALL_SWEEP_MINUTES"],
                       id="stalled", max_instances=1, coalesce=True, misfire_grace_time=None,
                       next_run_time=app.config["CLOCK"].now())
+    # The inbox's counts grow a row per counted change; folding them keeps reading them cheap.
+    scheduler.add_job(_merge_tallies, "interval", args=[app], minutes=1, id="tallies", max_instances=1, coalesce=True,
+                      misfire_grace_time=None)
 
 
 def start_in_process(app: Any) -> BackgroundScheduler:

@@ -32,6 +32,7 @@ from engine.clock import FixedClock
 from models import Body, Case, Channel, HumanTask, Location, ProcessVersion, Theme, User
 from services.auth import create_user
 from services.db import empty_database, make_engine, make_sessionmaker
+from services.inbox.tally import merge
 from services.setup import load_reference
 from web.cli import migrate
 
@@ -134,6 +135,8 @@ def fill(url: str, *, open_tasks: int, closed_cases: int = 0, seed: int = 148) -
             session.execute(insert(Case), cases)
             session.execute(insert(HumanTask), tasks)
             session.commit()
+        merge(session)  # the inbox's counts, as the scheduler folds them every minute
+        session.commit()
         session.execute(text("ANALYZE"))
         session.commit()
 

@@ -15,6 +15,7 @@ from models.case import (
     CaseLink,
     Draft,
     HumanTask,
+    InboxTally,
     InboxView,
     LeadershipAlert,
     MonitoringCheck,
@@ -44,7 +45,7 @@ from models.transfer import CaseTransfer
 
 __all__ = ["Absence", "ApiToken", "Attachment", "Base", "Body", "BodyAccount", "Breach", "BreachEvent",
            "CalendarYear", "Case", "CaseEvent", "CaseFact", "CaseLink", "CaseTransfer", "Channel", "DeadlineChange",
-           "Draft", "HumanTask", "InboxView", "LeadershipAlert", "LexiconEntry", "Location", "LoginFailure",
-           "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay", "ProcessAdoption",
-           "ProcessDraft", "ProcessVersion", "ReplyTemplate", "ReportEdition", "SandboxRun", "StepFact",
-           "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]
+           "Draft", "HumanTask", "InboxTally", "InboxView", "LeadershipAlert", "LexiconEntry", "Location",
+           "LoginFailure", "LoginSession", "MonitoringCheck", "Notification", "OutboxMessage", "OverrideDay",
+           "ProcessAdoption", "ProcessDraft", "ProcessVersion", "ReplyTemplate", "ReportEdition", "SandboxRun",
+           "StepFact", "SurgeAlert", "Tenant", "Theme", "ThemeGroup", "Timer", "User"]

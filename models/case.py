@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -95,6 +95,25 @@ class HumanTask(Base):
     body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
+
+
+class InboxTally(Base):
+    """The inbox's counts per filter value: +1 or -1 per value whenever an open task appears, changes what it is
+    counted under or leaves the inbox. Database triggers on human_task write them (migration 0025), so no way of
+    changing a task escapes them; the inbox sums them and the scheduler merges them (services.inbox.tally)."""
+
+    __tablename__ = "inbox_tally"
+    __table_args__ = (Index("ix_inbox_tally_scope", "tenant_id", "role", "body_id", "step"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    tenant_id: Mapped[int]
+    role: Mapped[str] = mapped_column(String(20))
+    body_id: Mapped[int | None]
+    assignee_id: Mapped[int | None]
+    step: Mapped[str] = mapped_column(String(100))
+    dimension: Mapped[str] = mapped_column(String(20))  # step, body, theme, location, channel, importance
+    value: Mapped[str | None] = mapped_column(String(100))  # the step's code, the importance, or the value's id
+    label: Mapped[str | None] = mapped_column(String(300))  # the step's name
+    n: Mapped[int]
 
 
 class Timer(Base):

@@ -20,6 +20,7 @@ from app import create_app
 from engine.clock import FixedClock
 from services.db import empty_database
 from services.demo import load_demo, load_people
+from services.inbox.tally import problems as tally_problems
 from services.setup import load_reference
 from web.cli import migrate
 
@@ -29,7 +30,8 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)
 CASE_TABLES = ("reply_template", "inbox_view", "case_transfer", "case_fact", "step_fact", "report_edition",
                "deadline_change", "body_account", "leadership_alert", "breach_event", "notification", "breach",
                "attachment", "draft", "case_event", "timer", "human_task", "case_link", "monitoring_check",
-               "case_file", "api_token", "override_day", "absence", "surge_alert", "outbox_message", "login_failure")
+               "case_file", "api_token", "override_day", "absence", "surge_alert", "outbox_message", "login_failure",
+               "inbox_tally")  # after human_task, whose deletion the triggers count
 
 
 def _database_url(tmp: Path) -> str:
@@ -93,6 +95,8 @@ def _clean(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[None]:
     yield
     if "app" in request.fixturenames:
         flask_app: Flask = request.getfixturevalue("app")
+        with flask_app.extensions["otklik.sessions"]() as session:  # whatever the test did, the inbox counted it
+            assert list(tally_problems(session)) == []
         with flask_app.extensions["otklik.engine"].begin() as conn:
             for table in CASE_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))

@@ -36,10 +36,11 @@ def index() -> ResponseReturnValue:
 def show() -> ResponseReturnValue:
     """Open tasks due first, with filters, search and counts; htmx asks for the list alone when it refreshes."""
     filters, limit = inbox_filters()
-    found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit)
     poll = current_app.config.get("OTKLIK_INBOX_POLL_SECONDS", 30)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
+        found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit, counted=False)
         return render_template("_inbox_list.html", inbox=found, poll=poll)
+    found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit)
     return render_template("inbox.html", inbox=found, poll=poll, views=saved_views(session=db(), user=me()))
 
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, table, tuple_, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import Clock
-from models import Body, Case, Channel, HumanTask, Location, Theme, ThemeGroup, User
+from models import Body, Case, Channel, HumanTask, InboxTally, Location, Theme, ThemeGroup, User
 from services.errors import Invalid
+from services.inbox.tally import tallied
 from services.inbox.timing import Timing, timing_of
 
 INBOX_PAGE = 100
@@ -42,11 +44,22 @@ class Filters:
     q: str = ""
     case_id: int | None = None
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything beyond whose tasks and which step narrows the list (then counts are counted afresh)."""
+        return any((self.body, self.theme, self.location, self.channel, self.importance, self.overdue, self.q,
+                    self.case_id is not None))
+
     def as_args(self) -> dict[str, str]:
         """The filters as query arguments (the ones set), as a saved view keeps them."""
         return {k: ("1" if v is True else str(v)) for k, v in asdict(self).items() if v not in (None, False, "")}
 
 
+WORD = re.compile(r"[^\W_]+")  # a word as both databases' full-text search splits text: letters and digits
+SIMPLE = literal_column("'simple'::regconfig")
+# The words of an open message, as the index ix_case_file_open_words has them (the same text, or it is not used).
+OPEN_WORDS = literal_column("to_tsvector('simple'::regconfig, coalesce(case_file.author, '') || ' ' || "
+                            "coalesce(case_file.text, ''))")
 TEXT_FILTERS = ("step", "body", "theme", "location", "channel")
 
 
@@ -103,9 +116,10 @@ class Inbox:
 
 
 def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None = None,
-          limit: int = INBOX_PAGE) -> Inbox:
+          limit: int = INBOX_PAGE, counted: bool = True) -> Inbox:
     """Curators see curator tasks; executors their own and the body's queue (or the whole body's with scope=body);
-    a responsible official all of the body's; filtered, searched, sorted by deadline, untimed work by age."""
+    a responsible official all of the body's; filtered, searched, sorted by deadline, untimed work by age. Without
+    `counted`, only the total and the overdue are counted (the list refreshing itself shows no more)."""
     filters = filters or Filters()
     if user.role not in ("curator", "executor", "responsible"):
         return Inbox([], 0, 0, filters)
@@ -113,31 +127,41 @@ def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None
     narrowing = _narrowing(session, user, filters, ids, clock.now())
     if narrowing is None:
         return Inbox([], 0, 0, filters, names=_names(ids))
-    where = _scope(user, filters) + narrowing
+    where = [HumanTask.state == "open", *_scope(HumanTask, user, filters), *narrowing]
     tasks = list(session.scalars(
         select(HumanTask).where(*where)
         .options(joinedload(HumanTask.case).lazyload(Case.body),
                  joinedload(HumanTask.assignee))
         .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.posted_at, HumanTask.id).limit(limit)))
     now = clock.now()
-    counts, steps, overdue = _counts(session, where, now, ids)
     timing = timing_of(session=session, tenant_id=user.tenant_id, tasks=tasks, now=now)
-    return Inbox([Row(t, timing[t.id]) for t in tasks], sum(counts["step"].values()), overdue, filters, counts,
-                 {**_names(ids), "step": steps})
+    rows = [Row(t, timing[t.id]) for t in tasks]
+    if filters.narrowed:
+        if not counted:
+            total, overdue = session.connection().execute(select(
+                func.count(), func.count(sql_case((HumanTask.due_at < now, 1)))).where(*where)).one()
+            return Inbox(rows, total, overdue, filters, names=_names(ids))
+        counts, steps, overdue = _counts(session, where, now, ids)
+    else:  # the whole scope (or one step of it): the kept counts, and the overdue, which time alone changes
+        counts, steps = _tallied(session, user, filters, ids)
+        overdue = session.connection().execute(
+            select(func.count()).where(*where, HumanTask.due_at < now)).scalar_one()
+    return Inbox(rows, sum(counts["step"].values()), overdue, filters, counts, {**_names(ids), "step": steps})
 
 
-def _scope(user: User, filters: Filters) -> list[ColumnElement[bool]]:
-    scope = [HumanTask.tenant_id == user.tenant_id, HumanTask.state == "open"]
+def _scope(of: Any, user: User, filters: Filters) -> list[ColumnElement[bool]]:
+    """Whose open tasks the person sees, as conditions on `of` (HumanTask or InboxTally, which share these columns)."""
+    scope = [of.tenant_id == user.tenant_id]
     if user.role == "curator":
-        scope.append(HumanTask.role == "curator")
+        scope.append(of.role == "curator")
         if filters.scope == "mine":
-            scope.append(HumanTask.assignee_id == user.id)
+            scope.append(of.assignee_id == user.id)
         return scope
-    scope += [HumanTask.role == "executor", HumanTask.body_id == user.body_id]
+    scope += [of.role == "executor", of.body_id == user.body_id]
     if user.role == "executor" and filters.scope != "body":
-        scope.append(HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == user.id))
+        scope.append(of.assignee_id.is_(None) | (of.assignee_id == user.id))
     elif filters.scope == "mine":
-        scope.append(HumanTask.assignee_id == user.id)
+        scope.append(of.assignee_id == user.id)
     return scope
 
 
@@ -197,18 +221,35 @@ def _narrowing(session: Session, user: User, filters: Filters, ids: _Ids,
 
 
 def _search(session: Session, user: User, q: str) -> ColumnElement[bool]:
-    """Tasks whose message text or author contains the words (case-insensitive). PostgreSQL finds the cases with
-    its trigram indexes on lower(text) and lower(author); SQLite checks the visible tasks' cases one by one."""
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """Tasks whose message or author has words beginning with each of the typed words, in any case: PostgreSQL
+    through the index of open messages' words, SQLite through their FTS5 table (both kept by migration 0025)."""
+    words = WORD.findall(q.lower())
+    if not words:
+        return false()
     if session.get_bind().dialect.name == "postgresql":
-        fold = func.lower
         matching = select(Case.id).where(Case.tenant_id == user.tenant_id, Case.status == "open",
-                                         fold(Case.text).like(pattern, escape="\\")
-                                         | fold(Case.author).like(pattern, escape="\\"))
+                                         OPEN_WORDS.op("@@")(func.to_tsquery(SIMPLE, " & ".join(
+                                             f"{word}:*" for word in words))))
         return HumanTask.case_id.in_(matching)
-    fold = func.otklik_fold  # Unicode case folding (SQLite's lower() folds ASCII only); services.db registers it
-    return exists().where(Case.id == HumanTask.case_id, fold(Case.text).like(pattern, escape="\\")
-                          | fold(Case.author).like(pattern, escape="\\"))
+    match = " ".join(f'"{word}"*' for word in words)
+    return HumanTask.case_id.in_(select(literal_column("rowid")).select_from(table("case_search"))
+                                 .where(literal_column("case_search").op("MATCH")(match)))
+
+
+def _tallied(session: Session, user: User, filters: Filters,
+             ids: _Ids) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
+    """Tasks per value of every dimension from the kept counts (services.inbox.tally), and the steps' names."""
+    where = _scope(InboxTally, user, filters)
+    if filters.step:
+        where.append(InboxTally.step == filters.step)
+    counts: dict[str, dict[str, int]] = {dimension: {} for dimension in DIMENSIONS}
+    steps: dict[str, str] = {}
+    for dimension, value, label, n in tallied(session, where):
+        code = value if dimension in ("step", "importance") else _code(dimension, value and int(value), ids)
+        counts[dimension][code or ""] = counts[dimension].get(code or "", 0) + n
+        if dimension == "step" and value is not None:
+            steps[value] = label or value
+    return counts, steps
 
 
 def _counts(session: Session, where: list[ColumnElement[bool]], now: datetime,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, undefer
 from engine.clock import Clock
 from models import Body, Case, CaseEvent, HumanTask, Timer, User
 from services.errors import Forbidden, NotFound
+from services.inbox.tally import problems as tally_problems
 from services.library.versions import bundle_for
 from services.workflow import add_event, apply_snapshot, report_stall, run_step, runner_for
 
@@ -125,7 +126,8 @@ def stalled_ids(*, session: Session) -> list[int]:
 
 def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
     """Restore every open case's workflow and compare it with what the pages and the scheduler read: its open
-    inbox rows, its timers, its completed tasks and their history; one problem a line. Changes nothing."""
+    inbox rows, its timers, its completed tasks and their history; then the inbox's kept counts against the open
+    tasks; one problem a line. Changes nothing."""
     body_codes: dict[int, dict[int, str]] = {}  # each tenant's bodies, read once
     for case in _open_cases(session):
         try:
@@ -176,6 +178,7 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
         if recorded != len(done):
             yield f"случай {case.id}: в истории {recorded} выполненных задач, во входящих {len(done)}"
         session.expunge_all()  # a case at a time: a large database is not held in memory
+    yield from tally_problems(session)
 
 
 def _iso(moment: datetime) -> str:

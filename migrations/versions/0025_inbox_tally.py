@@ -1,0 +1,132 @@
+"""The inbox's counts kept by the database, and its full-text search over open messages.
+
+`inbox_tally` receives, from triggers on `human_task`, one row per filter value (+1 or -1) whenever an open task
+appears, changes what it is counted under, or leaves the inbox; the inbox sums them, the scheduler merges them
+(services.inbox.tally). Rows are only ever inserted by steps, so concurrent steps never wait on each other here.
+The search finds words beginning with the typed ones: PostgreSQL through an index on open messages' words, SQLite
+through an FTS5 table of open messages (`case_search`, kept by triggers on `case_file`). The trigram indexes, which
+every registered message had to update, go.
+
+Revision ID: 0025_inbox_tally
+Revises: 0021_reply_templates
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0025_inbox_tally"
+down_revision = "0021_reply_templates"
+branch_labels = None
+depends_on = None
+
+KEY = ("tenant_id", "role", "body_id", "assignee_id", "step")
+COUNTED = (*KEY, "state", "name", "theme_id", "location_id", "channel_id", "importance")
+
+
+INSERT = f"INSERT INTO inbox_tally ({', '.join(KEY)}, dimension, value, label, n)"
+
+
+def _values(row: str) -> list[tuple[str, str, str]]:
+    """Each filter value of a task `row` (NEW, OLD or the table) as (dimension, value, label) expressions."""
+    return [("step", f"{row}.step", f"{row}.name"), ("body", f"CAST({row}.body_id AS TEXT)", "NULL"),
+            ("theme", f"CAST({row}.theme_id AS TEXT)", "NULL"),
+            ("location", f"CAST({row}.location_id AS TEXT)", "NULL"),
+            ("channel", f"CAST({row}.channel_id AS TEXT)", "NULL"), ("importance", f"{row}.importance", "NULL")]
+
+
+def _tally(row: str, n: int) -> str:
+    """The statement that counts the task `row` (NEW or OLD) under each of its values, `n` times."""
+    values = " UNION ALL ".join(f"SELECT {dimension!r} AS dimension, {value} AS value, {label} AS label"
+                                for dimension, value, label in _values(row))
+    return (f"{INSERT} SELECT {', '.join(f'{row}.{column}' for column in KEY)}, v.dimension, v.value, v.label, "
+            f"{n} FROM ({values}) AS v")
+
+
+def _unchanged(dialect: str) -> str:
+    same = "IS NOT DISTINCT FROM" if dialect == "postgresql" else "IS"
+    return " AND ".join(f"OLD.{column} {same} NEW.{column}" for column in COUNTED)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbox_tally",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("body_id", sa.Integer(), nullable=True),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("step", sa.String(100), nullable=False),
+        sa.Column("dimension", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(100), nullable=True),
+        sa.Column("label", sa.String(300), nullable=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_inbox_tally"),
+    )
+    op.create_index("ix_inbox_tally_scope", "inbox_tally", ["tenant_id", "role", "body_id", "step"])
+    bind = op.get_bind()
+    counted = ", ".join(COUNTED)
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_case_file_author_trgm")
+        op.execute("DROP INDEX ix_case_file_text_trgm")
+        op.execute("CREATE INDEX ix_case_file_open_words ON case_file USING gin "
+                   "(to_tsvector('simple'::regconfig, coalesce(author, '') || ' ' || coalesce(text, ''))) "
+                   "WHERE status = 'open'")
+        op.execute(f"""
+CREATE FUNCTION inbox_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND {_unchanged('postgresql')} THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' AND OLD.state = 'open' THEN
+        {_tally('OLD', -1)};
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.state = 'open' THEN
+        {_tally('NEW', 1)};
+    END IF;
+    RETURN NULL;
+END $$""")
+        op.execute(f"CREATE TRIGGER inbox_tally AFTER INSERT OR DELETE OR UPDATE OF {counted} ON human_task "
+                   "FOR EACH ROW EXECUTE FUNCTION inbox_tally()")
+    else:
+        op.execute(f"CREATE TRIGGER inbox_tally_insert AFTER INSERT ON human_task WHEN NEW.state = 'open' "
+                   f"BEGIN {_tally('NEW', 1)}; END")
+        op.execute(f"CREATE TRIGGER inbox_tally_update AFTER UPDATE OF {counted} ON human_task "
+                   f"WHEN NOT ({_unchanged('sqlite')}) "
+                   f"BEGIN {_tally('OLD', -1)} WHERE OLD.state = 'open'; {_tally('NEW', 1)} WHERE NEW.state = 'open'; "
+                   "END")
+        op.execute(f"CREATE TRIGGER inbox_tally_delete AFTER DELETE ON human_task WHEN OLD.state = 'open' "
+                   f"BEGIN {_tally('OLD', -1)}; END")
+        op.execute("CREATE VIRTUAL TABLE case_search USING fts5(words)")
+        words = "coalesce({0}.author, '') || ' ' || coalesce({0}.text, '')"
+        op.execute(f"INSERT INTO case_search (rowid, words) SELECT id, {words.format('case_file')} FROM case_file "
+                   "WHERE status = 'open'")
+        op.execute(f"CREATE TRIGGER case_search_insert AFTER INSERT ON case_file WHEN NEW.status = 'open' "
+                   f"BEGIN INSERT INTO case_search (rowid, words) VALUES (NEW.id, {words.format('NEW')}); END")
+        op.execute("CREATE TRIGGER case_search_update AFTER UPDATE OF status, author, text ON case_file "
+                   "BEGIN DELETE FROM case_search WHERE rowid = OLD.id; "
+                   f"INSERT INTO case_search (rowid, words) SELECT NEW.id, {words.format('NEW')} "
+                   "WHERE NEW.status = 'open'; END")
+        op.execute("CREATE TRIGGER case_search_delete AFTER DELETE ON case_file "
+                   "BEGIN DELETE FROM case_search WHERE rowid = OLD.id; END")
+    key = ", ".join(KEY)
+    for dimension, value, label in _values("human_task"):  # the tasks open now
+        op.execute(f"{INSERT} SELECT {key}, {dimension!r}, {value}, {label}, count(*) FROM human_task "
+                   f"WHERE state = 'open' GROUP BY {key}, {value}{'' if label == 'NULL' else ', ' + label}")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER inbox_tally ON human_task")
+        op.execute("DROP FUNCTION inbox_tally()")
+        op.execute("DROP INDEX ix_case_file_open_words")
+        op.execute("CREATE INDEX ix_case_file_text_trgm ON case_file USING gin (lower(text) gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_case_file_author_trgm ON case_file USING gin (lower(author) gin_trgm_ops)")
+    else:
+        for trigger in ("inbox_tally_insert", "inbox_tally_update", "inbox_tally_delete", "case_search_insert",
+                        "case_search_update", "case_search_delete"):
+            op.execute(f"DROP TRIGGER {trigger}")
+        op.execute("DROP TABLE case_search")
+    op.drop_index("ix_inbox_tally_scope", "inbox_tally")
+    op.drop_table("inbox_tally")
