@@ -3,6 +3,7 @@
 `inbox_tally` receives, from triggers on `human_task`, one row per filter value (+1 or -1) whenever an open task
 appears, changes what it is counted under, or leaves the inbox; the inbox sums them, the scheduler merges them
 (services.inbox.tally). Rows are only ever inserted by steps, so concurrent steps never wait on each other here.
+The inbox's two indexes on human_task grow the columns it filters and counts by.
 The search finds words beginning with the typed ones: PostgreSQL through an index on open messages' words, SQLite
 through an FTS5 table of open messages (`case_search`, kept by triggers on `case_file`). The trigram indexes, which
 every registered message had to update, go.
@@ -22,6 +23,10 @@ branch_labels = None
 depends_on = None
 
 KEY = ("tenant_id", "role", "body_id", "assignee_id", "step")
+# The inbox's indexes also hold what it filters and counts by, so a filtered inbox is counted from them alone.
+SHOWN = ("assignee_id", "step", "name", "theme_id", "location_id", "channel_id", "importance")
+INDEXES = {"ix_human_task_due": ("tenant_id", "state", "role", "due_at"),
+           "ix_human_task_inbox": ("tenant_id", "state", "role", "body_id", "due_at")}
 COUNTED = (*KEY, "state", "name", "theme_id", "location_id", "channel_id", "importance")
 
 
@@ -65,6 +70,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_inbox_tally"),
     )
     op.create_index("ix_inbox_tally_scope", "inbox_tally", ["tenant_id", "role", "body_id", "step"])
+    for name, columns in INDEXES.items():
+        op.drop_index(name, "human_task")
+        op.create_index(name, "human_task", [*columns, *(c for c in ("body_id", *SHOWN) if c not in columns)])
     bind = op.get_bind()
     counted = ", ".join(COUNTED)
     if bind.dialect.name == "postgresql":
@@ -128,5 +136,8 @@ def downgrade() -> None:
                         "case_search_update", "case_search_delete"):
             op.execute(f"DROP TRIGGER {trigger}")
         op.execute("DROP TABLE case_search")
+    for name, columns in INDEXES.items():
+        op.drop_index(name, "human_task")
+        op.create_index(name, "human_task", list(columns))
     op.drop_index("ix_inbox_tally_scope", "inbox_tally")
     op.drop_table("inbox_tally")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, table, tuple_, update
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defaultload, joinedload
 
 from engine.clock import Clock
 from models import Body, Case, Channel, HumanTask, InboxTally, Location, Theme, ThemeGroup, User
@@ -60,6 +60,7 @@ SIMPLE = literal_column("'simple'::regconfig")
 # The words of an open message, as the index ix_case_file_open_words has them (the same text, or it is not used).
 OPEN_WORDS = literal_column("to_tsvector('simple'::regconfig, coalesce(case_file.author, '') || ' ' || "
                             "coalesce(case_file.text, ''))")
+SHOWN = (Case.author, Case.text, Case.published_at, Case.channel_id, Case.source, Case.due_at)  # what lists show
 TEXT_FILTERS = ("step", "body", "theme", "location", "channel")
 
 
@@ -130,8 +131,8 @@ def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None
     where = [HumanTask.state == "open", *_scope(HumanTask, user, filters), *narrowing]
     tasks = list(session.scalars(
         select(HumanTask).where(*where)
-        .options(joinedload(HumanTask.case).lazyload(Case.body),
-                 joinedload(HumanTask.assignee))
+        .options(joinedload(HumanTask.case).load_only(*SHOWN, raiseload=True),
+                 defaultload(HumanTask.case).lazyload(Case.body), joinedload(HumanTask.assignee))
         .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.posted_at, HumanTask.id).limit(limit)))
     now = clock.now()
     timing = timing_of(session=session, tenant_id=user.tenant_id, tasks=tasks, now=now)
