@@ -4,8 +4,9 @@
 appears, changes what it is counted under, or leaves the inbox; the inbox sums them, the scheduler merges them
 (services.inbox.tally). Rows are only ever inserted by steps, so concurrent steps never wait on each other here.
 The inbox's two indexes on human_task grow the columns it filters and counts by.
-The search finds words beginning with the typed ones: PostgreSQL through an index on open messages' words, SQLite
-through an FTS5 table of open messages (`case_search`, kept by triggers on `case_file`). The trigram indexes, which
+The search finds words beginning with the typed ones: on PostgreSQL every open task carries its message's words
+(`human_task.words`, kept by a trigger, indexed), on SQLite an FTS5 table holds the open messages (`case_search`, kept
+by triggers on `case_file`). The trigram indexes, which
 every registered message had to update, go.
 
 Revision ID: 0025_inbox_tally
@@ -78,9 +79,29 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP INDEX ix_case_file_author_trgm")
         op.execute("DROP INDEX ix_case_file_text_trgm")
-        op.execute("CREATE INDEX ix_case_file_open_words ON case_file USING gin "
-                   "(to_tsvector('simple'::regconfig, coalesce(author, '') || ' ' || coalesce(text, ''))) "
-                   "WHERE status = 'open'")
+        # An open task carries its message's words (a trigger copies them, and drops them when the task closes),
+        # so a search is narrowed to the person's tasks by one index on one table.
+        op.execute("ALTER TABLE human_task ADD COLUMN words tsvector")
+        words = ("SELECT to_tsvector('simple'::regconfig, coalesce(c.author, '') || ' ' || coalesce(c.text, '')) "
+                 "FROM case_file c WHERE c.id = {0}.case_id")
+        op.execute(f"UPDATE human_task SET words = ({words.format('human_task')}) WHERE state = 'open'")
+        # Whose tasks, beside the words, in one index (the tenant is left out: its list of tasks is too long to
+        # intersect quickly, 128 ms against 3 ms for 100,000 tasks).
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        op.execute("CREATE INDEX ix_human_task_words ON human_task USING gin (role, body_id, words) "
+                   "WHERE state = 'open'")
+        op.execute(f"""
+CREATE FUNCTION human_task_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state <> 'open' THEN
+        NEW.words := NULL;
+    ELSIF NEW.words IS NULL THEN
+        NEW.words := ({words.format('NEW')});
+    END IF;
+    RETURN NEW;
+END $$""")
+        op.execute("CREATE TRIGGER human_task_words BEFORE INSERT OR UPDATE OF state ON human_task "
+                   "FOR EACH ROW EXECUTE FUNCTION human_task_words()")
         op.execute(f"""
 CREATE FUNCTION inbox_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -128,7 +149,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER inbox_tally ON human_task")
         op.execute("DROP FUNCTION inbox_tally()")
-        op.execute("DROP INDEX ix_case_file_open_words")
+        op.execute("DROP TRIGGER human_task_words ON human_task")
+        op.execute("DROP FUNCTION human_task_words()")
+        op.execute("DROP INDEX ix_human_task_words")
+        op.execute("ALTER TABLE human_task DROP COLUMN words")
         op.execute("CREATE INDEX ix_case_file_text_trgm ON case_file USING gin (lower(text) gin_trgm_ops)")
         op.execute("CREATE INDEX ix_case_file_author_trgm ON case_file USING gin (lower(author) gin_trgm_ops)")
     else:

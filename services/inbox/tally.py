@@ -55,13 +55,14 @@ def problems(session: Session) -> Iterator[str]:
         grouped = [*scope, value, HumanTask.name] if dimension == "step" else [*scope, value]
         label = HumanTask.name if dimension == "step" else literal(None, SqlString)
         query = select(*scope, literal(dimension), value, label, func.count()).where(HumanTask.state == "open")
-        for row in session.connection().execute(query.group_by(*grouped)):
-            live[tuple(row[:-1])] += row[-1]
+        for *key, n in session.connection().execute(query.group_by(*grouped)):
+            live[tuple(key)] += n
     kept: Counter[tuple[Any, ...]] = Counter()
     columns = [getattr(InboxTally, name) for name in KEY]
-    for row in session.connection().execute(select(*columns, func.sum(InboxTally.n)).group_by(*columns)):
-        kept[tuple(row[:-1])] += int(row[-1])
-    for key in sorted(set(live) | set(kept), key=repr):
-        if live[key] != kept[key]:
-            yield f"входящие: {dict(zip(KEY, key, strict=True))}: задач {live[key]}, в счётчиках {kept[key]}"
+    for *key, n in session.connection().execute(select(*columns, func.sum(InboxTally.n)).group_by(*columns)):
+        kept[tuple(key)] += int(n)
+    for counted in sorted(set(live) | set(kept), key=repr):
+        if live[counted] != kept[counted]:
+            yield (f"входящие: {dict(zip(KEY, counted, strict=True))}: задач {live[counted]}, "
+                   f"в счётчиках {kept[counted]}")
 

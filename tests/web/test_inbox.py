@@ -7,8 +7,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete, func, select
 
 from engine.clock import FixedClock
+from models import InboxTally
+from services.inbox.tally import merge, problems
 from tests.conftest import api_token, login
 from tests.web.test_main_path import TRIAGE, register
 from tests.web.test_security import own_person
@@ -150,3 +153,43 @@ def test_another_body_or_tenant_sees_nothing_and_takes_nothing(app: Flask, sessi
     assert listing(municipal)["total"] == 0 and tasks(municipal, "q=воды") == []
     assert municipal.post(f"/inbox/tasks/{task}/take").status_code == 404
     assert curator.post(f"/api/v1/tasks/{task}/take", headers=api_token(curator, "curator")).status_code == 403
+
+
+def test_counts_kept_by_the_database_follow_every_change_and_survive_a_merge(app: Flask, sessions: Any) -> None:
+    """The inbox's counts come from inbox_tally (triggers on human_task), not from counting the tasks: taking,
+    releasing, triage, a step and a merge all leave them equal to the tasks; a broken count is found."""
+    curator, executor = person(app, "curator"), person(app, "kgkh.exec1")
+    send(curator, 1, author="Ирина Петрова", text="Нет горячей воды в доме")
+    send(curator, 2, theme="water", importance="high")
+    register(curator, url="https://vk.com/wall-1_9")  # left at triage
+    task = tasks(executor)[0]["id"]
+    assert executor.post(f"/api/v1/tasks/{task}/take", headers=executor._headers).status_code == 200  # type: ignore
+    assert listing(executor, "scope=mine")["counts"]["step"] == {"draft": 1}
+    assert listing(executor)["counts"]["theme"] == {"heating": 1, "water": 1}
+    assert listing(curator)["counts"]["step"] == {"triage": 1}
+    with sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(InboxTally))
+        assert merge(session) == rows and session.scalar(select(func.count()).select_from(InboxTally)) < rows
+        session.commit()
+        assert list(problems(session)) == []
+    assert listing(executor)["counts"] == {"step": {"draft": 2}, "body": {"kgkh": 2},
+                                           "theme": {"heating": 1, "water": 1}, "location": {"gatchinsky": 2},
+                                           "channel": {"vk": 2}, "importance": {"normal": 1, "high": 1}}
+    with sessions() as session:
+        session.execute(delete(InboxTally).where(InboxTally.dimension == "theme", InboxTally.value.is_not(None)))
+        found = list(problems(session))
+        session.rollback()
+    assert len(found) == 2 and all("theme" in line for line in found)
+
+
+def test_search_finds_words_by_their_beginning_in_any_case_and_keeps_the_order(app: Flask) -> None:
+    curator, executor = person(app, "curator"), person(app, "kgkh.exec1")
+    first = send(curator, 1, author="Ирина Петрова-Водкина", text="Нет горячей воды в доме №7, подъезд 2")
+    second = send(curator, 2, author="Олег Сидоров", text="Горячая вода пропала опять")
+    assert [t["case_id"] for t in tasks(executor, "q=горяч")] == [first, second]  # the deadline's order
+    assert [t["case_id"] for t in tasks(executor, "q=ГОРЯЧЕЙ воды")] == [first]  # every word, any case
+    assert [t["case_id"] for t in tasks(executor, "q=водкина")] == [first]  # a part of a double surname
+    assert [t["case_id"] for t in tasks(executor, "q=подъезд 2")] == [first]
+    assert tasks(executor, "q=оряч") == []  # words are found by their beginning, not by any part
+    assert tasks(executor, "q=!?*") == [] and listing(executor, "q=!?*")["total"] == 0
+    assert listing(executor, "q=горяч")["counts"]["step"] == {"draft": 2}
