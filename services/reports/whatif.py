@@ -32,6 +32,9 @@ PARAMETERS = ("case", "case_urgent", "competence", "draft", "approval", "rework"
 ROUNDS = ("after_interim", "after_clarification")
 # Checked by the service when the body answers, not armed in the diagram: the case's deadline does not cap it.
 UNCAPPED = ("competence",)
+# The curator's approval (8.5) is counted on the tenant's default calendar (deadline("approval") names no body),
+# though its step is recorded under the case's body.
+ON_DEFAULT_CALENDAR = ("approval",)
 # The working calendars a month can be replayed on: the tenant's own and its variants.
 CALENDARS = {
     "current": "Действующий календарь организации",
@@ -197,7 +200,7 @@ class _Cases:
 
     real: _Deadlines
     whatif: _Deadlines
-    on: Mapping[int | None, str | None]  # a body's calendar code; the curator's steps run on the tenant's default
+    codes: Mapping[int | None, str]
     facts: dict[int, Any]
     later: dict[int, list[tuple[datetime, str]]]  # each case's later rounds: start and deadline name
     firsts: dict[int, datetime | None] = field(default_factory=dict)
@@ -212,7 +215,7 @@ class _Cases:
         if fact.case_id not in self.firsts:
             due = None
             if fact.sent_at is not None:
-                code, name = self.on.get(fact.body_id), self.name(fact.importance)
+                code, name = self.codes.get(fact.body_id), self.name(fact.importance)
                 due = self.whatif.due(code, fact.sent_at, name)
                 if fact.due_at is not None and fact.due_at < self.real.due(code, fact.sent_at, name):
                     due = min(due, fact.due_at)
@@ -225,7 +228,7 @@ class _Cases:
         rounds = [(begun, name) for begun, name in self.later.get(case_id, ()) if begun <= started]
         if rounds:
             begun, name = rounds[-1]
-            return name, self.whatif.due(self.on.get(fact.body_id) if fact else None, begun, name)
+            return name, self.whatif.due(self.codes.get(fact.body_id) if fact else None, begun, name)
         if fact is not None and fact.sent_at is not None and fact.sent_at <= started:
             return self.name(fact.importance), self.first(fact)
         return "", None
@@ -246,9 +249,8 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
     whatif = _Deadlines({name: calendar.counted(changes.get(name, d)) for name, d in current.items()},
                         calendar.resolver(session=session, tenant_id=user.tenant_id))
     recount = set(current) if calendar.variant != "current" else set(changes)  # the deadlines that may move
-    bodies = session.execute(select(Body.id, Body.code, Body.is_curator).where(Body.tenant_id == user.tenant_id)).all()
-    codes: dict[int | None, str] = {b.id: b.code for b in bodies}
-    on: dict[int | None, str | None] = {b.id: None if b.is_curator else b.code for b in bodies}
+    codes: dict[int | None, str] = {b.id: b.code for b in session.execute(
+        select(Body.id, Body.code).where(Body.tenant_id == user.tenant_id))}
 
     def outcome(due: datetime, done: datetime | None, completed: bool) -> tuple[bool, bool]:
         breached = (done or now) > due
@@ -265,7 +267,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
             .order_by(StepFact.started_at)):
         later[case_id].append((begun, rounds[clause]))
     case_columns = (CaseFact.case_id, CaseFact.body_id, CaseFact.importance, CaseFact.sent_at, CaseFact.due_at)
-    deadlines = _Cases(real, whatif, on, {row.case_id: row for row in session.execute(
+    deadlines = _Cases(real, whatif, codes, {row.case_id: row for row in session.execute(
         select(*case_columns).where(CaseFact.case_id.in_(month_steps)))}, later)
     drafts = {**({current["draft"].clause: "draft"} if "draft" in current else {}), **rounds}
 
@@ -290,7 +292,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
         if name is not None:
             case_name, case_due = ("", None) if name in UNCAPPED else deadlines.in_force(case_id, started)
             if name in recount or case_name in recount:
-                own = whatif.due(on.get(owner), started, name)
+                own = whatif.due(None if name in ON_DEFAULT_CALENDAR else codes.get(owner), started, name)
                 good, late = outcome(cap_at_case(started, own, case_due), done, completed)
         entry["on_time_whatif"] += good
         entry["breached_whatif"] += late

@@ -16,7 +16,7 @@ from tests.conftest import MSK, api_token, login
 from tests.web.test_admin_calendar import BACK, DAY_OFF, post
 from tests.web.test_admin_calendar import admin as admin
 from tests.web.test_main_path import TRIAGE
-from tests.web.test_reports import Desk, _fire
+from tests.web.test_reports import DRAFT, PUBLISHED, Desk, _fire
 
 MONTH = "/reports/whatif?month=2026-11&format=json"
 OTHER_DAY = "&calendar=hours&day_start=09:00&lunch_start=13:00&lunch_end=13:48"
@@ -118,7 +118,7 @@ def test_a_shorter_case_deadline_pulls_the_steps_in(app: Flask, three: None) -> 
 def test_without_the_override_days_or_the_body_schedules(app: Flask, clock: FixedClock,
                                                          admin: FlaskClient) -> None:
     # kgkh works 08:00-16:00 without lunch; Wednesday 25 Nov is the region's day off. Two cases sent Tue at 15:00,
-    # answered on Wednesday at 11:30 and on Thursday at 09:00.
+    # answered on Wednesday at 11:30 and on Thursday: the draft at 08:30, approved and published at 09:50.
     hours = {f"{day}_{part}": value for day in ("mon", "tue", "wed", "thu", "fri")
              for part, value in (("start", "08:00"), ("end", "16:00"), ("lunch_start", ""), ("lunch_end", ""))}
     post(admin, "/admin/calendar/schedule", {**BACK, "back_body": "kgkh", "body": "kgkh", **hours})
@@ -130,14 +130,19 @@ def test_without_the_override_days_or_the_body_schedules(app: Flask, clock: Fixe
         desk.do("curator", case_id, "triage", {**TRIAGE, "bodies": ["kgkh"]})
     clock.set(datetime(2026, 11, 25, 11, 30, tzinfo=MSK))
     desk.reply(wednesday)
-    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=MSK))
-    desk.reply(thursday)
+    clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=MSK))
+    desk.do("kgkh.exec1", thursday, "draft", DRAFT)
+    clock.set(datetime(2026, 11, 26, 9, 50, tzinfo=MSK))
+    desk.do("curator", thursday, "approval", {"approval_decision": "approve"})
+    desk.do("kgkh.exec1", thursday, "publication", PUBLISHED)
     clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=MSK))
     leader = login(app, "leader")
     # Now: the drafts are due Thu 12:00 (Tue 1 WH, Thu 08:00 + 4), the cases Thu 16:00: all on time.
     # Without the day off: the drafts due Wed 12:00, the cases Wed 16:00: Thursday's draft and reply are late.
     kept = leader.get(f"{MONTH}&calendar=no_overrides").json
     assert clause(kept, "8.4") == (0, 1, 2, 1) and cases(kept) == (0, 1)
+    # The curator's approval runs on the oblast's hours, not kgkh's: from Thursday 09:00, due 10:00, on time at 09:50.
+    assert clause(kept, "8.5") == (0, 0, 2, 2)
     # The production calendar alone, on the oblast's hours: the drafts due Wed 11:00 (Tue 15:00-18:00, Wed 09:00 + 2),
     # both late; the cases Wed 15:48, Thursday's late.
     plain = leader.get(f"{MONTH}&calendar=production").json
