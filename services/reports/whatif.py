@@ -217,8 +217,9 @@ class _Cases:
             if fact.sent_at is not None:
                 code, name = self.codes.get(fact.body_id), self.name(fact.importance)
                 due = self.whatif.due(code, fact.sent_at, name)
-                if fact.due_at is not None and fact.due_at < self.real.due(code, fact.sent_at, name):
-                    due = min(due, fact.due_at)
+                recorded = fact.due_at
+                if recorded is not None and recorded < due and recorded < self.real.due(code, fact.sent_at, name):
+                    due = recorded
             self.firsts[fact.case_id] = due
         return self.firsts[fact.case_id]
 

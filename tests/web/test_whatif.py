@@ -150,6 +150,21 @@ def test_without_the_override_days_or_the_body_schedules(app: Flask, clock: Fixe
     assert plain["calendar"] == {"variant": "production", "title": CALENDARS["production"]}
 
 
+def test_a_curators_shorter_deadline_stays(app: Flask, clock: FixedClock) -> None:
+    # Sent at 10:00 with the reply due at 12:00 instead of 25 Nov 10:48; the draft is due then too (its own 15:48).
+    # Drafted and published at 14:00: both late.
+    desk = Desk(app, clock)
+    case_id = desk.register("shortened")
+    desk.do("curator", case_id, "triage", {**TRIAGE, "bodies": ["kgkh"],
+                                           "shortened_due_at": "2026-11-24T12:00:00+03:00"})
+    _fire(app, clock, datetime(2026, 11, 24, 14, 0, tzinfo=MSK))
+    desk.reply(case_id)
+    clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=MSK))
+    # Round the clock the reply would be due at 19:00 and the draft at 15:00, but the curator's 12:00 still holds.
+    always = login(app, "leader").get(f"{MONTH}&calendar=round_the_clock").json
+    assert cases(always) == (1, 1) and clause(always, "8.4") == (1, 1, 0, 0)
+
+
 @pytest.mark.parametrize(("query", "field", "message"), [
     (f"{OTHER_DAY}&day_end=08:00", "hours", "окончание работы (08:00) должно быть позже начала (09:00)"),
     (f"{OTHER_DAY}&day_end=25:61", "day_end", "Неверное время «25:61»: нужен формат ЧЧ:ММ"),
