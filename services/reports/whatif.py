@@ -201,6 +201,7 @@ class _Cases:
     real: _Deadlines
     whatif: _Deadlines
     codes: Mapping[int | None, str]
+    recount: set[str]  # the deadlines that may move
     facts: dict[int, Any]
     later: dict[int, list[tuple[datetime, str]]]  # each case's later rounds: start and deadline name
     firsts: dict[int, datetime | None] = field(default_factory=dict)
@@ -210,12 +211,12 @@ class _Cases:
         return "case_urgent" if importance == "high" else "case"
 
     def first(self, fact: Any) -> datetime | None:
-        """The first reply deadline in the replay, from sending; a curator's shorter one (the recorded deadline
-        earlier than the regulation's) stays."""
+        """The first reply deadline in the replay: the recorded one unless it may move, else counted from sending,
+        a curator's shorter one (the recorded deadline earlier than the regulation's) kept."""
         if fact.case_id not in self.firsts:
-            due = None
-            if fact.sent_at is not None:
-                code, name = self.codes.get(fact.body_id), self.name(fact.importance)
+            due, name = fact.due_at, self.name(fact.importance)
+            if fact.sent_at is not None and (due is None or name in self.recount):
+                code = self.codes.get(fact.body_id)
                 due = self.whatif.due(code, fact.sent_at, name)
                 recorded = fact.due_at
                 if recorded is not None and recorded < due and recorded < self.real.due(code, fact.sent_at, name):
@@ -250,6 +251,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
     whatif = _Deadlines({name: calendar.counted(changes.get(name, d)) for name, d in current.items()},
                         calendar.resolver(session=session, tenant_id=user.tenant_id))
     recount = set(current) if calendar.variant != "current" else set(changes)  # the deadlines that may move
+    cases_move = bool(recount & {"case", "case_urgent", *ROUNDS})  # and with them the steps' cap
     codes: dict[int | None, str] = {b.id: b.code for b in session.execute(
         select(Body.id, Body.code).where(Body.tenant_id == user.tenant_id))}
 
@@ -268,7 +270,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
             .order_by(StepFact.started_at)):
         later[case_id].append((begun, rounds[clause]))
     case_columns = (CaseFact.case_id, CaseFact.body_id, CaseFact.importance, CaseFact.sent_at, CaseFact.due_at)
-    deadlines = _Cases(real, whatif, codes, {row.case_id: row for row in session.execute(
+    deadlines = _Cases(real, whatif, codes, recount, {row.case_id: row for row in session.execute(
         select(*case_columns).where(CaseFact.case_id.in_(month_steps)))}, later)
     drafts = {**({current["draft"].clause: "draft"} if "draft" in current else {}), **rounds}
 
@@ -290,7 +292,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
         entry["breached"] += bool(breached)
         good, late = completed and not breached, bool(breached)
         name = parameter_of(step, clause)
-        if name is not None:
+        if name is not None and (name in recount or cases_move):
             case_name, case_due = ("", None) if name in UNCAPPED else deadlines.in_force(case_id, started)
             if name in recount or case_name in recount:
                 own = whatif.due(None if name in ON_DEFAULT_CALENDAR else codes.get(owner), started, name)
