@@ -4,8 +4,9 @@ Seeds --cases message cases spread evenly over 84 months (7 years: 1M cases is a
 with a realistic mix (bodies by a Zipf share, 20 themes, 18 districts, 4 channels, 93 % answered, 6 % overdue,
 8 % returned, 4 % interim, 10 % repeats linked to the case before them, 2 % not subject), with 3 step facts per
 case, by multi-row INSERTs into the real schema (alembic head). Then times monthly_summary for the last month (warm,
-best of 5), the XLSX of a month of --xlsx-cases cases, and the quarterly rating of 2026-Q4 (with 2026-Q3 inside it,
-for the movement) and of 2026-Q3. --reuse times an already seeded database read-only (no drop, no seeding).
+best of 5), the XLSX of a month of --xlsx-cases cases, the quarterly rating of 2026-Q4 (with 2026-Q3 inside it,
+for the movement) and of 2026-Q3, and what-if replays of 2026-11. --reuse times an already seeded database read-only
+(no drop, no seeding).
 
     .venv/bin/python bench/reports_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/otklik_e --cases 1000000
     .venv/bin/python bench/reports_bench.py --cases 1000000          # SQLite in a temporary file
@@ -127,6 +128,34 @@ def _flush(session, *batches) -> None:  # type: ignore[no-untyped-def]
         rows.clear()
 
 
+def whatif(session, user, clock, say) -> None:  # type: ignore[no-untyped-def]
+    """What-if replays of 2026-11: another deadline value, another working day, round the clock with a shorter
+    reply (every step then recomputed and capped by its case's replayed deadline); first run and best of 3."""
+    from services.reports.whatif import calendar_asked, changes_asked, replay
+
+    def changed(parameter: str, value: str):  # type: ignore[no-untyped-def]
+        return changes_asked(session=session, user=user, clock=clock, parameter=parameter, value=value, unit="hours",
+                             draft_id=None)
+
+    variants = {
+        "draft 4 WH": (changed("draft", "4"), None),
+        "a working day 09:00-17:00": ({}, calendar_asked(variant="hours", start="09:00", end="17:00",
+                                                         lunch_start="13:00", lunch_end="13:48")),
+        "round the clock, reply 6 h": (changed("case", "6"), calendar_asked(variant="round_the_clock")),
+    }
+    for title, (changes, calendar) in variants.items():
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = replay(session=session, user=user, clock=clock, month="2026-11", changes=changes,
+                            calendar=calendar)
+            times.append(time.perf_counter() - start)
+        totals = result.totals
+        say(f"  what-if 2026-11, {title}: {totals['cases']['n']:,} cases, {totals['steps']['n']:,} steps "
+            f"(breached {totals['steps']['breached']:,} -> {totals['steps']['breached_whatif']:,}); "
+            f"first {times[0] * 1000:.0f} ms, best {min(times) * 1000:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", help="database URL (emptied); default: SQLite in a temporary directory")
@@ -223,6 +252,7 @@ def main() -> None:
             start = time.perf_counter()
             content = rating_xlsx(quarterly_rating(session=session, user=user, clock=clock, quarter="2026-Q4"))
             say(f"  XLSX of the rating 2026-Q4: {time.perf_counter() - start:.2f} s, {len(content) / 1024:.0f} KiB")
+            whatif(session, user, clock, say)
         engine.dispose()
     out = args.out or ROOT / "bench" / "results" / f"reports_{'pg' if args.url else 'sqlite'}.txt"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -103,6 +103,12 @@ def due_after(calendar: WorkingCalendar, start: datetime, duration: Duration) ->
     return calendar.add_working_time(start, span) if duration.working else start + span
 
 
+def cap_at_case(begin: datetime, own: datetime, case_due: datetime | None) -> datetime:
+    """A step's deadline: its own, or the case's reply deadline (clause 8.3) when that comes first and had not
+    passed when the step began; a step is never due after the case."""
+    return case_due if case_due is not None and begin < case_due < own else own
+
+
 def warning_before(calendar: WorkingCalendar, start: datetime, due: datetime, share: float) -> datetime:
     """The moment when `share` of the working time from `start` to `due` has run."""
     begin = calendar.next_working_moment(start)
@@ -158,9 +164,7 @@ def deadline_functions(
 
     def _step_due(calendar: WorkingCalendar, begin: datetime, name: str) -> datetime:
         """The step's own deadline, or the case's when that comes first and has not passed yet."""
-        due = due_after(calendar, begin, parameters.duration(name))
-        case = case_due()
-        return case if case is not None and begin < case < due else due
+        return cap_at_case(begin, due_after(calendar, begin, parameters.duration(name)), case_due())
 
     def deadline(name: str, body: str | None = None, start: str | None = None) -> str:
         """Due moment of step `name` on the body's calendar, counted from `start` (an ISO moment) or from now,

@@ -325,7 +325,7 @@ def _override_fields(session: Session, body: Body | None, day: object, kind: obj
                          f"сначала загрузите календарь на этот год")
     if kind not in KINDS:
         errors["kind"] = f"Выберите вид дня: {', '.join(KIND_TITLES.values())}"
-    hours = {name: _time(value, name, errors) for name, value in (("start", start), ("end", end))}
+    hours = {name: parse_time(value, name, errors) for name, value in (("start", start), ("end", end))}
     text = str(reason or "").strip()
     if len(text) > MAX_REASON:
         errors["reason"] = f"Основание — не длиннее {MAX_REASON} символов"
@@ -340,7 +340,7 @@ def _override_fields(session: Session, body: Body | None, day: object, kind: obj
     raise Invalid("Особый день не сохранён: " + "; ".join(errors.values()), fields=errors)
 
 
-def _time(value: object, name: str, errors: dict[str, str]) -> time | None:
+def parse_time(value: object, name: str, errors: dict[str, str]) -> time | None:
     """Parse an optional HH:MM, noting a bad one in errors."""
     text = str(value or "").strip()
     if not text:

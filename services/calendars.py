@@ -36,16 +36,38 @@ def calendar_resolver(*, session: Session, tenant_id: int) -> Callable[[str | No
     return calendar_for
 
 
-def _build(session: Session, tenant_id: int, body_code: str | None) -> WorkingCalendar:
-    years = {row.year: parse_xmlcalendar(row.xml) for row in session.scalars(select(CalendarYear))}
+def variant_resolver(*, session: Session, tenant_id: int, schedule: Schedule | None,
+                     overrides: bool) -> Callable[[str | None], WorkingCalendar]:
+    """Like calendar_resolver, for calendars that are not the tenant's (what-if): `schedule` for every body instead
+    of their own, and the override days left out unless `overrides`; built afresh, never cached."""
+    production = _production(session)
+    built: dict[str | None, WorkingCalendar] = {}
+
+    def calendar_for(body_code: str | None) -> WorkingCalendar:
+        if body_code not in built:
+            built[body_code] = _build(session, tenant_id, body_code, production=production, schedule=schedule,
+                                      overrides=overrides)
+        return built[body_code]
+
+    return calendar_for
+
+
+def _production(session: Session) -> ProductionCalendar:
+    return ProductionCalendar({row.year: parse_xmlcalendar(row.xml) for row in session.scalars(select(CalendarYear))})
+
+
+def _build(session: Session, tenant_id: int, body_code: str | None, *, production: ProductionCalendar | None = None,
+           schedule: Schedule | None = None, overrides: bool = True) -> WorkingCalendar:
     body = session.scalar(select(Body).where(Body.code == body_code)) if body_code else None
-    schedule = Schedule.from_dict(body.schedule) if body and body.schedule else Schedule.oblast_default()
-    rows = session.scalars(select(OverrideDay).where(OverrideDay.tenant_id == tenant_id)).all()
-    regional = [r for r in rows if r.body_id is None]
-    own = [r for r in rows if body is not None and r.body_id == body.id]
-    overrides = [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "region") for r in regional]
-    overrides += [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "body") for r in own]
-    return WorkingCalendar(ProductionCalendar(years), schedule, overrides)
+    if schedule is None:
+        schedule = Schedule.from_dict(body.schedule) if body and body.schedule else Schedule.oblast_default()
+    days: list[CalendarOverride] = []
+    if overrides:
+        rows = session.scalars(select(OverrideDay).where(OverrideDay.tenant_id == tenant_id)).all()
+        days = [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "region") for r in rows if r.body_id is None]
+        days += [CalendarOverride(r.day, r.kind, r.start, r.end, r.reason, "body")
+                 for r in rows if body is not None and r.body_id == body.id]
+    return WorkingCalendar(production or _production(session), schedule, days)
 
 
 def bump_revision(*, session: Session, tenant_id: int | None = None) -> None:

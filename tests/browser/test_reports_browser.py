@@ -1,4 +1,5 @@
-"""The process heatmap and the rating in Chromium: the diagram's steps coloured with their counts in badges."""
+"""The process heatmap, the rating and what-if in Chromium: the diagram's steps coloured with their counts in badges,
+the month replayed on another working day."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.web.test_reports import november  # noqa: F401 (a fixture)
 
 
 @pytest.mark.usefixtures("november")
-def test_heatmap_colours_the_steps_and_shows_their_counts(new_page: Callable[[], Page], problems: PageProblems) -> None:
+def test_heatmap_rating_and_what_if(new_page: Callable[[], Page], problems: PageProblems) -> None:
     leader = log_in(new_page(), "leader", lands=r"/dashboard/$")
     leader.goto("/reports/heatmap?period=2026-11")
     case = leader.locator("#heat-case")
@@ -30,4 +31,18 @@ def test_heatmap_colours_the_steps_and_shows_their_counts(new_page: Callable[[],
     leader.goto("/reports/rating?quarter=2026-Q4")
     expect(leader.locator('#rating tr[data-body="kgkh"] td.rank')).to_have_text("1")
     leader.screenshot(path=str(RESULTS / "rating.png"), full_page=True)
+    # What-if: the november month on a working day until 17:00; the form keeps the hours, the page says what changed.
+    leader.goto("/reports/whatif?month=2026-11")
+    leader.locator('select[name="calendar"]').select_option("hours")
+    leader.locator('input[name="day_end"]').fill("17:00")
+    leader.locator('input[name="day_end"]').press("Enter")
+    expect(leader.locator("#whatif-changed")).to_contain_text(
+        "Другой рабочий день для всех органов (09:00–17:00, обед 13:00–13:48, в пятницу до 17:00)")
+    expect(leader.locator('#whatif-bodies tr[data-body="kgkh"]')).to_have_count(1)
+    expect(leader.locator('#whatif-steps tr[data-clause="8.4"]')).to_have_count(1)
+    leader.screenshot(path=str(RESULTS / "whatif.png"), full_page=True)
+    leader.locator('input[name="day_start"]').fill("18:00")
+    leader.locator('input[name="day_start"]').press("Enter")
+    expect(leader.get_by_role("alert")).to_contain_text("окончание работы (17:00) должно быть позже начала (18:00)")
+    expect(leader.locator("#whatif-bodies")).to_have_count(0)
     assert not problems.items, problems.items

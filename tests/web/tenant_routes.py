@@ -293,5 +293,8 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "reports.heatmap_diagram_xml": Shared("the diagrams of the process library version the tenant runs"),
     "reports.whatif": (Scoped(REPORTS, query={"month": "2026-11", "parameter": "draft", "value": "4",
                                               "unit": "hours", "format": "json"}),
-                       Scoped(REPORTS, query={"month": "2026-11", "parameter": "case", "value": "2", "unit": "hours"})),
+                       Scoped(REPORTS, query={"month": "2026-11", "parameter": "case", "value": "2", "unit": "hours"}),
+                       Scoped(REPORTS, query={"month": "2026-11", "calendar": "production"})),
+    "reports_api.api_whatif": Scoped(REPORTS, query={"month": "2026-11", "calendar": "hours", "day_start": "08:00",
+                                                     "day_end": "17:00"}),
 }

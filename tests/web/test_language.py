@@ -21,6 +21,7 @@ from services.absences import KIND_TITLES as ABSENCE_KINDS
 from services.calendar_admin import KIND_TITLES as DAY_KINDS
 from services.calendar_admin import WEEKDAYS
 from services.lexicon import LIST_TITLES
+from services.reports.whatif import CALENDARS
 from tests.conftest import login, task_id_from
 from tests.web.test_main_path import register
 from web.admin import MONTHS
@@ -172,6 +173,7 @@ def test_labels_shown_through_gettext_are_translated() -> None:
     """Templates and web/common.py translate these dictionaries' Russian values at render time."""
     translated = {m.id for m in _catalog() if m.id and m.string}
     labels = [*ABSENCE_KINDS.values(), *DAY_KINDS.values(), *WEEKDAYS.values(), *LIST_TITLES.values(), *MONTHS,
+              *CALENDARS.values(),
               *EVENT_TITLES.values(), *FIELD_LABELS.values(), *HTTP_MESSAGES.values(),
               *(v for v in VALUE_LABELS.values() if CYRILLIC.search(v))]
     assert [label for label in labels if label not in translated] == []

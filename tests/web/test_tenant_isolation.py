@@ -200,7 +200,7 @@ def _seed_rows(app: Flask, side: Side) -> None:
                                ends_on=date(2026, 12, 4), substitute_id=executor.id, reason=f"{mark}absence",
                                created_at=now),
             "override": OverrideDay(tenant_id=body.tenant_id, body_id=body.id, day=date(2026, 12, 3),
-                                    kind="holiday", reason=f"{mark}override"),
+                                    kind="non_working", reason=f"{mark}override"),
             "lexicon": LexiconEntry(tenant_id=body.tenant_id, list_name="obscene", pattern=f"mrk{side.key}word"),
             "surge": SurgeAlert(tenant_id=body.tenant_id, dimension="location", value=location.code,
                                 window_start=now - timedelta(hours=3), window_end=now, count=9, created_at=now),

@@ -3,12 +3,15 @@ figure, published editions; the API."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
 from engine.clock import MOSCOW
+from engine.timers import Duration
 from models import User
 from services.errors import Invalid
 from services.reports.editions import edition_summary, list_editions, publish_edition
@@ -16,14 +19,29 @@ from services.reports.exports import DEFINITIONS, cases_csv, chart_svgs, pdf_of,
 from services.reports.heatmap import heatmap_diagram, process_heatmap
 from services.reports.monthly import MonthlySummary, cases_behind, monthly_summary
 from services.reports.rating import BY_KEY, COMPONENTS, current_quarter, quarterly_rating, rating_cases
-from services.reports.whatif import PARAMETERS, case_drafts, changes_asked, current_parameters, replay
+from services.reports.whatif import (
+    CALENDARS,
+    PARAMETERS,
+    WhatIf,
+    calendar_asked,
+    case_drafts,
+    changes_asked,
+    current_parameters,
+    oblast_hours,
+    replay,
+)
 from web.api import _user, token_required
-from web.common import clock, csrf, db, me
+from web.common import N_, clock, csrf, db, me
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 csrf.exempt(api_bp)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# whatif.html translates services.reports.whatif's CALENDARS titles with _(title); listed here for pybabel
+# (tests/web/test_language.py checks that each has a translation).
+CALENDAR_MSGIDS = (N_("Действующий календарь организации"), N_("Другой рабочий день для всех органов"),
+                   N_("Круглосуточно: сроки в календарном времени"), N_("Без особых дней организации"),
+                   N_("Только производственный календарь: часы области, без расписаний органов и особых дней"))
 
 
 def _current_month() -> str:
@@ -196,25 +214,59 @@ def heatmap_diagram_xml(name: str) -> ResponseReturnValue:
     return Response(heatmap_diagram(session=db(), user=me(), name=name), mimetype="application/xml")
 
 
+def _whatif(args: Mapping[str, str]) -> WhatIf:
+    """The month replayed as the query asks: a deadline's value or a workbench draft's, and a calendar; the errors of
+    both parts at once."""
+    errors: list[Invalid] = []
+    changes: dict[str, Duration] = {}
+    calendar = None
+    if args.get("parameter") or args.get("draft"):
+        try:
+            changes = changes_asked(session=db(), user=_person(), clock=clock(), parameter=args.get("parameter"),
+                                    value=args.get("value"), unit=args.get("unit"),
+                                    draft_id=int(args["draft"]) if args.get("draft", "").isdigit() else None)
+        except Invalid as exc:
+            errors.append(exc)
+    try:
+        calendar = calendar_asked(variant=args.get("calendar"), start=args.get("day_start"),
+                                  end=args.get("day_end"), lunch_start=args.get("lunch_start"),
+                                  lunch_end=args.get("lunch_end"), friday_end=args.get("friday_end"))
+    except Invalid as exc:
+        errors.append(exc)
+    if errors:
+        raise Invalid("; ".join(e.message for e in errors), fields={k: v for e in errors for k, v in e.fields.items()})
+    return replay(session=db(), user=_person(), clock=clock(), month=args.get("month") or _current_month(),
+                  changes=changes, calendar=calendar)
+
+
+@api_bp.get("/whatif")
+@token_required
+def api_whatif() -> ResponseReturnValue:
+    """GET /api/v1/reports/whatif?month=YYYY-MM[&parameter=NAME&value=N&unit=U | &draft=ID][&calendar=VARIANT
+    [&day_start=HH:MM&day_end=HH:MM&lunch_start=HH:MM&lunch_end=HH:MM&friday_end=HH:MM]]."""
+    return jsonify(_whatif(request.args).as_json())
+
+
 @bp.get("/whatif")
 @login_required
 def whatif() -> ResponseReturnValue:
-    """What-if: a past month replayed under another deadline value or a workbench draft's deadlines."""
+    """What-if: a past month replayed under another deadline value or a workbench draft's deadlines, and on another
+    working calendar."""
     args = request.args
     month = args.get("month") or _current_month()
     drafts = case_drafts(session=db(), user=me())
     current = current_parameters(session=db(), tenant_id=me().tenant_id, clock=clock())
     choices = [(name, current.durations[name]) for name in PARAMETERS if name in current.durations]
     result, error = None, None
-    if args.get("parameter") or args.get("draft"):
+    if any(name in args for name in ("parameter", "draft", "calendar")):
         try:
-            draft = int(args["draft"]) if args.get("draft", "").isdigit() else None
-            changes = changes_asked(session=db(), user=me(), clock=clock(), parameter=args.get("parameter"),
-                                    value=args.get("value"), unit=args.get("unit"), draft_id=draft)
-            result = replay(session=db(), user=me(), clock=clock(), month=month, changes=changes)
+            result = _whatif(args)
         except Invalid as exc:
             error = exc
-    if result is not None and args.get("format") == "json":
-        return jsonify(result.as_json())
+    if args.get("format") == "json":
+        if error is not None:
+            return jsonify({"error": {"code": error.code, "message": error.message, "fields": error.fields}}), 422
+        if result is not None:
+            return jsonify(result.as_json())
     return render_template("reports/whatif.html", result=result, error=error, month=month, drafts=drafts,
-                           choices=choices, args=args), 422 if error else 200
+                           choices=choices, calendars=CALENDARS, args=args, hours=oblast_hours()), 422 if error else 200
