@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_, text_of
 from engine.timers import UNITS, DeadlineParameters, Duration, ParameterError, due_after
 from models import Body, CaseFact, ProcessDraft, StepFact, User
 from services.calendars import calendar_resolver
@@ -49,23 +50,24 @@ def changes_asked(*, session: Session, user: User, clock: Clock, parameter: str 
     if draft_id is not None:
         draft = next((d for d in case_drafts(session=session, user=user) if d.id == draft_id), None)
         if draft is None:
-            raise NotFound("Черновик не найден")
+            raise NotFound(N_("Черновик не найден"))
         try:
             theirs = DeadlineParameters.from_dict(json.loads(draft.files.get("parameters.json", "{}")))
         except (ValueError, ParameterError) as exc:
-            raise Invalid(f"Сроки черновика не читаются: {exc}") from exc
+            raise Invalid(N_("Сроки черновика не читаются: %(problem)s", problem=text_of(exc))) from exc
         return {name: d for name, d in theirs.durations.items()
                 if name in PARAMETERS and name in current.durations and d != current.durations[name]}
     if parameter not in PARAMETERS or parameter not in current.durations:
-        raise Invalid("Выберите срок", fields={"parameter": "Выберите срок из списка"})
+        raise Invalid(N_("Выберите срок"), fields={"parameter": N_("Выберите срок из списка")})
     if unit not in UNITS:
-        raise Invalid("Единица: минуты, часы или дни", fields={"unit": "Выберите единицу"})
+        raise Invalid(N_("Единица: минуты, часы или дни"), fields={"unit": N_("Выберите единицу")})
     try:
         number = int(str(value).strip())
         if not 0 < number <= 10000:
             raise ValueError
     except ValueError:
-        raise Invalid("Значение срока - целое число от 1 до 10000", fields={"value": "Целое число от 1 до 10000"}) \
+        raise Invalid(N_("Значение срока - целое число от 1 до 10000"),
+                      fields={"value": N_("Целое число от 1 до 10000")}) \
             from None
     base = current.durations[parameter]
     return {parameter: Duration(value=number, unit=unit, working=base.working, clause=base.clause, title=base.title)}
@@ -104,7 +106,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None,
     """Replay a month's recorded steps and replies under the changed deadlines; the unchanged keep their outcome."""
     when = parse_month(month, clock=clock)
     if not changes:
-        raise Invalid("Нет изменённых сроков: выберите срок и значение или черновик с другими сроками")
+        raise Invalid(N_("Нет изменённых сроков: выберите срок и значение или черновик с другими сроками"))
     body_id = report_scope(session=session, user=user, body=None)
     now = clock.now()
     calendar_for = calendar_resolver(session=session, tenant_id=user.tenant_id)
