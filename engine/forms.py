@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from engine.clock import MOSCOW
+from engine.texts import N_, from_library, text_of
 
 SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "array")
 SUPPORTED_FORMATS = ("uri", "date-time")
@@ -144,13 +145,13 @@ class FormSchema:
             try:
                 value = _coerce(prop, raw.get(key))
             except ValueError as exc:
-                errors[key] = str(exc)
+                errors[key] = text_of(exc)
                 continue
             if value is not None:
                 data[key] = value
         unknown = set(raw) - set(self._properties()) - {"csrf_token", "version"}
         for key in sorted(unknown):
-            errors[key] = "Такого поля нет в форме"
+            errors[key] = N_("Такого поля нет в форме")
         validator = _validator(json.dumps(self.schema, sort_keys=True))
         for error in validator.iter_errors(data):
             key = _field_of(error)
@@ -180,14 +181,14 @@ def _coerce(prop: Mapping[str, Any], value: Any) -> Any:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ValueError("Введите целое число") from None
+            raise ValueError(N_("Введите целое число")) from None
     if kind == "number":
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ValueError("Введите число") from None
+            raise ValueError(N_("Введите число")) from None
     if not isinstance(value, str):
-        raise ValueError("Ожидается текст")
+        raise ValueError(N_("Ожидается текст"))
     value = value.strip()
     if prop.get("format") == "date-time":
         return parse_moment(value).isoformat()
@@ -208,25 +209,24 @@ RUSSIAN_MOMENT = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2})[:.]
 
 def parse_moment(text: str) -> datetime:
     """An aware moment from «24.11.2026 14:05» (Moscow time) or ISO text (Moscow time when it has no offset);
-    ValueError (in Russian) when it is not one or lies outside FIRST_YEAR..LAST_YEAR."""
+    ValueError (with a Text) when it is not one or lies outside FIRST_YEAR..LAST_YEAR."""
     text = text.strip()
     russian = RUSSIAN_MOMENT.fullmatch(text)
+    if russian and russian.group(4) is None:
+        raise ValueError(N_("Укажите и время: дд.мм.гггг чч:мм, например 24.11.2026 14:05"))
     try:
         if russian:
             day, month, year, hour, minute = russian.groups()
-            if hour is None:
-                raise ValueError("Укажите и время: дд.мм.гггг чч:мм, например 24.11.2026 14:05")
             moment = datetime(int(year), int(month), int(day), int(hour), int(minute))
         else:
             moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        if str(exc).startswith("Укажите"):
-            raise
+    except ValueError:
         if russian:
-            raise ValueError(f"Такой даты или времени нет: {text}; формат дд.мм.гггг чч:мм") from None
-        raise ValueError("Введите дату и время в формате дд.мм.гггг чч:мм, например 24.11.2026 14:05") from None
+            raise ValueError(N_("Такой даты или времени нет: %(text)s; формат дд.мм.гггг чч:мм", text=text)) from None
+        raise ValueError(N_("Введите дату и время в формате дд.мм.гггг чч:мм, например 24.11.2026 14:05")) from None
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise ValueError(f"Укажите дату и время между {FIRST_YEAR} и {LAST_YEAR} годами")
+        raise ValueError(N_("Укажите дату и время между %(first)s и %(last)s годами", first=FIRST_YEAR,
+                            last=LAST_YEAR))
     return moment if moment.tzinfo else moment.replace(tzinfo=MOSCOW)
 
 
@@ -237,23 +237,25 @@ def _field_of(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError, prop: Mapping[str, Any]) -> str:
-    """A Russian message for a JSON Schema error."""
+    """The message for a JSON Schema error."""
     kind = error.validator
     if kind == "required":
-        return "Заполните это поле"
+        return N_("Заполните это поле")
     if kind == "enum":
-        return "Выберите значение из списка"
+        return N_("Выберите значение из списка")
     if kind == "maxLength":
-        return f"Не длиннее {error.validator_value} символов"
+        return N_("Не длиннее %(count)s символов", count=error.validator_value)
     if kind == "minLength":
-        return "Заполните это поле" if error.validator_value == 1 else f"Не короче {error.validator_value} символов"
+        return N_("Заполните это поле") if error.validator_value == 1 else \
+            N_("Не короче %(count)s символов", count=error.validator_value)
     if kind == "format":
-        return "Укажите ссылку, начинающуюся с http:// или https://" if prop.get("format") == "uri" \
-            else "Неверный формат даты и времени"
+        return N_("Укажите ссылку, начинающуюся с http:// или https://") if prop.get("format") == "uri" \
+            else N_("Неверный формат даты и времени")
     if kind == "pattern":
-        return str(prop.get("x-patternMessage", "Значение в неверном формате"))
+        return from_library(str(prop["x-patternMessage"])) if "x-patternMessage" in prop \
+            else N_("Значение в неверном формате")
     if kind in ("minimum", "maximum"):
-        return f"Допустимо от {prop.get('minimum', '…')} до {prop.get('maximum', '…')}"
+        return N_("Допустимо от %(low)s до %(high)s", low=prop.get("minimum", "…"), high=prop.get("maximum", "…"))
     if kind == "type":
-        return "Неверный тип значения"
-    return "Неверное значение"
+        return N_("Неверный тип значения")
+    return N_("Неверное значение")

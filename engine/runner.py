@@ -31,6 +31,7 @@ from engine.calendar import CalendarError, WorkingCalendar
 from engine.clock import Clock, clock_scope
 from engine.expressions import ExpressionError, evaluate
 from engine.parser import ProcessBundle
+from engine.texts import N_, from_library, text_of
 from engine.timers import Duration, ParameterError, deadline_functions, describe_timer
 
 FORMAT = "otklik-1"
@@ -252,9 +253,9 @@ class Runner:
         try:
             task = workflow.get_task_from_id(UUID(task_id))
         except (WorkflowException, ValueError, KeyError):
-            raise StepRefused("Задача не найдена в процессе") from None
+            raise StepRefused(N_("Задача не найдена в процессе")) from None
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise StepRefused("Эта задача уже выполнена или ещё не началась")
+            raise StepRefused(N_("Эта задача уже выполнена или ещё не началась"))
 
         def act() -> None:
             task.set_data(**copy.deepcopy(dict(form)))  # the caller's lists must not become the kept workflow's
@@ -330,7 +331,7 @@ class Runner:
                 act()
                 workflow.do_engine_steps()
         except (CalendarError, ParameterError) as exc:
-            raise EngineFailure(str(exc)) from exc
+            raise EngineFailure(text_of(exc)) from exc
         except SpiffWorkflowException as exc:
             raise self._explain(exc) from exc
         finally:
@@ -343,11 +344,13 @@ class Runner:
         spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
         cause = exc.__cause__ or getattr(exc, "exception", None)
         if isinstance(cause, (CalendarError, ParameterError)):
-            return EngineFailure(str(cause))
+            return EngineFailure(text_of(cause))
         if spec is not None and spec.__class__.__name__.endswith("Gateway"):
             documentation = getattr(spec, "documentation", None)
-            return StepRefused(documentation or f"Нет допустимого перехода после шага «{spec.bpmn_name}»")
-        return EngineFailure(f"Ошибка процесса на шаге «{getattr(spec, 'bpmn_name', '?')}»: {exc}")
+            return StepRefused(from_library(documentation) if documentation else
+                               N_("Нет допустимого перехода после шага «%(step)s»", step=spec.bpmn_name))
+        return EngineFailure(N_("Ошибка процесса на шаге «%(step)s»: %(problem)s",
+                                step=getattr(spec, "bpmn_name", "?"), problem=str(exc)))
 
     def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect], open_before: list[str]) -> Snapshot:
         run = _Run(workflow, effects)

@@ -230,7 +230,8 @@ class LeadershipAlert(Base):
     kind: Mapped[str] = mapped_column(String(30))  # socially_significant | surge
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
     surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alert.id"))
-    text: Mapped[str] = mapped_column(String(1000))
+    text: Mapped[str] = mapped_column(String(1000))  # a msgid with `params`, as Notification.text
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     raised_at: Mapped[datetime]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     acknowledged_at: Mapped[datetime | None]
@@ -246,7 +247,10 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
     kind: Mapped[str] = mapped_column(String(40))
+    # The Russian msgid of what it says and its parameters (engine.texts.Text), translated for whoever reads it; a row
+    # stored before notices kept their parameters has plain Russian text and params NULL.
     text: Mapped[str] = mapped_column(String(1000))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alert.id"))  # what a surge notice announces

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Absence, Case, HumanTask, User
 from models.org import BODY_ROLES
 from services.db import parse_id
@@ -17,6 +18,9 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 
 KIND_TITLES = {"illness": "Болезнь", "leave": "Отпуск", "business_trip": "Командировка", "study": "Обучение",
                "other": "Другая причина"}
+# The same reasons inside a sentence («отпуск до 30.11.2026»).
+KIND_WORDS = {"illness": N_("болезнь"), "leave": N_("отпуск"), "business_trip": N_("командировка"),
+              "study": N_("обучение"), "other": N_("другая причина")}
 MAX_REASON = 300
 # A substitute may be away too; the chain is followed this far and never round in a circle.
 MAX_CHAIN = 10
@@ -105,7 +109,7 @@ def _first_declension(surname: str, genitive: bool) -> str:
 
 def describe(absence: Absence) -> str:
     """"отпуск до 30.11.2026"."""
-    return f"{KIND_TITLES.get(absence.kind, absence.kind).lower()} до {absence.ends_on.strftime('%d.%m.%Y')}"
+    return N_("%(kind)s до %(day)s", kind=KIND_WORDS.get(absence.kind, absence.kind), day=f"{absence.ends_on:%d.%m.%Y}")
 
 
 def absence_on(*, session: Session, user_id: int, day: date) -> Absence | None:
@@ -200,14 +204,15 @@ def assigned_elsewhere(user: User, task: HumanTask) -> str | None:
     if may_work_on(user, task) or task.assignee is None:
         return None
     surname, *names = task.assignee.full_name.split()
-    pronoun = "она" if _is_female(surname, names) else "он"
-    return (f"Задача назначена {short_name(task.assignee.full_name, 'dat')}: выполнить её может {pronoun} "
-            "или ответственное лицо органа")
+    person = short_name(task.assignee.full_name, "dat")
+    if _is_female(surname, names):
+        return N_("Задача назначена %(person)s: выполнить её может она или ответственное лицо органа", person=person)
+    return N_("Задача назначена %(person)s: выполнить её может он или ответственное лицо органа", person=person)
 
 
 def _require_manager(actor: User) -> None:
     if actor.role not in ("responsible", "admin"):
-        raise Forbidden("Отсутствия ведут ответственное лицо органа и администратор")
+        raise Forbidden(N_("Отсутствия ведут ответственное лицо органа и администратор"))
 
 
 def _people(session: Session, actor: User) -> list[User]:
@@ -255,39 +260,41 @@ def add_absence(*, session: Session, clock: Clock, actor: User, user_id: Any, ki
     errors: dict[str, str] = {}
     person = _person(people, user_id)
     if person is None:
-        errors["user"] = "Выберите сотрудника из списка"
+        errors["user"] = N_("Выберите сотрудника из списка")
     if str(kind or "") not in KIND_TITLES:
-        errors["kind"] = "Выберите причину отсутствия"
+        errors["kind"] = N_("Выберите причину отсутствия")
     start, end = _date(starts_on), _date(ends_on)
     if start is None:
-        errors["starts_on"] = "Укажите дату начала, например 30.11.2026"
+        errors["starts_on"] = N_("Укажите дату начала, например 30.11.2026")
     if end is None:
-        errors["ends_on"] = "Укажите дату окончания, например 30.11.2026"
+        errors["ends_on"] = N_("Укажите дату окончания, например 30.11.2026")
     if start and end and end < start:
-        errors["ends_on"] = "Дата окончания не может быть раньше даты начала"
+        errors["ends_on"] = N_("Дата окончания не может быть раньше даты начала")
     elif end and end < day:
-        errors["ends_on"] = f"Отсутствие уже закончилось: дата окончания не раньше сегодняшней ({day:%d.%m.%Y})"
+        errors["ends_on"] = N_("Отсутствие уже закончилось: дата окончания не раньше сегодняшней (%(day)s)",
+                                 day=f"{day:%d.%m.%Y}")
     substitute_key = parse_id(substitute_id)
     substitute = session.get(User, substitute_key) if substitute_key is not None else None
     if substitute is None:
-        errors["substitute"] = "Выберите замещающего сотрудника"
+        errors["substitute"] = N_("Выберите замещающего сотрудника")
     elif person is not None and substitute.id == person.id:
-        errors["substitute"] = "Сотрудник не может замещать сам себя"
+        errors["substitute"] = N_("Сотрудник не может замещать сам себя")
     elif person is not None and (not substitute.active or substitute.body_id != person.body_id
                                  or substitute.tenant_id != person.tenant_id):
-        errors["substitute"] = "Замещающий должен быть действующим сотрудником того же органа"
+        errors["substitute"] = N_("Замещающий должен быть действующим сотрудником того же органа")
     note = str(reason or "").strip()
     if len(note) > MAX_REASON:
-        errors["reason"] = f"Основание: не более {MAX_REASON} символов"
+        errors["reason"] = N_("Основание: не более %(limit)s символов", limit=MAX_REASON)
     if person is not None and start and end and not errors.keys() & {"starts_on", "ends_on"}:
         overlap = session.scalar(select(Absence).where(Absence.user_id == person.id, Absence.starts_on <= end,
                                                        Absence.ends_on >= start).limit(1))
         if overlap is not None:
-            errors["starts_on"] = (f"У {short_name(person.full_name, 'gen')} уже есть отсутствие в эти дни: "
-                                   f"{KIND_TITLES.get(overlap.kind, overlap.kind).lower()} "
-                                   f"с {overlap.starts_on:%d.%m.%Y} по {overlap.ends_on:%d.%m.%Y}")
+            errors["starts_on"] = N_("У %(person)s уже есть отсутствие в эти дни: %(kind)s с %(start)s по %(end)s",
+                                     person=short_name(person.full_name, "gen"),
+                                     kind=KIND_WORDS.get(overlap.kind, overlap.kind),
+                                     start=f"{overlap.starts_on:%d.%m.%Y}", end=f"{overlap.ends_on:%d.%m.%Y}")
     if errors:
-        raise Invalid("Отсутствие не добавлено: исправьте поля", fields=errors)
+        raise Invalid(N_("Отсутствие не добавлено: исправьте поля"), fields=errors)
     assert person is not None and substitute is not None and start is not None and end is not None
     absence = Absence(user_id=person.id, kind=str(kind), starts_on=start, ends_on=end, substitute_id=substitute.id,
                       reason=note, created_by_id=actor.id, created_at=clock.now())
@@ -303,10 +310,10 @@ def end_absence(*, session: Session, clock: Clock, actor: User, absence_id: int)
     day = today(clock)
     absence = session.get(Absence, absence_id)
     if absence is None or absence.user_id not in {u.id for u in _people(session, actor)}:
-        raise NotFound("Отсутствие не найдено")
+        raise NotFound(N_("Отсутствие не найдено"))
     who = short_name(absence.user.full_name)
     if absence.ends_on < day:
-        raise Conflict(f"Отсутствие {short_name(absence.user.full_name, 'gen')} уже закончилось")
+        raise Conflict(N_("Отсутствие %(person)s уже закончилось", person=short_name(absence.user.full_name, "gen")))
     if absence.starts_on >= day:
         session.delete(absence)
         session.flush()
@@ -333,23 +340,25 @@ def reassign_task(*, session: Session, clock: Clock, actor: User, task_id: int, 
     task = session.get(HumanTask, task_id)
     if task is None or task.tenant_id != actor.tenant_id or (actor.body_id != task.body_id
                                                              and actor.role in BODY_ROLES):
-        raise NotFound("Задача не найдена")
+        raise NotFound(N_("Задача не найдена"))
     if task.state != "open":
-        raise Conflict(f"Задача «{task.name}» уже выполнена")
+        raise Conflict(N_("Задача «%(step)s» уже выполнена", step=task.name))
     options = reassign_options(session=session, clock=clock, actor=actor, task=task)
     if options is None:
-        raise Forbidden("Передать задачу может ответственное лицо органа, которому она направлена")
+        raise Forbidden(N_("Передать задачу может ответственное лицо органа, которому она направлена"))
     text = str(assignee_id or "").strip()
     target = next((c for c in options if str(c.user.id) == text), None)
     if text and target is None:
-        raise Invalid("Выберите исполнителя органа из списка", fields={"assignee": "Выберите исполнителя из списка"})
+        raise Invalid(N_("Выберите исполнителя органа из списка"),
+                      fields={"assignee": N_("Выберите исполнителя из списка")})
     if target is not None and target.away is not None:
-        raise Invalid(f"{short_name(target.user.full_name)} отсутствует ({describe(target.away)}): "
-                      "выберите другого исполнителя", fields={"assignee": "Исполнитель отсутствует"})
+        raise Invalid(N_("%(person)s отсутствует (%(absence)s): выберите другого исполнителя",
+                         person=short_name(target.user.full_name), absence=describe(target.away)),
+                      fields={"assignee": N_("Исполнитель отсутствует")})
     new_id = target.user.id if target else None
     if new_id == task.assignee_id:
-        raise Invalid("Задача уже " + (f"у {short_name(target.user.full_name, 'gen')}" if target
-                                       else "в очереди органа"))
+        raise Invalid(N_("Задача уже у %(person)s", person=short_name(target.user.full_name, "gen")) if target
+                      else N_("Задача уже в очереди органа"))
     previous = task.assignee
     task.assignee_id, task.assignee = new_id, target.user if target else None
     if previous is not None and target is None:

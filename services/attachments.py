@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Attachment, Draft, HumanTask, User
 from services.cases import visible_case
 from services.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
@@ -77,8 +78,10 @@ def display_name(filename: str | None, kind: Kind) -> str:
 TEXT_FIELDS = {"reply_text", "part_text"}
 
 
-def _limit_text(kind: Kind) -> str:
-    return f"{'видео' if kind.is_video else 'фото'} — не больше {kind.max_bytes // MB} МБ"
+def _too_large(kind: Kind) -> str:
+    if kind.is_video:
+        return N_("Файл слишком большой: видео — не больше %(mb)s МБ. Ничего не сохранено.", mb=kind.max_bytes // MB)
+    return N_("Файл слишком большой: фото — не больше %(mb)s МБ. Ничего не сохранено.", mb=kind.max_bytes // MB)
 
 
 def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename: str | None, stream: BinaryIO,
@@ -86,18 +89,18 @@ def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename
     """Store one photo or video for the reply the user is drafting in this task; nothing is kept on refusal."""
     form = open_task(session=session, user=user, task_id=task_id, clock=clock)
     if not form.may_complete or not TEXT_FIELDS & set(form.form.schema.get("properties", {})):
-        raise Forbidden("Файлы прикрепляет исполнитель к открытой задаче подготовки или доработки ответа")
+        raise Forbidden(N_("Файлы прикрепляет исполнитель к открытой задаче подготовки или доработки ответа"))
     if len(pending(session=session, task=form.task)) >= MAX_PENDING:
-        raise Invalid(f"К одной версии ответа можно прикрепить не больше {MAX_PENDING} файлов",
-                      fields={"file": "Удалите лишний файл или отправьте ответ"})
+        raise Invalid(N_("К одной версии ответа можно прикрепить не больше %(count)s файлов", count=MAX_PENDING),
+                      fields={"file": N_("Удалите лишний файл или отправьте ответ")})
     head = stream.read(HEAD)
     if not head:
-        raise Invalid("Файл не выбран или пустой", fields={"file": "Выберите фото или видео"})
+        raise Invalid(N_("Файл не выбран или пустой"), fields={"file": N_("Выберите фото или видео")})
     kind = sniff(head)
     if kind is None:
-        raise Unsupported("Файл не принят: можно прикрепить фото JPEG, PNG, WebP (до 10 МБ) или видео MP4, WebM "
-                          "(до 50 МБ). Тип определяется по содержимому файла, а не по его имени.",
-                          fields={"file": "Неподдерживаемый тип файла"})
+        raise Unsupported(N_("Файл не принят: можно прикрепить фото JPEG, PNG, WebP (до 10 МБ) или видео MP4, "
+                             "WebM (до 50 МБ). Тип определяется по содержимому файла, а не по его имени."),
+                          fields={"file": N_("Неподдерживаемый тип файла")})
     directory.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(16)
     target = directory / key
@@ -109,8 +112,7 @@ def upload(*, session: Session, clock: Clock, user: User, task_id: int, filename
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > kind.max_bytes:
-                    raise TooLarge(f"Файл слишком большой: {_limit_text(kind)}. Ничего не сохранено.",
-                                   fields={"file": "Файл больше допустимого размера"})
+                    raise TooLarge(_too_large(kind), fields={"file": N_("Файл больше допустимого размера")})
                 out.write(chunk)
         partial.replace(target)
         attachment = Attachment(case_id=form.case.id, filename=display_name(filename, kind),
@@ -159,7 +161,7 @@ def for_download(*, session: Session, user: User, attachment_id: int) -> Attachm
     """The attachment if the user may see its case, else NotFound."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound("Файл не найден")
+        raise NotFound(N_("Файл не найден"))
     visible_case(session=session, user=user, case_id=attachment.case_id)
     return attachment
 
@@ -169,9 +171,9 @@ def remove_pending(*, session: Session, clock: Clock, user: User, task_id: int, 
     form = open_task(session=session, user=user, task_id=task_id, clock=clock)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment not in pending(session=session, task=form.task):
-        raise NotFound("Файл не найден: возможно, он уже удалён или прикреплён к отправленной версии")
+        raise NotFound(N_("Файл не найден: возможно, он уже удалён или прикреплён к отправленной версии"))
     if not form.may_complete:
-        raise Forbidden("Удалить файл может исполнитель, который готовит ответ")
+        raise Forbidden(N_("Удалить файл может исполнитель, который готовит ответ"))
     session.delete(attachment)
     session.flush()
     return attachment
@@ -180,5 +182,5 @@ def remove_pending(*, session: Session, clock: Clock, user: User, task_id: int, 
 def stored_path(directory: Path, attachment: Attachment) -> Path:
     """Where the attachment's bytes are; the key is ours, never a name from the request."""
     if not re.fullmatch(r"[0-9a-f]{32}", attachment.storage_key):
-        raise NotFound("Файл не найден")
+        raise NotFound(N_("Файл не найден"))
     return directory / attachment.storage_key

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import ApiToken, Body, LoginSession, Tenant, User
 from models.org import BODY_ROLES, ROLES
 from services.errors import Invalid, NotFound
@@ -96,13 +97,13 @@ def change_password(*, session: Session, clock: Clock, user: User, current: str,
     errors = {}
     if not _verify(user.password_hash, current):
         record_failure(session=session, clock=clock, keys=keys)
-        errors["current"] = "Текущий пароль введён неверно"
+        errors["current"] = N_("Текущий пароль введён неверно")
     if problem := password_problem(new):
         errors["new"] = problem
     elif new != repeated:
-        errors["repeated"] = "Пароли не совпадают"
+        errors["repeated"] = N_("Пароли не совпадают")
     if errors:
-        raise Invalid("Пароль не изменён", fields=errors)
+        raise Invalid(N_("Пароль не изменён"), fields=errors)
     now = clock.now()
     user.password_hash = hash_password(new)
     clear_failures(session=session, keys=keys[:1])
@@ -114,7 +115,7 @@ def change_password(*, session: Session, clock: Clock, user: User, current: str,
 
 def password_problem(password: str) -> str | None:
     """What is wrong with a new password, if anything."""
-    return f"Пароль не короче {MIN_PASSWORD} символов" if len(password) < MIN_PASSWORD else None
+    return N_("Пароль не короче %(count)s символов", count=MIN_PASSWORD) if len(password) < MIN_PASSWORD else None
 
 
 def issue_token(*, session: Session, clock: Clock, user: User, days: int, name: str = "") -> tuple[str, ApiToken]:
@@ -161,7 +162,7 @@ def revoke_token(*, session: Session, clock: Clock, user: User, token_id: int) -
     token = session.scalar(select(ApiToken).join(User, ApiToken.user_id == User.id)
                            .where(ApiToken.id == token_id, *_live_tokens(user, clock.now())))
     if token is None:
-        raise NotFound("Такого действующего токена нет")
+        raise NotFound(N_("Такого действующего токена нет"))
     token.revoked_at = clock.now()
     session.flush()
     return token
@@ -172,13 +173,14 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 def username_taken(username: str) -> str:
     """The refusal of a username someone in any tenant already has."""
-    return f"Пользователь «{username}» уже есть: имена пользователей едины для всей области и муниципалитетов"
+    return N_("Пользователь «%(username)s» уже есть: имена пользователей едины для всей области и муниципалитетов",
+              username=username)
 
 
 def email_problem(email: str) -> str | None:
     """What is wrong with an e-mail address, if anything (empty is allowed: no e-mail notifications)."""
     if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
-        return "Адрес электронной почты вида name@example.ru (до 200 символов)"
+        return N_("Адрес электронной почты вида name@example.ru (до 200 символов)")
     return None
 
 
@@ -189,34 +191,35 @@ def create_user(*, session: Session, username: str, password: str, role: str, fu
     username, email = username.strip(), (email or "").strip()
     errors = {}
     if not username or len(username) > 80 or any(ch.isspace() for ch in username):
-        errors["username"] = "Укажите имя пользователя без пробелов (до 80 символов)"
+        errors["username"] = N_("Укажите имя пользователя без пробелов (до 80 символов)")
     elif session.scalar(select(User.id).where(User.username == username)):
         errors["username"] = username_taken(username)
     if problem := password_problem(password):
         errors["password"] = problem
     if role not in ROLES:
-        errors["role"] = f"Роль одна из: {', '.join(ROLES)}"
+        errors["role"] = N_("Роль одна из: %(roles)s", roles=", ".join(ROLES))
     if problem := email_problem(email):
         errors["email"] = problem
     tenant = session.scalar(select(Tenant).where(Tenant.code == tenant_code)) if tenant_code else None
     if tenant_code and tenant is None:
-        errors["tenant"] = f"Организации с кодом {tenant_code} нет (flask --app app tenants list)"
+        errors["tenant"] = N_("Организации с кодом %(code)s нет (flask --app app tenants list)", code=tenant_code)
     body = session.scalar(select(Body).where(Body.code == body_code, Body.active)) if body_code else None
     if body_code and (body is None or (tenant is not None and body.tenant_id != tenant.id)):
-        errors["body"] = f"Органа с кодом {body_code} в этой организации нет (flask --app app bodies list)"
+        errors["body"] = N_("Органа с кодом %(code)s в этой организации нет (flask --app app bodies list)",
+                            code=body_code)
     if tenant is None and not tenant_code:
         tenant = session.get(Tenant, body.tenant_id) if body else \
             session.scalar(select(Tenant).order_by((Tenant.kind == "region").desc(), Tenant.id))
     if tenant is None and "tenant" not in errors:
-        errors["tenant"] = "Нет ни одной организации: выполните flask --app app init-db"
+        errors["tenant"] = N_("Нет ни одной организации: выполните flask --app app init-db")
     if role in BODY_ROLES and body is None and "body" not in errors:
-        errors["body"] = "Для исполнителя и ответственного лица укажите орган (--body)"
+        errors["body"] = N_("Для исполнителя и ответственного лица укажите орган (--body)")
     if role == "curator" and body is None and tenant is not None:
         body = session.scalar(select(Body).where(Body.tenant_id == tenant.id, Body.is_curator))
     if role not in BODY_ROLES and role != "curator" and body is not None:
         body = None  # administrators, methodologists and leaders work for the whole tenant
     if errors:
-        raise Invalid("Пользователь не создан", fields=errors)
+        raise Invalid(N_("Пользователь не создан"), fields=errors)
     assert tenant is not None
     user = User(tenant_id=tenant.id, username=username, full_name=full_name.strip() or username,
                 password_hash=hash_password(password), role=role, body_id=body.id if body else None,

@@ -25,6 +25,7 @@ from engine.calendar import (
 )
 from engine.calendar import OverrideDay as CalendarOverride
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_, joined, text_of
 from models import Body, CalendarYear, Case, OverrideDay, Tenant, Timer, User
 from services.calendars import bump_revision, calendar_resolver
 from services.db import parse_id
@@ -32,8 +33,9 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.reference import bodies
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
-KIND_TITLES = {NON_WORKING: "нерабочий", SHORTENED: "сокращённый", WORKING: "рабочий"}
-WEEKDAYS = {"mon": "Понедельник", "tue": "Вторник", "wed": "Среда", "thu": "Четверг", "fri": "Пятница"}
+KIND_TITLES = {NON_WORKING: N_("нерабочий"), SHORTENED: N_("сокращённый"), WORKING: N_("рабочий")}
+WEEKDAYS = {"mon": N_("Понедельник"), "tue": N_("Вторник"), "wed": N_("Среда"), "thu": N_("Четверг"),
+            "fri": N_("Пятница")}
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_FILE_BYTES = 256 * 1024  # a year of xmlcalendar.ru is about 5 KB
 MAX_REASON = 300
@@ -87,7 +89,7 @@ class Change:
 def require_admin(actor: User) -> None:
     """Refuse anyone but an administrator."""
     if actor.role != "admin":
-        raise Forbidden("Рабочее время и производственный календарь настраивает администратор")
+        raise Forbidden(N_("Рабочее время и производственный календарь настраивает администратор"))
 
 
 def year_view(*, session: Session, clock: Clock, actor: User, year: object, body_code: str | None) -> YearView:
@@ -101,7 +103,7 @@ def year_view(*, session: Session, clock: Clock, actor: User, year: object, body
     try:
         months = _months(calendar, number)
     except CalendarError as exc:
-        missing = str(exc)
+        missing = text_of(exc)
     scope = OverrideDay.body_id.is_(None) if body is None else or_(OverrideDay.body_id.is_(None),
                                                                    OverrideDay.body_id == body.id)
     overrides = session.scalars(select(OverrideDay).where(
@@ -184,12 +186,13 @@ def update_schedule(*, session: Session, clock: Clock, actor: User, body_code: s
     """Replace a body's weekly hours ({"mon": {"start", "end", "lunch_start", "lunch_end"}, ...})."""
     require_admin(actor)
     if not body_code:
-        raise Invalid("Выберите орган: расписание задаётся для органа", fields={"body": "Выберите орган"})
+        raise Invalid(N_("Выберите орган: расписание задаётся для органа"), fields={"body": N_("Выберите орган")})
     body = _body(session, actor.tenant_id, body_code)
     try:
         parsed = Schedule.from_dict(schedule)
     except CalendarError as exc:
-        raise Invalid(f"Расписание не сохранено: {exc}", fields={"schedule": str(exc)}) from exc
+        raise Invalid(N_("Расписание не сохранено: %(problem)s", problem=text_of(exc)),
+                      fields={"schedule": text_of(exc)}) from exc
     body.schedule = parsed.to_dict()
     session.flush()
     return _changed(session, clock, actor, f"Изменено расписание органа «{body.short_name}»")
@@ -200,25 +203,26 @@ def import_calendar(*, session: Session, clock: Clock, actor: User, year: object
     """Load or replace one year of the production calendar from an xmlcalendar.ru file; nothing changes on error."""
     require_admin(actor)
     if actor.tenant.kind != "region":
-        raise Forbidden("Производственный календарь загружает администратор области: он общий для всех организаций")
+        raise Forbidden(N_("Производственный календарь загружает администратор области: он общий для всех "
+                           "организаций"))
     number = _year(year)
     if not filename.lower().endswith(".xml"):
-        _refuse_file(f"«{filename or 'без имени'}» — не файл .xml; нужен файл в формате xmlcalendar.ru")
+        _refuse_file(N_("«%(name)s» — не файл .xml; нужен файл в формате xmlcalendar.ru", name=filename or "—"))
     if not content:
-        _refuse_file("Файл пуст")
+        _refuse_file(N_("Файл пуст"))
     if len(content) > MAX_FILE_BYTES:
-        _refuse_file(f"Файл больше {MAX_FILE_BYTES // 1024} КБ: это не файл производственного календаря")
+        _refuse_file(N_("Файл больше %(kb)s КБ: это не файл производственного календаря", kb=MAX_FILE_BYTES // 1024))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        _refuse_file("Файл должен быть в кодировке UTF-8")
+        _refuse_file(N_("Файл должен быть в кодировке UTF-8"))
     try:
         data = parse_xmlcalendar(text)
     except CalendarError as exc:
-        _refuse_file(str(exc))
+        _refuse_file(text_of(exc))
     if data.year != number:
-        message = f"В файле календарь на {data.year} год, а загружается {number} год"
-        raise Invalid(f"Календарь не загружен: {message}.", fields={"year": message})
+        message = N_("В файле календарь на %(found)s год, а загружается %(year)s год", found=data.year, year=number)
+        raise Invalid(N_("Календарь не загружен: %(problem)s", problem=message), fields={"year": message})
     row = session.get(CalendarYear, number)
     action = "Загружен" if row is None else "Заменён"
     if row is None:
@@ -259,7 +263,8 @@ def _reschedule(session: Session, clock: Clock, case: Case, timers: list[Timer],
     try:
         snapshot = run_step(lambda: runner.reschedule(case.state, {t.task_guid: t.armed_at for t in timers}))
     except Invalid as exc:
-        raise Invalid(f"Сроки случая № {case.id} не пересчитать: {exc.message} Изменение не сохранено.") from exc
+        raise Invalid(N_("Сроки случая № %(case)s не пересчитать: %(problem)s Изменение не сохранено.", case=case.id,
+                         problem=exc.message)) from exc
     moved = sorted((t for t in snapshot.timers if t.id in before and abs(t.due_at - before[t.id]) >= _SAME_DEADLINE),
                    key=lambda t: t.due_at)
     if not moved:
@@ -267,7 +272,8 @@ def _reschedule(session: Session, clock: Clock, case: Case, timers: list[Timer],
     try:
         apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=actor)
     except StaleDataError:
-        raise Conflict(f"Случай № {case.id} изменился во время пересчёта сроков; повторите действие") from None
+        raise Conflict(N_("Случай № %(case)s изменился во время пересчёта сроков; повторите действие",
+                          case=case.id)) from None
     for timer in moved:
         add_event(session=session, case=case, at=clock.now(), actor=actor, kind="deadline_changed", step=timer.step,
                   body_id=case.body_id, due_at=timer.due_at,
@@ -286,7 +292,8 @@ def _year(value: object) -> int:
     """Parse a year an administrator typed."""
     text = str(value).strip()
     if not text.isascii() or not text.isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        message = f"Неверный год «{text}»: укажите год числом от {FIRST_YEAR} до {LAST_YEAR}"
+        message = N_("Неверный год «%(text)s»: укажите год числом от %(first)s до %(last)s", text=text,
+                     first=FIRST_YEAR, last=LAST_YEAR)
         raise Invalid(message, fields={"year": message})
     return int(text)
 
@@ -295,9 +302,9 @@ def _body(session: Session, tenant_id: int, code: str) -> Body:
     """A body of the tenant whose calendar may be changed."""
     body = session.scalar(select(Body).where(Body.tenant_id == tenant_id, Body.code == code))
     if body is None:
-        raise NotFound(f"Органа с кодом «{code}» нет")
+        raise NotFound(N_("Органа с кодом «%(code)s» нет", code=code))
     if body.is_curator:
-        message = f"«{body.short_name}» — куратор: его сроки считаются по календарю всего региона"
+        message = N_("«%(body)s» — куратор: его сроки считаются по календарю всего региона", body=body.short_name)
         raise Invalid(message, fields={"body": message})
     return body
 
@@ -307,7 +314,7 @@ def _override(session: Session, tenant_id: int, override_id: object) -> Override
     row_id = parse_id(override_id)
     row = session.get(OverrideDay, row_id) if row_id is not None else None
     if row is None or row.tenant_id != tenant_id:
-        raise NotFound("Особый день не найден: возможно, его уже удалили")
+        raise NotFound(N_("Особый день не найден: возможно, его уже удалили"))
     return row
 
 
@@ -319,25 +326,25 @@ def _override_fields(session: Session, body: Body | None, day: object, kind: obj
     try:
         parsed_day = date.fromisoformat(str(day or "").strip())
     except ValueError:
-        errors["day"] = "Укажите дату, например 2026-11-25"
+        errors["day"] = N_("Укажите дату, например 2026-11-25")
     if parsed_day is not None and session.get(CalendarYear, parsed_day.year) is None:
-        errors["day"] = (f"Нет данных производственного календаря на {parsed_day.year} год: "
-                         f"сначала загрузите календарь на этот год")
+        errors["day"] = N_("Нет данных производственного календаря на %(year)s год: сначала загрузите календарь на "
+                           "этот год", year=parsed_day.year)
     if kind not in KINDS:
-        errors["kind"] = f"Выберите вид дня: {', '.join(KIND_TITLES.values())}"
+        errors["kind"] = N_("Выберите вид дня: %(kinds)s", kinds=joined(KIND_TITLES.values(), ", "))
     hours = {name: parse_time(value, name, errors) for name, value in (("start", start), ("end", end))}
     text = str(reason or "").strip()
     if len(text) > MAX_REASON:
-        errors["reason"] = f"Основание — не длиннее {MAX_REASON} символов"
+        errors["reason"] = N_("Основание — не длиннее %(count)s символов", count=MAX_REASON)
     if parsed_day is not None and not errors:
         fields = _Fields(parsed_day, str(kind), hours["start"], hours["end"], text)
         try:
             CalendarOverride(*fields, scope="region" if body is None else "body")
         except CalendarError as exc:
-            errors["start"] = str(exc)
+            errors["start"] = text_of(exc)
         else:
             return fields
-    raise Invalid("Особый день не сохранён: " + "; ".join(errors.values()), fields=errors)
+    raise Invalid(N_("Особый день не сохранён: %(problems)s", problems=joined(errors.values())), fields=errors)
 
 
 def parse_time(value: object, name: str, errors: dict[str, str]) -> time | None:
@@ -348,7 +355,7 @@ def parse_time(value: object, name: str, errors: dict[str, str]) -> time | None:
     try:
         return datetime.strptime(text, "%H:%M").time()
     except ValueError:
-        errors[name] = f"Неверное время «{text}»: нужен формат ЧЧ:ММ, например 09:00"
+        errors[name] = N_("Неверное время «%(text)s»: нужен формат ЧЧ:ММ, например 09:00", text=text)
         return None
 
 
@@ -359,18 +366,18 @@ def _refuse_second(session: Session, tenant_id: int, body: Body | None, day: dat
     if own_id is not None:
         query = query.where(OverrideDay.id != own_id)
     if session.scalar(query) is not None:
-        message = f"На этот день уже задан особый день ({_scope(body)}): измените или удалите его"
+        message = N_("На этот день уже задан особый день (%(scope)s): измените или удалите его", scope=_scope(body))
         raise Invalid(message, fields={"day": message})
 
 
 def _refuse_file(problem: str) -> NoReturn:
     """Refuse a calendar file, naming the problem."""
-    raise Invalid(f"Календарь не загружен: {problem}", fields={"file": problem})
+    raise Invalid(N_("Календарь не загружен: %(problem)s", problem=problem), fields={"file": problem})
 
 
 def _scope(body: Body | None) -> str:
     """Where an override day applies, in Russian."""
-    return "весь регион" if body is None else f"орган «{body.short_name}»"
+    return N_("весь регион") if body is None else N_("орган «%(body)s»", body=body.short_name)
 
 
 def _describe(row: OverrideDay, body: Body | None) -> str:

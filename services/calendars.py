@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import OverrideDay as CalendarOverride
 from engine.calendar import ProductionCalendar, Schedule, WorkingCalendar, parse_xmlcalendar
+from engine.texts import N_
 from models import Body, CalendarYear, OverrideDay, Tenant
 from services.errors import NotFound
 
@@ -82,9 +83,9 @@ def resolve_body(*, session: Session, body_code: str | None) -> tuple[int, str |
     if body_code is None:
         tenant_id = session.scalar(select(Tenant.id).order_by(Tenant.id))
         if tenant_id is None:
-            raise NotFound("Нет ни одной организации: выполните flask --app app init-db")
+            raise NotFound(N_("Нет ни одной организации: выполните flask --app app init-db"))
         return tenant_id, None
     body = session.scalar(select(Body).where(Body.code == body_code))
     if body is None:
-        raise NotFound(f"Органа с кодом «{body_code}» нет; список: flask --app app bodies list")
+        raise NotFound(N_("Органа с кодом «%(code)s» нет; список: flask --app app bodies list", code=body_code))
     return body.tenant_id, body.code

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.clock import MOSCOW, Clock
 from engine.forms import parse_moment as parse_text_moment
+from engine.texts import N_
 from models import Case, CaseEvent, CaseLink, Channel, Draft, HumanTask, Location, Theme, User
 from services.db import add_inserted, savepoint
 from services.errors import Duplicate, Forbidden, Invalid, NotFound
@@ -57,28 +58,29 @@ def register_message(*, session: Session, clock: Clock, actor: User, source: str
     errors: dict[str, str] = {}
     channel_row = session.scalar(_CHANNEL, {"code": str(channel or "")})
     if channel_row is None:
-        errors["channel"] = "Выберите источник из списка"
+        errors["channel"] = N_("Выберите источник из списка")
     link = str(url or "").strip()
     if not link.startswith(("http://", "https://")) or len(link) > 2000 or " " in link:
-        errors["url"] = "Укажите ссылку на сообщение, начинающуюся с http:// или https://"
+        errors["url"] = N_("Укажите ссылку на сообщение, начинающуюся с http:// или https://")
     author_text = str(author or "").strip()
     if not author_text or len(author_text) > 300:
-        errors["author"] = "Укажите автора сообщения (до 300 символов)"
+        errors["author"] = N_("Укажите автора сообщения (до 300 символов)")
     body_text = str(text or "").strip()
     if not body_text or len(body_text) > MAX_TEXT:
-        errors["text"] = f"Вставьте текст сообщения (до {MAX_TEXT} символов)"
+        errors["text"] = N_("Вставьте текст сообщения (до %(count)s символов)", count=MAX_TEXT)
     moment = None
     try:
         moment = parse_moment(published_at)
         if moment > clock.now() + timedelta(minutes=5):
-            errors["published_at"] = "Время публикации не может быть в будущем"
+            errors["published_at"] = N_("Время публикации не может быть в будущем")
     except (TypeError, ValueError):
-        errors["published_at"] = "Укажите время публикации, например 2026-11-24T10:15"
+        errors["published_at"] = N_("Укажите время публикации, например 2026-11-24T10:15")
     links = attachments if isinstance(attachments, list) else [a for a in str(attachments or "").split()]
     if len(links) > MAX_ATTACHMENTS or any(not str(a).startswith(("http://", "https://")) for a in links):
-        errors["attachments"] = f"Вложения: до {MAX_ATTACHMENTS} ссылок, каждая с http:// или https://"
+        errors["attachments"] = N_("Вложения: до %(count)s ссылок, каждая с http:// или https://",
+                                   count=MAX_ATTACHMENTS)
     if errors:
-        raise Invalid("Сообщение не зарегистрировано: исправьте поля", fields=errors)
+        raise Invalid(N_("Сообщение не зарегистрировано: исправьте поля"), fields=errors)
     assert channel_row is not None and moment is not None
     key = normalize_link(link)
     _refuse_duplicate(session, actor.tenant_id, key)
@@ -106,7 +108,7 @@ def start_case(*, session: Session, clock: Clock, case: Case, channel: Channel, 
 def require_curator(user: User) -> None:
     """Messages are registered by the curator (clause 8.1), by hand or through a monitoring system's account."""
     if user.role != "curator":
-        raise Forbidden("Регистрировать сообщения может куратор")
+        raise Forbidden(N_("Регистрировать сообщения может куратор"))
 
 
 def insert_case(*, session: Session, case: Case,
@@ -123,7 +125,7 @@ def insert_case(*, session: Session, case: Case,
 def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
     existing = session.connection().execute(_CASE_OF_LINK, {"tenant_id": tenant_id, "url_key": key}).scalar()
     if existing is not None:
-        raise Duplicate(f"Это сообщение уже зарегистрировано: случай № {existing}", case_id=existing)
+        raise Duplicate(N_("Это сообщение уже зарегистрировано: случай № %(case)s", case=existing), case_id=existing)
 
 
 _CASE = select(Case).where(Case.id == bindparam("case_id"))  # built once: Session.get builds its query every time
@@ -135,7 +137,7 @@ def visible_case(*, session: Session, user: User, case_id: int) -> Case:
     """The case if the user may see it, else NotFound."""
     case = session.scalar(_CASE, {"case_id": case_id})
     if case is None or not may_see(session=session, user=user, case=case):
-        raise NotFound("Случай не найден")
+        raise NotFound(N_("Случай не найден"))
     return case
 
 

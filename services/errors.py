@@ -1,8 +1,12 @@
-"""Errors a use case reports to a person: a stable code for the API and a Russian message."""
+"""Errors a use case reports to a person: a stable code for the API and a message (a Text: Russian, translated
+where it is shown)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from math import ceil
+
+from engine.texts import N_
 
 
 class ServiceError(Exception):
@@ -82,7 +86,11 @@ class TooManyAttempts(ServiceError):
     code = "too_many_attempts"
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(f"Слишком много неудачных попыток входа. Повторите через {retry_after} с.")
+        super().__init__(
+            N_("Слишком много неудачных попыток входа. Повторите через %(seconds)d с.", seconds=retry_after)
+            if retry_after < 60 else
+            N_("Слишком много неудачных попыток входа. Повторите через %(minutes)d мин.",
+               minutes=ceil(retry_after / 60)))
         self.retry_after = retry_after
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from engine.timers import DeadlineParameters, due_after
 from models import Body, Breach, Case, Channel, HumanTask, MonitoringCheck, Timer, User
 from services.cases import TENANT_WIDE_ROLES, insert_case, normalize_link, parse_moment, visible_case
@@ -50,31 +51,32 @@ def register_post(*, session: Session, clock: Clock, actor: User, account: Any, 
                   text: Any, bodies: Sequence[str] | None = None) -> Case:
     """Register a post in the Governor's account and start monitoring by the chosen bodies (all by default)."""
     if actor.role != "curator":
-        raise Forbidden("Регистрировать посты Губернатора может куратор")
+        raise Forbidden(N_("Регистрировать посты Губернатора может куратор"))
     errors: dict[str, str] = {}
     code = str(account or "")
     channel = session.scalar(select(Channel).where(Channel.code == code)) if code in ACCOUNTS else None
     if channel is None:
-        errors["account"] = "Выберите аккаунт Губернатора: ВКонтакте или Telegram"
+        errors["account"] = N_("Выберите аккаунт Губернатора: ВКонтакте или Telegram")
     link = str(url or "").strip()
     key = normalize_link(link)
     if not link.startswith(("http://", "https://")) or len(link) > 2000 or any(c.isspace() for c in link):
-        errors["url"] = "Укажите ссылку на пост, начинающуюся с http:// или https://"
+        errors["url"] = N_("Укажите ссылку на пост, начинающуюся с http:// или https://")
     elif channel is not None and _host(link) not in ACCOUNTS[code]:
-        errors["url"] = f"Ссылка должна вести на пост в аккаунте {ACCOUNT_TITLES[code]} ({ACCOUNTS[code][0]})"
+        errors["url"] = N_("Ссылка должна вести на пост в аккаунте %(account)s (%(host)s)",
+                           account=ACCOUNT_TITLES[code], host=ACCOUNTS[code][0])
     excerpt = str(text or "").strip()
     if not excerpt or len(excerpt) > MAX_EXCERPT:
-        errors["text"] = f"Вставьте начало текста поста (до {MAX_EXCERPT} символов)"
+        errors["text"] = N_("Вставьте начало текста поста (до %(count)s символов)", count=MAX_EXCERPT)
     moment = _moment(published_at)
     now = clock.now()
     if moment is None:
-        errors["published_at"] = "Укажите время выхода поста, например 2026-11-24T10:15"
+        errors["published_at"] = N_("Укажите время выхода поста, например 2026-11-24T10:15")
     elif moment > now + timedelta(minutes=5):
-        errors["published_at"] = "Время выхода поста не может быть в будущем"
+        errors["published_at"] = N_("Время выхода поста не может быть в будущем")
     available = monitored_bodies(session=session, tenant_id=actor.tenant_id)
     codes = _chosen_bodies(available, bodies, errors)
     if errors:
-        raise Invalid("Пост не зарегистрирован: исправьте поля", fields=errors)
+        raise Invalid(N_("Пост не зарегистрирован: исправьте поля"), fields=errors)
     assert channel is not None and moment is not None
     _refuse_duplicate(session, actor.tenant_id, key)
     version_id = current_version_id(session=session, tenant_id=actor.tenant_id, process_id=GOVERNOR_PROCESS)
@@ -117,9 +119,9 @@ def _chosen_bodies(available: list[Body], chosen: Sequence[str] | None, errors: 
     wanted = {str(c) for c in chosen}
     known = {b.code for b in available}
     if not wanted:
-        errors["bodies"] = "Отметьте хотя бы один орган или выберите «все органы»"
+        errors["bodies"] = N_("Отметьте хотя бы один орган или выберите «все органы»")
     elif wanted - known:
-        errors["bodies"] = "Выберите органы из списка"
+        errors["bodies"] = N_("Выберите органы из списка")
     return [b.code for b in available if b.code in wanted]
 
 
@@ -129,9 +131,10 @@ def _refuse_duplicate(session: Session, tenant_id: int, key: str) -> None:
         return
     case_id, kind = found
     if kind == "governor_post":
-        raise DuplicatePost(f"Этот пост уже зарегистрирован: № {case_id}", case_id=case_id, is_post=True)
-    raise DuplicatePost(f"Эта ссылка уже зарегистрирована как сообщение: случай № {case_id}", case_id=case_id,
-                        is_post=False)
+        raise DuplicatePost(N_("Этот пост уже зарегистрирован: № %(case)s", case=case_id), case_id=case_id,
+                            is_post=True)
+    raise DuplicatePost(N_("Эта ссылка уже зарегистрирована как сообщение: случай № %(case)s", case=case_id),
+                        case_id=case_id, is_post=False)
 
 
 def _refuse_finished_period(parameters: DeadlineParameters, calendar: WorkingCalendar, published: datetime,
@@ -141,8 +144,9 @@ def _refuse_finished_period(parameters: DeadlineParameters, calendar: WorkingCal
     period_end = due_after(calendar, first_end, parameters.duration("governor_period"))
     if period_end <= now:
         ended = period_end.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
-        raise Invalid("Пост не зарегистрирован: исправьте поля",
-                      fields={"published_at": f"Пост вышел слишком давно: проверки по нему закончились {ended}"})
+        raise Invalid(N_("Пост не зарегистрирован: исправьте поля"),
+                      fields={"published_at": N_("Пост вышел слишком давно: проверки по нему закончились %(ended)s",
+                                                 ended=ended)})
 
 
 def split_links(value: Any) -> list[str]:
@@ -239,7 +243,7 @@ class PostStatus:
 def list_posts(*, session: Session, user: User, clock: Clock, limit: int = 100) -> list[PostStatus]:
     """Recent Governor's posts with each body's checks, for the curator."""
     if user.role not in TENANT_WIDE_ROLES:
-        raise Forbidden("Посты Губернатора видит куратор")
+        raise Forbidden(N_("Посты Губернатора видит куратор"))
     cases = list(session.scalars(select(Case).where(Case.tenant_id == user.tenant_id, Case.kind == "governor_post")
                                  .order_by(Case.published_at.desc(), Case.id.desc()).limit(limit)))
     return _statuses(session, cases, clock.now())
@@ -249,7 +253,7 @@ def post_status(*, session: Session, user: User, clock: Clock, case_id: int) -> 
     """One post with each body's checks, for anyone who may see the case."""
     case = visible_case(session=session, user=user, case_id=case_id)
     if case.kind != "governor_post":
-        raise NotFound("Пост Губернатора не найден")
+        raise NotFound(N_("Пост Губернатора не найден"))
     return _statuses(session, [case], clock.now())[0]
 
 

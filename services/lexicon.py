@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
+from engine.texts import N_, Text
 from models import Case, LexiconEntry, Tenant, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.workflow import add_event
@@ -170,7 +171,7 @@ def seed(*, session: Session, tenant: Tenant) -> int:
 def require_editor(user: User) -> None:
     """Only methodologists and administrators edit the lists."""
     if user.role not in EDITORS:
-        raise Forbidden("Словари ведут методолог и администратор")
+        raise Forbidden(N_("Словари ведут методолог и администратор"))
 
 
 def lists(*, session: Session, user: User) -> dict[str, list[LexiconEntry]]:
@@ -188,16 +189,17 @@ def validate_pattern(pattern: Any) -> str:
     """The canonical entry, or Invalid with a message for the `pattern` field."""
     value = canonical(str(pattern or ""))
     if not value:
-        raise Invalid("Запись не добавлена", fields={"pattern": "Введите слово или фразу"})
+        raise Invalid(N_("Запись не добавлена"), fields={"pattern": N_("Введите слово или фразу")})
     if len(value) > MAX_PATTERN:
-        raise Invalid("Запись не добавлена", fields={"pattern": f"Не длиннее {MAX_PATTERN} символов"})
+        raise Invalid(N_("Запись не добавлена"), fields={"pattern": N_("Не длиннее %(count)s символов",
+                                                                      count=MAX_PATTERN)})
     for word in value.split():
         if not _PATTERN_WORD.fullmatch(word) or "_" in word:
-            raise Invalid("Запись не добавлена", fields={
-                "pattern": "Допустимы буквы, цифры, дефис и звёздочка «*» в начале или в конце слова"})
+            raise Invalid(N_("Запись не добавлена"), fields={
+                "pattern": N_("Допустимы буквы, цифры, дефис и звёздочка «*» в начале или в конце слова")})
         if "*" in word and len(word.strip("*-")) < 3:
-            raise Invalid("Запись не добавлена", fields={
-                "pattern": "Слово со звёздочкой должно содержать не меньше трёх букв"})
+            raise Invalid(N_("Запись не добавлена"), fields={
+                "pattern": N_("Слово со звёздочкой должно содержать не меньше трёх букв")})
     return value
 
 
@@ -205,10 +207,10 @@ def add_entry(*, session: Session, user: User, list_name: Any, pattern: Any) -> 
     """Add an entry to one of the tenant's lists."""
     require_editor(user)
     if list_name not in LISTS:
-        raise Invalid("Запись не добавлена", fields={"list_name": "Выберите словарь из списка"})
+        raise Invalid(N_("Запись не добавлена"), fields={"list_name": N_("Выберите словарь из списка")})
     value = validate_pattern(pattern)
-    duplicate = Invalid("Запись не добавлена", fields={
-        "pattern": f"«{value}» уже есть в словаре «{LIST_TITLES[list_name]}»"})
+    duplicate = Invalid(N_("Запись не добавлена"), fields={
+        "pattern": N_("«%(value)s» уже есть в словаре «%(list)s»", value=value, list=Text(LIST_TITLES[list_name]))})
     if session.scalar(select(LexiconEntry.id).where(LexiconEntry.tenant_id == user.tenant_id,
                                                     LexiconEntry.list_name == list_name,
                                                     LexiconEntry.pattern == value)) is not None:
@@ -229,7 +231,7 @@ def remove_entry(*, session: Session, user: User, entry_id: int) -> LexiconEntry
     require_editor(user)
     entry = session.get(LexiconEntry, entry_id)
     if entry is None or entry.tenant_id != user.tenant_id:
-        raise NotFound("Запись не найдена: возможно, её уже удалили")
+        raise NotFound(N_("Запись не найдена: возможно, её уже удалили"))
     session.delete(entry)
     session.flush()
     _bump_revision(session, user.tenant_id)
@@ -239,12 +241,12 @@ def remove_entry(*, session: Session, user: User, entry_id: int) -> LexiconEntry
 def dismiss_flags(*, session: Session, clock: Clock, user: User, case_id: int) -> Case:
     """The curator finds the clause-10 flags unfounded: the notice goes, the history keeps what was found."""
     if user.role != "curator":
-        raise Forbidden("Отметку отклоняет куратор")
+        raise Forbidden(N_("Отметку отклоняет куратор"))
     case = session.get(Case, case_id)
     if case is None or case.tenant_id != user.tenant_id:
-        raise NotFound("Случай не найден")
+        raise NotFound(N_("Случай не найден"))
     if not case.flags:
-        raise Conflict("Отметки уже нет: её отклонили или её не было")
+        raise Conflict(N_("Отметки уже нет: её отклонили или её не было"))
     matches = ", ".join(dict.fromkeys(str(flag.get("match", "")) for flag in case.flags))
     try:
         with session.begin_nested():
@@ -253,5 +255,5 @@ def dismiss_flags(*, session: Session, clock: Clock, user: User, case_id: int) -
                       details={"matches": matches})
             session.flush()
     except StaleDataError:
-        raise Conflict("Случай только что изменил другой участник: обновите страницу") from None
+        raise Conflict(N_("Случай только что изменил другой участник: обновите страницу")) from None
     return case

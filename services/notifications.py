@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import MOSCOW
+from engine.texts import N_, Text
 from models import (
     Body,
     Case,
@@ -41,7 +42,6 @@ SUBJECTS = {
     "stalled": "Случай остановился",
     "library_refused": "Файлы процессов отклонены",
 }
-MAX_TEXT = 1000
 PAGE_SIZE = 200
 # A returned draft's rework task is announced by the "draft returned" notice, which carries the curator's comment.
 REWORK_STEP = "rework"
@@ -76,12 +76,12 @@ class Recipient:
 
 def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, now: datetime,
            case_id: int | None = None, surge_alert_id: int | None = None) -> list[Notification]:
-    """Notify each active person once: an in-app row, and an e-mail through the outbox when mail is on."""
-    assert kind in SUBJECTS, kind
-    text = text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+    """Notify each active person once: an in-app row (the Text's msgid and parameters, read in each reader's
+    language), and an e-mail in Russian through the outbox when mail is on."""
+    assert kind in SUBJECTS and isinstance(text, Text), kind
     unique = {person.id: person for person in people if person.active}
-    rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text, created_at=now,
-                         surge_alert_id=surge_alert_id) for person in unique.values()]
+    rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text.msgid, params=text.stored(),
+                         created_at=now, surge_alert_id=surge_alert_id) for person in unique.values()]
     session.add_all(rows)
     if not rows or not session.info.get(MAIL_ENABLED):
         return rows
@@ -178,8 +178,9 @@ def _moment(moment: datetime | None) -> str:
     return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
-def _step_name(task: HumanTask | None) -> str:
-    return task.name if task else "ответ по сообщению"
+def _step(task: HumanTask | None) -> str:
+    """The step a deadline belongs to: a task's name (a library text), or the reply as a whole."""
+    return task.name if task else N_("ответ по сообщению")
 
 
 def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTask], actor: User | None,
@@ -201,9 +202,11 @@ def notify_opened_tasks(*, session: Session, case: Case, tasks: Sequence[HumanTa
             looked_up[key] = task_people(session, task)
         recipients.append((task, looked_up[key]))
     for task, people in recipients:
-        due = f", срок {_moment(task.due_at)}" if task.due_at else ""
+        text = N_("Новая задача «%(step)s» по случаю № %(case)s, срок %(due)s", step=task.name, case=case.id,
+                  due=_moment(task.due_at)) if task.due_at else \
+            N_("Новая задача «%(step)s» по случаю № %(case)s", step=task.name, case=case.id)
         notify(session=session, people=[p for p in people if actor is None or p.id != actor.id], kind="new_task",
-               case_id=case.id, now=now, text=f"Новая задача «{task.name}» по случаю № {case.id}{due}")
+               case_id=case.id, now=now, text=text)
 
 
 def notify_draft_returned(*, session: Session, case: Case, body_id: int | None, comment: str | None,
@@ -213,15 +216,17 @@ def notify_draft_returned(*, session: Session, case: Case, body_id: int | None, 
                                                      HumanTask.step == REWORK_STEP)).all()
     tasks = [t for t in rework if t.body_id == body_id] or list(rework)
     people = [p for task in tasks for p in task_people(session, task)] or body_people(session, body_id, "executor")
-    text = f"Проект ответа по случаю № {case.id} возвращён на доработку"
-    notify(session=session, people=people, kind="draft_returned", case_id=case.id, now=now,
-           text=f"{text}: {comment}" if comment else text)
+    text = N_("Проект ответа по случаю № %(case)s возвращён на доработку: %(comment)s", case=case.id,
+              comment=comment) if comment else \
+        N_("Проект ответа по случаю № %(case)s возвращён на доработку", case=case.id)
+    notify(session=session, people=people, kind="draft_returned", case_id=case.id, now=now, text=text)
 
 
 def notify_deadline(*, session: Session, case: Case, task: HumanTask | None, body_id: int | None,
                     due: datetime | None, now: datetime) -> None:
     """80 % of a step's time is gone: the body's executors, with a copy to its responsible official (escalation)."""
-    text = f"Подходит срок: случай № {case.id}, шаг «{_step_name(task)}», срок {_moment(due)}"
+    text = N_("Подходит срок: случай № %(case)s, шаг «%(step)s», срок %(due)s", case=case.id, step=_step(task),
+              due=_moment(due))
     if body_id is None or (task is not None and task.role == "curator"):
         notify(session=session, people=curators(session, case.tenant_id), kind="deadline_warning", text=text,
                case_id=case.id, now=now)
@@ -229,9 +234,11 @@ def notify_deadline(*, session: Session, case: Case, task: HumanTask | None, bod
     notify(session=session, people=body_people(session, body_id, "executor"), kind="deadline_warning", text=text,
            case_id=case.id, now=now)
     body = session.get(Body, body_id)
-    where = f" в органе «{body.short_name}»" if body else ""
+    if body is not None:
+        text = N_("Подходит срок в органе «%(body)s»: случай № %(case)s, шаг «%(step)s», срок %(due)s",
+                  body=body.short_name, case=case.id, step=_step(task), due=_moment(due))
     notify(session=session, people=body_people(session, body_id, "responsible"), kind="escalation", case_id=case.id,
-           now=now, text=f"Подходит срок{where}: случай № {case.id}, шаг «{_step_name(task)}», срок {_moment(due)}")
+           now=now, text=text)
 
 
 def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body_id: int | None,
@@ -240,9 +247,11 @@ def notify_overdue(*, session: Session, case: Case, task: HumanTask | None, body
     people = curators(session, case.tenant_id)
     if body_id is not None and (task is None or task.role != "curator"):
         people = body_people(session, body_id, "executor") + body_people(session, body_id, "responsible") + people
-    rule = f" (п. {clause})" if clause else ""
-    notify(session=session, people=people, kind="overdue", case_id=case.id, now=now,
-           text=f"Срок нарушен{rule}: случай № {case.id}, шаг «{_step_name(task)}», срок был {_moment(due)}")
+    text = N_("Срок нарушен (п. %(clause)s): случай № %(case)s, шаг «%(step)s», срок был %(due)s", clause=clause,
+              case=case.id, step=_step(task), due=_moment(due)) if clause else \
+        N_("Срок нарушен: случай № %(case)s, шаг «%(step)s», срок был %(due)s", case=case.id, step=_step(task),
+           due=_moment(due))
+    notify(session=session, people=people, kind="overdue", case_id=case.id, now=now, text=text)
 
 
 def alert_leadership(*, session: Session, tenant_id: int, kind: str, text: str, now: datetime,
@@ -252,40 +261,45 @@ def alert_leadership(*, session: Session, tenant_id: int, kind: str, text: str, 
     people = leaders(session, tenant_id)
     notify(session=session, people=people, kind=kind, text=text, now=now, case_id=case_id,
            surge_alert_id=surge_alert_id)
+    assert isinstance(text, Text)
     session.add(LeadershipAlert(tenant_id=tenant_id, kind=kind, case_id=case_id, surge_alert_id=surge_alert_id,
-                                text=text[:MAX_TEXT], raised_at=now))
+                                text=text.msgid, params=text.stored(), raised_at=now))
     return people
 
 
 def notify_leadership(*, session: Session, case: Case, now: datetime) -> list[Recipient]:
     """A socially significant message (clause 14): the leadership, at once; returns who was told."""
     excerpt = case.text if len(case.text) <= 300 else case.text[:299] + "…"
+    text = N_("Общественно значимое сообщение (п. 14), случай № %(case)s: %(author)s, %(channel)s, %(url)s — "
+              "«%(excerpt)s»", case=case.id, author=case.author, channel=case.channel.name, url=case.url,
+              excerpt=excerpt)
     return alert_leadership(session=session, tenant_id=case.tenant_id, kind="socially_significant", case_id=case.id,
-                            now=now, text=f"Общественно значимое сообщение (п. 14), случай № {case.id}: {case.author}, "
-                                          f"{case.channel.name}, {case.url} — «{excerpt}»")
+                            now=now, text=text)
 
 
 def notify_stalled(*, session: Session, case: Case, now: datetime) -> None:
     """Tell the administrators that an open case waits for nothing and how to move it on."""
     notify(session=session, people=administrators(session, case.tenant_id), kind="stalled", now=now, case_id=case.id,
-           text=f"Случай № {case.id} остановился: в процессе нет ни задачи, ни срока, ни ожидаемого события. "
-                "Восстановите его в разделе «Остановившиеся случаи».")
+           text=N_("Случай № %(case)s остановился: в процессе нет ни задачи, ни срока, ни ожидаемого события. "
+                   "Восстановите его в разделе «Остановившиеся случаи».", case=case.id))
 
 
 def surge_text(alert: SurgeAlert, name: str, hours: float) -> str:
     """What curators read about a surge."""
-    where = f"на тему «{name}»" if alert.dimension == "theme" else f"в локации «{name}»"
-    return (f"Всплеск активности (п. 14): {alert.count} {messages_word(alert.count)} за {hours:g} ч {where}, "
-            f"с {_moment(alert.window_start)} по {_moment(alert.window_end)}")
+    where = N_("на тему «%(name)s»", name=name) if alert.dimension == "theme" else \
+        N_("в локации «%(name)s»", name=name)
+    return N_("Всплеск активности (п. 14): %(messages)s за %(hours)s ч %(where)s, с %(start)s по %(end)s",
+              messages=messages(alert.count), hours=f"{hours:g}", where=where, start=_moment(alert.window_start),
+              end=_moment(alert.window_end))
 
 
-def messages_word(count: int) -> str:
-    """«сообщение», «сообщения» or «сообщений» for the number."""
+def messages(count: int) -> str:
+    """«1 сообщение», «2 сообщения» or «5 сообщений» (a surge counts at least two, so English always has a plural)."""
     if count % 10 == 1 and count % 100 != 11:
-        return "сообщение"
+        return N_("%(count)s сообщение", count=count)
     if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        return "сообщения"
-    return "сообщений"
+        return N_("%(count)s сообщения", count=count)
+    return N_("%(count)s сообщений", count=count)
 
 
 def alert_value_name(session: Session, alert: SurgeAlert) -> str:
@@ -332,7 +346,7 @@ def mark_read(*, session: Session, user: User, notification_id: int, now: dateti
     """Mark one of the person's notifications read."""
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("Уведомление не найдено")
+        raise NotFound(N_("Уведомление не найдено"))
     if row.read_at is None:
         row.read_at = now
         session.flush()

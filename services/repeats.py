@@ -9,6 +9,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Case, CaseLink, User
 from services.cases import visible_case
 from services.errors import Forbidden, Invalid
@@ -69,16 +70,16 @@ def suggestions(*, session: Session, user: User, case_id: int, limit: int = 10) 
 def link_case(*, session: Session, clock: Clock, user: User, case_id: int, earlier_id: int) -> CaseLink:
     """The curator marks a case as a repeat of an earlier one; both cases show the link."""
     if user.role != "curator":
-        raise Forbidden("Связывать повторные сообщения может куратор")
+        raise Forbidden(N_("Связывать повторные сообщения может куратор"))
     case = visible_case(session=session, user=user, case_id=case_id)
     earlier = visible_case(session=session, user=user, case_id=earlier_id)
     if earlier.id == case.id:
-        raise Invalid("Случай нельзя связать с самим собой", fields={"earlier_id": "Выберите другой случай"})
+        raise Invalid(N_("Случай нельзя связать с самим собой"), fields={"earlier_id": N_("Выберите другой случай")})
     if earlier.registered_at > case.registered_at:
-        raise Invalid("Повторное сообщение связывают с более ранним случаем",
-                      fields={"earlier_id": "Выберите более ранний случай"})
+        raise Invalid(N_("Повторное сообщение связывают с более ранним случаем"),
+                      fields={"earlier_id": N_("Выберите более ранний случай")})
     if session.scalar(select(exists().where(CaseLink.case_id == case.id, CaseLink.linked_case_id == earlier.id))):
-        raise Invalid(f"Случай № {case.id} уже связан со случаем № {earlier.id}")
+        raise Invalid(N_("Случай № %(case)s уже связан со случаем № %(earlier)s", case=case.id, earlier=earlier.id))
     link = CaseLink(case_id=case.id, linked_case_id=earlier.id, created_by_id=user.id, created_at=clock.now())
     session.add(link)
     facts.repeat_linked(session=session, case=case)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.texts import N_
 from models import Case, Location, SurgeAlert, Tenant, Theme, User
 from services.db import lock_transaction
 from services.errors import Forbidden, Invalid
@@ -54,7 +55,7 @@ def surge_settings(tenant: Tenant) -> SurgeSettings:
 def update_surge_settings(*, session: Session, user: User, threshold: Any, window_hours: Any) -> SurgeSettings:
     """The administrator sets the tenant's surge rule."""
     if user.role != "admin":
-        raise Forbidden("Правило всплеска настраивает администратор")
+        raise Forbidden(N_("Правило всплеска настраивает администратор"))
     errors: dict[str, str] = {}
     number = hours = None
     try:
@@ -62,15 +63,17 @@ def update_surge_settings(*, session: Session, user: User, threshold: Any, windo
         if not THRESHOLD_RANGE[0] <= number <= THRESHOLD_RANGE[1]:
             raise ValueError
     except ValueError:
-        errors["surge_threshold"] = f"Целое число от {THRESHOLD_RANGE[0]} до {THRESHOLD_RANGE[1]}"
+        errors["surge_threshold"] = N_("Целое число от %(low)s до %(high)s", low=THRESHOLD_RANGE[0],
+                                       high=THRESHOLD_RANGE[1])
     try:
         hours = float(str(window_hours).strip().replace(",", "."))
         if not WINDOW_RANGE[0] <= hours <= WINDOW_RANGE[1]:
             raise ValueError
     except ValueError:
-        errors["surge_window_hours"] = f"Число часов от {WINDOW_RANGE[0]:g} до {WINDOW_RANGE[1]:g}"
+        errors["surge_window_hours"] = N_("Число часов от %(low)s до %(high)s", low=f"{WINDOW_RANGE[0]:g}",
+                                          high=f"{WINDOW_RANGE[1]:g}")
     if errors:
-        raise Invalid("Правило всплеска не сохранено: исправьте поля", fields=errors)
+        raise Invalid(N_("Правило всплеска не сохранено: исправьте поля"), fields=errors)
     assert number is not None and hours is not None
     tenant = session.get(Tenant, user.tenant_id)
     assert tenant is not None

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import MOSCOW, Clock
 from engine.forms import FormSchema
+from engine.texts import N_
 from models import Body, Case, Draft, HumanTask, Location, Theme, ThemeGroup, User
 from services.absences import assigned_elsewhere, may_work_on
 from services.approval import edit_draft, same_text
@@ -47,9 +48,9 @@ _TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state)) 
 def _visible_task(session: Session, user: User, task_id: int, *, with_state: bool = False) -> HumanTask:
     task = session.scalar(_TASK_AND_STATE if with_state else _TASK, {"task_id": task_id})
     if task is None or not may_see(session=session, user=user, case=task.case):
-        raise NotFound("Задача не найдена")
+        raise NotFound(N_("Задача не найдена"))
     if user.role in ("executor", "responsible") and task.body_id != user.body_id:
-        raise NotFound("Задача не найдена")
+        raise NotFound(N_("Задача не найдена"))
     return task
 
 
@@ -138,12 +139,12 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     if task.state != "open":
         raise _already_done(task)
     if not _may_complete(user, task):
-        raise Forbidden(assigned_elsewhere(user, task) or "Эту задачу выполняет другая роль")
+        raise Forbidden(assigned_elsewhere(user, task) or N_("Эту задачу выполняет другая роль"))
     form = _form_of(session, task)
     data, errors = form.validate(form_data)
     errors.update(_rule_errors(session, task, data, clock))
     if errors:
-        raise Invalid("Форма заполнена с ошибками", fields=errors)
+        raise Invalid(N_("Форма заполнена с ошибками"), fields=errors)
     case = task.case
     runner = runner_for(session=session, case=case, clock=clock)
     snapshot = run_step(lambda: runner.complete(case.state, task.task_guid, data))
@@ -167,7 +168,7 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     except StaleDataError:
         session.refresh(task)
         if task.state == "open":  # another task of the case (e.g. a parallel part, 8.9) moved it on first
-            raise CaseChanged("Случай только что изменил другой участник: проверьте форму и отправьте её ещё раз") \
+            raise CaseChanged(N_("Случай только что изменил другой участник: проверьте форму и отправьте её ещё раз")) \
                 from None
         raise _already_done(task) from None
     return Completed(task, sorted((t for t in still_open if _may_complete(user, t)), key=_inbox_order))
@@ -187,10 +188,12 @@ SUMMARY = ("triage_decision", "importance", "not_subject_ground", "return_reason
 
 def _already_done(task: HumanTask) -> Conflict:
     if task.state == "cancelled":
-        return Conflict(f"Задача «{task.name}» закрыта: её срок истёк или процесс пошёл дальше без неё")
-    who = task.completed_by.full_name if task.completed_by else "другим участником"
-    when = _msk(task.completed_at) if task.completed_at else ""
-    return Conflict(f"Задача «{task.name}» уже выполнена: {who} {when}".strip())
+        return Conflict(N_("Задача «%(step)s» закрыта: её срок истёк или процесс пошёл дальше без неё",
+                           step=task.name))
+    if task.completed_by is None or task.completed_at is None:
+        return Conflict(N_("Задача «%(step)s» уже выполнена другим участником", step=task.name))
+    return Conflict(N_("Задача «%(step)s» уже выполнена: %(person)s %(moment)s", step=task.name,
+                       person=task.completed_by.full_name, moment=_msk(task.completed_at)))
 
 
 def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock: Clock) -> dict[str, str]:
@@ -199,31 +202,32 @@ def _rule_errors(session: Session, task: HumanTask, data: dict[str, Any], clock:
     now = clock.now()
     shortened = data.get("shortened_due_at")
     if shortened and datetime.fromisoformat(shortened) <= now:
-        errors["shortened_due_at"] = "Сокращённый срок должен быть позже текущего момента"
+        errors["shortened_due_at"] = N_("Сокращённый срок должен быть позже текущего момента")
     for key in ("reply_text", "approval_text"):
         text = data.get(key) or ""
         limit = task.case.channel.reply_max_length if text else 0  # the channel is read only for a reply
         if len(text) > limit:
-            errors[key] = f"Ответ длиннее, чем допускает {task.case.channel.name}: {len(text)} из {limit} символов"
+            errors[key] = N_("Ответ длиннее, чем допускает %(channel)s: %(length)s из %(limit)s символов",
+                             channel=task.case.channel.name, length=len(text), limit=limit)
     published = data.get("published_at")
     if published and datetime.fromisoformat(published) > now + timedelta(minutes=5):
-        errors["published_at"] = "Время публикации не может быть в будущем"
+        errors["published_at"] = N_("Время публикации не может быть в будущем")
     elif published and datetime.fromisoformat(published) < task.case.published_at:
-        errors["published_at"] = "Ответ не может быть опубликован раньше сообщения: оно опубликовано " \
-            + _msk(task.case.published_at)
+        errors["published_at"] = N_("Ответ не может быть опубликован раньше сообщения: оно опубликовано %(moment)s",
+                                    moment=_msk(task.case.published_at))
     clarified = data.get("clarification_at")
     if clarified:
         asked = _clarification_asked(session, task.case)
         if datetime.fromisoformat(clarified) > now + timedelta(minutes=5):
-            errors["clarification_at"] = "Время ответа автора не может быть в будущем"
+            errors["clarification_at"] = N_("Время ответа автора не может быть в будущем")
         elif asked is not None and datetime.fromisoformat(clarified) < asked:
-            errors["clarification_at"] = "Автор не мог ответить раньше, чем был опубликован запрос уточнения: " \
-                + _msk(asked)
+            errors["clarification_at"] = N_("Автор не мог ответить раньше, чем был опубликован запрос уточнения: "
+                                            "%(moment)s", moment=_msk(asked))
     if task.step in ("reassign", "part_reassign") and data.get("body") == (task.body.code if task.body else None):
-        errors["body"] = "Выберите другой орган: этот сообщил, что вопрос не в его компетенции"
+        errors["body"] = N_("Выберите другой орган: этот сообщил, что вопрос не в его компетенции")
     competent = data.get("draft_outcome", data.get("part_outcome")) != "not_competent"
     if "measures_taken" in data and not data["measures_taken"] and competent and is_repeat(session, task.case):
-        errors["measures_taken"] = "Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)"
+        errors["measures_taken"] = N_("Повторное сообщение: укажите принятые меры или ход решения вопроса (п. 8.10)")
     errors.update(triage_errors(session=session, case=task.case, data=data))
     return errors
 

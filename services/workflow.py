@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
 from engine.runner import EngineContext, EngineFailure, LiveWorkflows, Runner, Snapshot, StepRefused
+from engine.texts import N_, text_of
 from engine.timers import Duration, ParameterError
 from models import Body, Breach, Case, CaseEvent, HumanTask, Tenant, Timer, User
 from services.absences import assign_opened_tasks
@@ -44,7 +45,8 @@ def engine_context(*, session: Session, tenant_id: int, clock: Clock) -> EngineC
     try:
         overrides = {name: Duration(**spec) for name, spec in tenant.settings.get("deadlines", {}).items()}
     except (TypeError, ParameterError) as exc:
-        raise Invalid(f"Сроки организации «{tenant.name}» заданы неверно: {exc}") from exc
+        raise Invalid(N_("Сроки организации «%(tenant)s» заданы неверно: %(problem)s", tenant=tenant.name,
+                         problem=text_of(exc))) from exc
     return EngineContext(clock=clock, calendar_for=calendar_resolver(session=session, tenant_id=tenant_id),
                          deadline_overrides=overrides)
 
@@ -54,9 +56,9 @@ def run_step(step: Callable[[], Snapshot]) -> Snapshot:
     try:
         return step()
     except StepRefused as exc:
-        raise Conflict(str(exc)) from exc
+        raise Conflict(text_of(exc)) from exc
     except EngineFailure as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid(text_of(exc)) from exc
 
 
 # Statements every step runs, built once.

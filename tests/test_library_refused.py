@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app import create_app
+from engine.texts import Text
 from models import Notification, ProcessVersion, User
 from tests.conftest import login
 
@@ -41,8 +42,9 @@ def test_init_db_keeps_the_last_good_version_and_says_so_loudly(app: Flask, tmp_
     assert "библиотека процессов" in caplog.text and "case.bpmn" in caplog.text
     with sessions() as session:
         assert session.scalars(select(ProcessVersion.id).where(ProcessVersion.is_current)).all() == current
-        told = session.execute(select(User.role, Notification.text).join(User, User.id == Notification.user_id)
-                               .where(Notification.id > before, Notification.kind == "library_refused")).all()
+        told = [(role, str(Text.restored(text, params))) for role, text, params in session.execute(
+            select(User.role, Notification.text, Notification.params).join(User, User.id == Notification.user_id)
+            .where(Notification.id > before, Notification.kind == "library_refused"))]
     assert {role for role, _ in told} == {"admin", "methodologist"}
     assert all("case.bpmn" in text and "последних проверенных версиях" in text for _, text in told)
     page = login(app, "methodologist").get("/notifications/").get_data(as_text=True)

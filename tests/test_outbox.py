@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from engine.clock import FixedClock
+from engine.texts import Text
 from models import OutboxMessage, User
 from scheduler import _sweep
 from services.notifications import MAIL_ENABLED, enqueue_mail, message_id, notify
@@ -81,7 +82,7 @@ def queue(sessions: Any, clock: FixedClock, number: int = 1) -> list[str]:
         leader = session.scalar(select(User).where(User.username == "leader"))
         assert leader is not None
         for n in range(number):
-            notify(session=session, people=[leader], kind="surge", text=f"Всплеск № {n}", now=clock.now())
+            notify(session=session, people=[leader], kind="surge", text=Text(f"Всплеск № {n}"), now=clock.now())
         session.flush()
         keys = list(session.scalars(select(OutboxMessage.idempotency_key).order_by(OutboxMessage.id)))
         session.commit()

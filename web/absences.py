@@ -20,6 +20,7 @@ from services.absences import (
 from services.db import parse_id
 from services.errors import Conflict, Invalid
 from web.common import N_, clock, db, me
+from web.labels import translated
 
 bp = Blueprint("absences", __name__)
 # services.absences.KIND_TITLES stays Russian; absences.html shows each title through _(title), so the titles are
@@ -81,7 +82,7 @@ def reassign(task_id: int) -> ResponseReturnValue:
         task = reassign_task(session=db(), clock=clock(), actor=me(), task_id=task_id,
                              assignee_id=request.form.get("assignee"))
     except (Invalid, Conflict) as exc:
-        flash(exc.message, "warning")
+        flash(translated(exc.message), "warning")
         return redirect(back)
     who = task.assignee.full_name if task.assignee else gettext("очередь органа")
     flash(gettext("Задача «%(task)s» передана: %(who)s", task=task.name, who=who), "success")

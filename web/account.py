@@ -9,7 +9,6 @@ from flask_login import login_required
 
 from services.auth import MIN_PASSWORD, change_password, live_tokens, revoke_token
 from services.errors import Invalid, TooManyAttempts
-from web.auth import wait_message
 from web.common import SESSION_KEY, clock, db, me
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -32,7 +31,7 @@ def password() -> ResponseReturnValue:
                         new=form.get("new", ""), repeated=form.get("repeated", ""), address=request.remote_addr,
                         keep_session=session.get(SESSION_KEY, ""))
     except TooManyAttempts as exc:
-        return _password_page(Invalid(wait_message(exc.retry_after))), 429, {"Retry-After": str(exc.retry_after)}
+        return _password_page(Invalid(exc.message)), 429, {"Retry-After": str(exc.retry_after)}
     except Invalid as exc:
         db().commit()  # a wrong current password stays counted although the answer is an error
         return _password_page(exc), 422

@@ -24,12 +24,10 @@ from services.errors import Invalid
 from web.common import N_, clock, db, me
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# admin_calendar.html translates these and services.calendar_admin's KIND_TITLES and WEEKDAYS with _(title); the
-# services' titles are listed here for pybabel (tests/web/test_language.py checks that each has a translation).
+# admin_calendar.html translates these and services.calendar_admin's KIND_TITLES and WEEKDAYS with _(title)
+# (tests/web/test_language.py checks that each has a translation).
 MONTHS = (N_("Январь"), N_("Февраль"), N_("Март"), N_("Апрель"), N_("Май"), N_("Июнь"), N_("Июль"), N_("Август"),
           N_("Сентябрь"), N_("Октябрь"), N_("Ноябрь"), N_("Декабрь"))
-CALENDAR_MSGIDS = (N_("нерабочий"), N_("сокращённый"), N_("рабочий"), N_("Понедельник"), N_("Вторник"), N_("Среда"),
-                   N_("Четверг"), N_("Пятница"))
 
 
 @bp.before_request

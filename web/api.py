@@ -11,15 +11,18 @@ from typing import Any, cast
 from flask import Blueprint, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
-from models import ApiToken, CaseEvent, Draft, HumanTask, User
+from engine.texts import N_
+from models import ApiToken, CaseEvent, Draft, HumanTask, Notification, User
 from services.auth import issue_token, live_tokens, log_in, revoke_token, user_by_token
 from services.cases import case_record, register_message
 from services.errors import Duplicate, Invalid, ServiceError
 from services.inbox import Row, inbox
 from services.inbox.claims import release_task, take_task
+from services.notifications import notification_centre
 from services.register import parse_period, register
 from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
+from web.labels import notice
 from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,7 +40,7 @@ class Unauthorized(ServiceError):
 def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Invalid("Ожидается JSON-объект в теле запроса")
+        raise Invalid(N_("Ожидается JSON-объект в теле запроса"))
     return body
 
 
@@ -50,7 +53,7 @@ def token_required(view: Any) -> Any:
         user = user_by_token(session=db(), clock=clock(), token=header[7:], reading=request.method == "GET") \
             if header.startswith("Bearer ") else None
         if user is None:
-            raise Unauthorized("Нужен действующий токен: POST /api/v1/auth/token")
+            raise Unauthorized(N_("Нужен действующий токен: POST /api/v1/auth/token"))
         g.api_user = user
         return view(*args, **kwargs)
 
@@ -86,7 +89,7 @@ def token() -> ResponseReturnValue:
                   password=str(body.get("password", "")), address=request.remote_addr)
     if user is None:
         db().commit()  # the failure stays counted although the answer is an error
-        raise Unauthorized("Неверное имя пользователя или пароль")
+        raise Unauthorized(N_("Неверное имя пользователя или пароль"))
     secret, row = issue_token(session=db(), clock=clock(), user=user, days=current_app.config["OTKLIK_TOKEN_DAYS"],
                               name=str(body.get("name") or ""))
     return {"token": secret, **_token_json(row)}, 201
@@ -118,8 +121,8 @@ def messages() -> ResponseReturnValue:
     body = _json_body()
     attachments = body.get("attachments", [])
     if not isinstance(attachments, list):  # the form's text field may be a string; JSON says what it is
-        raise Invalid("Сообщение не зарегистрировано: исправьте поля",
-                      fields={"attachments": "Вложения — список ссылок"})
+        raise Invalid(N_("Сообщение не зарегистрировано: исправьте поля"),
+                      fields={"attachments": N_("Вложения — список ссылок")})
     try:
         case = register_message(session=db(), clock=clock(), actor=_user(), source="api",
                                 channel=body.get("channel"), url=body.get("url"), author=body.get("author"),
@@ -216,13 +219,26 @@ def _event_json(event: CaseEvent) -> dict[str, Any]:
             "details": json.loads(json.dumps(event.details, default=str))}
 
 
+@bp.get("/notifications")
+@token_required
+def notifications() -> ResponseReturnValue:
+    """The caller's notifications, newest first, in the language the client asks for (Accept-Language)."""
+    items = notification_centre(session=db(), user=_user())
+    return {"notifications": [_notification_json(item.notification) for item in items]}
+
+
+def _notification_json(row: Notification) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "case_id": row.case_id, "text": notice(row),
+            "created_at": _iso(row.created_at), "read_at": _iso(row.read_at)}
+
+
 @bp.get("/breaches")
 @token_required
 def breaches() -> ResponseReturnValue:
     """The clause-12 register for a period (?from=, ?to= as YYYY-MM-DD, ?body= code); ?format=xlsx for the export."""
     fmt = request.args.get("format") or "json"
     if fmt not in ("json", "xlsx"):
-        raise Invalid("Неверный формат", fields={"format": "Допустимо json или xlsx"})
+        raise Invalid(N_("Неверный формат"), fields={"format": N_("Допустимо json или xlsx")})
     period = parse_period(start=request.args.get("from"), end=request.args.get("to"), today=today())
     result = register(session=db(), clock=clock(), user=_user(), period=period,
                       body=request.args.get("body") or None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from math import ceil
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -26,7 +25,7 @@ def login() -> ResponseReturnValue:
         user = log_in(session=db(), clock=clock(), username=request.form.get("username", ""),
                       password=request.form.get("password", ""), address=request.remote_addr)
     except TooManyAttempts as exc:
-        return render_template("login.html", error=wait_message(exc.retry_after)), 429, \
+        return render_template("login.html", error=exc.message), 429, \
             {"Retry-After": str(exc.retry_after)}
     if user is None:
         db().commit()  # the failure stays counted although the answer is an error
@@ -40,12 +39,7 @@ def login() -> ResponseReturnValue:
     return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
 
 
-def wait_message(seconds: int) -> str:
-    """How long to wait before the next login attempt, in words."""
-    if seconds < 60:
-        return gettext("Слишком много неудачных попыток входа. Повторите через %(seconds)d с.", seconds=seconds)
-    return gettext("Слишком много неудачных попыток входа. Повторите через %(minutes)d мин.",
-                   minutes=ceil(seconds / 60))
+
 
 
 @bp.post("/logout")

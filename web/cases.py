@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.texts import N_
 from services.cases import CaseView, case_view, list_cases, register_message, require_curator
 from services.dashboard import LENS_TITLES, lens
 from services.db import parse_id
@@ -15,6 +16,7 @@ from services.reference import channels
 from services.repeats import Suggestion, link_case, suggestions
 from services.timeline import case_timeline
 from web.common import BadInput, clock, db, local_target, me
+from web.labels import translated
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -30,7 +32,7 @@ def index() -> ResponseReturnValue:
     if args.get("lens"):
         person = parse_id(args["person"]) if args.get("person") else None
         if args.get("person") and person is None:
-            raise BadInput("Неверные параметры запроса", fields={"person": "Номер сотрудника — целое число"})
+            raise BadInput(N_("Неверные параметры запроса"), fields={"person": N_("Номер сотрудника — целое число")})
         where = lens(user=me(), now=clock().now(), name=args["lens"], body=args.get("body") or None, person=person)
     cases = list_cases(session=db(), user=me(), status=status, theme=args.get("theme") or None,
                        location=args.get("location") or None, where=where)
@@ -53,7 +55,7 @@ def new() -> ResponseReturnValue:
                                     attachments=request.form.get("attachments", ""),
                                     process_id=current_app.config["OTKLIK_PROCESS"])
         except Duplicate as exc:
-            flash(exc.message, "warning")
+            flash(translated(exc.message), "warning")
             return redirect(url_for("cases.show", case_id=exc.case_id))
         except Invalid as exc:
             errors = exc.fields

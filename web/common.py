@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, Request, current_app, g, render_template, request, session
+from flask import Flask, Request, current_app, g, has_request_context, render_template, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, gettext
@@ -25,7 +25,7 @@ from services.auth import user_by_session
 from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, Invalid, ServiceError, TooManyAttempts
 from services.inbox import INBOX_PAGE, MAX_INBOX_PAGE, Filters, parse_filters
-from web.labels import N_, event_title, field_label, part_state, value_label
+from web.labels import N_, event_title, field_label, notice, part_state, shown, translated, value_label
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -68,7 +68,13 @@ def msk(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
 
 
 def _locale() -> str:
-    return session.get("lang") or "ru"  # Russian first, whatever the browser prefers
+    """Pages: the language the person chose, Russian first whatever the browser prefers. The API: the client's
+    Accept-Language, Russian by default."""
+    if not has_request_context():
+        return "ru"
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or "ru"
+    return session.get("lang") or "ru"
 
 
 class _PageSessions(SecureCookieSessionInterface):
@@ -135,7 +141,7 @@ class IdConverter(IntegerConverter):
 
 
 MAX_JSON_DEPTH = 32  # a form is flat and a message two levels deep; deeper nesting only costs the parser
-TOO_DEEP = f"JSON вложен глубже {MAX_JSON_DEPTH} уровней"
+TOO_DEEP = N_("JSON вложен глубже %(depth)s уровней", depth=MAX_JSON_DEPTH)
 _BODY_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -181,12 +187,12 @@ def _check_text(text: str, name: str) -> None:
     if text.isascii() and "\x00" not in text:
         return
     if "\x00" in text:
-        raise BadInput("Текст содержит нулевой символ (NUL)", fields={name: "Недопустимый символ NUL"})
+        raise BadInput(N_("Текст содержит нулевой символ (NUL)"), fields={name: N_("Недопустимый символ NUL")})
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadInput("Текст содержит одиночный суррогатный символ Юникода",
-                       fields={name: "Недопустимый символ"}) from None
+        raise BadInput(N_("Текст содержит одиночный суррогатный символ Юникода"),
+                       fields={name: N_("Недопустимый символ")}) from None
 
 
 def inbox_filters() -> tuple[Filters, int]:
@@ -201,14 +207,14 @@ def inbox_filters() -> tuple[Filters, int]:
     if "case_id" in request.args:
         case_id = parse_id(request.args["case_id"])
         if case_id is None or case_id < 1:
-            errors["case_id"] = "Номер случая — целое положительное число"
+            errors["case_id"] = N_("Номер случая — целое положительное число")
     limit: int | None = INBOX_PAGE
     if "limit" in request.args:
         limit = parse_id(request.args["limit"])
         if limit is None or not 1 <= limit <= MAX_INBOX_PAGE:
-            errors["limit"] = f"Число задач — целое число от 1 до {MAX_INBOX_PAGE}"
+            errors["limit"] = N_("Число задач — целое число от 1 до %(count)s", count=MAX_INBOX_PAGE)
     if errors:
-        raise BadInput("Неверные параметры запроса", fields=errors)
+        raise BadInput(N_("Неверные параметры запроса"), fields=errors)
     assert limit is not None
     return replace(filters, case_id=case_id), limit
 
@@ -252,32 +258,26 @@ def install(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> ResponseReturnValue:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, (Busy, TooManyAttempts)) else {}
-        if request.path.startswith("/api/"):
-            return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status, headers
-        return render_template("error.html", message=exc.message, status=exc.status), exc.status, headers
+        return _error(exc.code, exc.message, exc.status, headers, exc.fields)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         message = HTTP_MESSAGES.get(exc.code or 500, exc.description or N_("Ошибка"))
         headers = [(name, value) for name, value in exc.get_headers() if name != "Content-Type"]  # 405's Allow
-        if request.path.startswith("/api/"):  # the API speaks Russian whatever the client's language
-            return {"error": {"code": (exc.name or "error").lower().replace(" ", "_"), "message": message,
-                              "fields": {}}}, exc.code or 500, headers
-        return render_template("error.html", message=gettext(message), status=exc.code), exc.code or 500, headers
+        return _error((exc.name or "error").lower().replace(" ", "_"), message, exc.code or 500, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
-        message = N_("Внутренняя ошибка. Ничего не сохранено; попробуйте ещё раз или сообщите администратору.")
-        if request.path.startswith("/api/"):
-            return {"error": {"code": "internal", "message": message, "fields": {}}}, 500
-        return render_template("error.html", message=gettext(message), status=500), 500
+        return _error("internal", N_("Внутренняя ошибка. Ничего не сохранено; попробуйте ещё раз или сообщите "
+                                     "администратору."), 500)
 
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["moment_input"] = moment_input
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
-                                 value_label=value_label, part_state=part_state)
+                                 value_label=value_label, part_state=part_state, notice=notice)
+    app.jinja_env.finalize = shown  # every Text a template prints (errors, notices) in the reader's language
 
 
 def _unit_of_work(app: Flask) -> Callable[[], ResponseReturnValue]:
@@ -300,8 +300,8 @@ def _unit_of_work(app: Flask) -> Callable[[], ResponseReturnValue]:
         except DBAPIError as exc:
             if not retryable(exc):
                 raise
-            raise Busy("Сервер занят: сохранить не удалось, ничего не изменилось. Повторите через несколько "
-                       "секунд.") from exc
+            raise Busy(N_("Сервер занят: сохранить не удалось, ничего не изменилось. Повторите через несколько "
+                          "секунд.")) from exc
 
     return dispatch_request
 
@@ -320,9 +320,23 @@ def _start_again(cookie: dict[str, Any]) -> None:
         upload.stream.seek(0)
 
 
-# Error pages translate these; the API answers with them as they are (Russian).
 HTTP_MESSAGES = {404: N_("Страница не найдена"), 403: N_("Нет доступа"), 400: N_("Неверный запрос"),
                  405: N_("Метод не поддерживается"), 413: N_("Слишком большой запрос")}
+
+
+def error_json(code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An error as the JSON endpoints answer it: a stable code, the message and each field's in the reader's
+    language."""
+    return {"error": {"code": code, "message": translated(message),
+                      "fields": {name: translated(text) for name, text in (fields or {}).items()}}}
+
+
+def _error(code: str, message: str, status: int, headers: Any = (),
+           fields: Mapping[str, str] | None = None) -> ResponseReturnValue:
+    """An error in the reader's language: JSON under /api/, else the error page."""
+    if request.path.startswith("/api/"):
+        return error_json(code, message, fields), status, headers
+    return render_template("error.html", message=message, status=status), status, headers
 
 
 def moment(value: object) -> datetime | None:

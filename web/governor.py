@@ -10,6 +10,7 @@ from flask_login import login_required
 from services.errors import Forbidden, Invalid
 from services.governor import ACCOUNT_TITLES, DuplicatePost, list_posts, monitored_bodies, post_status, register_post
 from web.common import clock, db, me
+from web.labels import translated
 
 bp = Blueprint("governor", __name__, url_prefix="/governor")
 
@@ -35,7 +36,7 @@ def new() -> ResponseReturnValue:
                                  url=request.form.get("url"), published_at=request.form.get("published_at"),
                                  text=request.form.get("text"), bodies=chosen)
         except DuplicatePost as exc:
-            flash(exc.message, "warning")
+            flash(translated(exc.message), "warning")
             target = "governor.show" if exc.is_post else "cases.show"
             return redirect(url_for(target, case_id=exc.case_id))
         except Invalid as exc:

@@ -16,6 +16,7 @@ from services.inbox import inbox, parse_filters
 from services.inbox.claims import release_task, take_task
 from services.inbox.views import delete_view, save_view, saved_views
 from web.common import clock, db, inbox_filters, me
+from web.labels import translated
 
 bp = Blueprint("inbox", __name__)
 
@@ -51,7 +52,7 @@ def take(task_id: int) -> ResponseReturnValue:
     try:
         take_task(session=db(), clock=clock(), user=me(), task_id=task_id)
     except Conflict as exc:
-        flash(exc.message, "warning")
+        flash(translated(exc.message), "warning")
         return redirect(url_for("tasks.show", task_id=task_id)), 303
     flash(gettext("Задача взята в работу"), "success")
     return redirect(url_for("tasks.show", task_id=task_id)), 303
@@ -64,7 +65,7 @@ def release(task_id: int) -> ResponseReturnValue:
     try:
         release_task(session=db(), clock=clock(), user=me(), task_id=task_id)
     except Conflict as exc:
-        flash(exc.message, "warning")
+        flash(translated(exc.message), "warning")
     else:
         flash(gettext("Задача возвращена в очередь"), "success")
     return redirect(url_for("tasks.show", task_id=task_id)), 303

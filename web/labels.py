@@ -1,5 +1,5 @@
-"""The words of a case's history and of the parts of a common reply: Russian msgids, translated when a page shows
-them."""
+"""The words of a case's history and of the parts of a common reply, and the texts the system writes (errors,
+notices): Russian msgids, translated when a page or an API answer shows them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,31 @@ from typing import Any
 
 from flask_babel import gettext
 
+from engine.texts import LIBRARY_PARAMS, N_, Text
+from models import LeadershipAlert, Notification
 from web.library_text import plain_library_text
 
 
-def N_(message: str) -> str:
-    """Mark a Russian string for pybabel (N_ is one of its default keywords) without translating it yet."""
-    return message
+def translated(text: str) -> str:
+    """A Text the system wrote (an error, a notice) in the interface language, its library parameters (step names)
+    as the pages show them; any other text (what people wrote) as it is."""
+    if not isinstance(text, Text):
+        return text
+    params = {name: translated(value) if isinstance(value, Text)
+              else plain_library_text(value) if name in LIBRARY_PARAMS and isinstance(value, str)
+              else value for name, value in text.params.items()}
+    return str(gettext(text.msgid, **params))
+
+
+def shown(value: object) -> object:
+    """Jinja's finalize: every Text a template prints is in the interface language."""
+    return translated(value) if isinstance(value, Text) else value
+
+
+def notice(row: Notification | LeadershipAlert) -> str:
+    """A stored notice in the interface language; a row stored before notices kept their parameters reads as it
+    was written."""
+    return row.text if row.params is None else translated(Text.restored(row.text, row.params))
 
 
 EVENT_TITLES = {"registered": N_("Сообщение зарегистрировано"), "overdue": N_("Срок нарушен"),

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.texts import N_
 from models import ProcessVersion
 from services.db import parse_id
 from services.errors import Invalid
@@ -48,7 +49,7 @@ def adopt_version(process_id: str) -> ResponseReturnValue:
     """A municipality adopts regional version vN (number=N) for its new cases; its running cases keep theirs."""
     number = parse_id(request.form.get("number", ""))
     if number is None:
-        raise Invalid("Не указан номер региональной версии", fields={"number": "Номер версии"})
+        raise Invalid(N_("Не указан номер региональной версии"), fields={"number": N_("Номер версии")})
     adoption = adopt(session=db(), clock=clock(), user=me(), process_id=process_id, number=number)
     flash(gettext("Принята региональная версия v%(number)s: новые случаи начнутся на ней, начатые продолжат свою.",
                   number=number), "success")

@@ -14,6 +14,7 @@ from services.reply_templates import start_from_template
 from services.tasks import capped_by_case, complete_task, open_task, suggest_bodies
 from web.cases import repeat_suggestions
 from web.common import clock, db, me
+from web.labels import translated
 from web.library_text import plain_library_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -45,7 +46,7 @@ def show(task_id: int) -> ResponseReturnValue:
             errors = exc.fields or {"__all__": exc.message}
             typed = _form_data()
         except Conflict as exc:
-            flash(exc.message, "warning")
+            flash(translated(exc.message), "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
         else:
             flash(gettext("Готово: «%(task)s»", task=plain_library_text(task.name)), "success")

@@ -10,7 +10,7 @@ by triggers on `case_file`). The trigram indexes, which
 every registered message had to update, go.
 
 Revision ID: 0025_inbox_tally
-Revises: 0021_reply_templates
+Revises: 0022_notice_params
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_inbox_tally"
-down_revision = "0021_reply_templates"
+down_revision = "0022_notice_params"
 branch_labels = None
 depends_on = None
 

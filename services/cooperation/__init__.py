@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 from engine.forms import FormSchema
+from engine.texts import N_
 from models import Case, CaseEvent, CaseTransfer, Draft, HumanTask, Tenant, User
 from services.cases import start_case
 from services.lexicon import detect_flags
@@ -63,17 +64,17 @@ def triage_errors(*, session: Session, case: Case, data: dict[str, Any]) -> dict
     if decision == TRANSFER:
         tenant = session.get(Tenant, case.tenant_id)
         if tenant is None or tenant.kind != "region":
-            return {"triage_decision": "Передать сообщение в муниципальное образование может только Дирекция"}
+            return {"triage_decision": N_("Передать сообщение в муниципальное образование может только Дирекция")}
         municipality = session.scalar(_MUNICIPALITY, {"code": data.get("municipality") or ""})
         if municipality is None:
-            return {"municipality": "Выберите муниципальное образование из списка"}
+            return {"municipality": N_("Выберите муниципальное образование из списка")}
         if session.scalar(_OPEN_TRANSFER, {"case_id": case.id}) is not None:
-            return {"triage_decision": "Случай уже передан в муниципальное образование"}
+            return {"triage_decision": N_("Случай уже передан в муниципальное образование")}
         if session.scalar(_SAME_MESSAGE, {"tenant_id": municipality.id, "url_key": case.url_key}) is not None:
-            return {"municipality": f"Это сообщение уже зарегистрировано в «{municipality.name}»: повторно его "
-                                    "не передать"}
+            return {"municipality": N_("Это сообщение уже зарегистрировано в «%(municipality)s»: повторно его не "
+                                       "передать", municipality=municipality.name)}
     elif decision == RETURN and incoming(session=session, case=case) is None:
-        return {"triage_decision": "Вернуть в Дирекцию можно только случай, переданный из Дирекции"}
+        return {"triage_decision": N_("Вернуть в Дирекцию можно только случай, переданный из Дирекции")}
     return {}
 
 

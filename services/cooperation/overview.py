@@ -11,6 +11,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Breach, Case, CaseTransfer, HumanTask, Tenant, User
 from services.errors import Forbidden
 from services.library.versions import bundle_for
@@ -89,7 +90,7 @@ _IN_WORK = select(CaseTransfer, _municipal.process_version_id, _municipal.active
 def overview(*, session: Session, user: User, clock: Clock) -> Overview:
     """Every municipality's figures for the Directorate: the oblast's curator, administrator and leadership."""
     if user.tenant.kind != "region" or user.role not in OVERVIEW_ROLES:
-        raise Forbidden("Обзор муниципальных образований видят куратор, администратор и руководство области")
+        raise Forbidden(N_("Обзор муниципальных образований видят куратор, администратор и руководство области"))
     now = clock.now()
     since = month_start(now)
     params = {"now": now, "since": since}

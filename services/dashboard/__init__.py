@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true, upd
 from sqlalchemy.orm import Session, joinedload
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Body, Breach, Case, HumanTask, LeadershipAlert, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -20,9 +21,9 @@ PUBLISHED = "published_end"  # the end event of a case whose reply was published
 TASK_LENSES = ("open", "due_soon", "overdue")
 MONTH_LENSES = ("received", "answered", "on_time")
 LENSES = (*TASK_LENSES, *MONTH_LENSES, "significant")
-LENS_TITLES = {"open": "в работе", "due_soon": "срок в течение часа", "overdue": "просрочено",
-               "received": "поступило в этом месяце", "answered": "отвечено в этом месяце",
-               "on_time": "отвечено в срок в этом месяце", "significant": "общественно значимые"}
+LENS_TITLES = {"open": N_("в работе"), "due_soon": N_("срок в течение часа"), "overdue": N_("просрочено"),
+               "received": N_("поступило в этом месяце"), "answered": N_("отвечено в этом месяце"),
+               "on_time": N_("отвечено в срок в этом месяце"), "significant": N_("общественно значимые")}
 UNASSIGNED = 0  # `person` of a task nobody has taken: the body's queue
 
 
@@ -78,7 +79,7 @@ class Board:
 def require_board(user: User) -> None:
     """The dashboard is for the leadership, curators and administrators."""
     if user.role not in BOARD_ROLES:
-        raise Forbidden("Панель руководителя доступна руководству, куратору и администратору")
+        raise Forbidden(N_("Панель руководителя доступна руководству, куратору и администратору"))
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -119,7 +120,7 @@ def lens(*, user: User, now: datetime, name: str, body: str | None = None,
         return and_(answered, Case.closed_at <= Case.due_at)
     if name == "significant":
         return Case.socially_significant.is_(True)
-    raise Invalid("Неизвестный отбор случаев", fields={"lens": "Неизвестный отбор"})
+    raise Invalid(N_("Неизвестный отбор случаев"), fields={"lens": N_("Неизвестный отбор")})
 
 
 def board(*, session: Session, clock: Clock, user: User) -> Board:
@@ -183,9 +184,9 @@ def acknowledge(*, session: Session, clock: Clock, user: User, alert_id: int) ->
     """A leader takes a clause-14 event into account («Принято к сведению»): who and when are recorded."""
     alert = session.get(LeadershipAlert, alert_id)
     if alert is None or alert.tenant_id != user.tenant_id or user.role not in BOARD_ROLES:
-        raise NotFound("Событие не найдено")
+        raise NotFound(N_("Событие не найдено"))
     if user.role != "leader":
-        raise Forbidden("Принимает к сведению руководство")
+        raise Forbidden(N_("Принимает к сведению руководство"))
     # One UPDATE guarded by "not yet": of two leaders at once, the second hears who was first.
     done = session.execute(update(LeadershipAlert).where(LeadershipAlert.id == alert.id,
                                                          LeadershipAlert.acknowledged_at.is_(None))
@@ -194,5 +195,6 @@ def acknowledge(*, session: Session, clock: Clock, user: User, alert_id: int) ->
     if getattr(done, "rowcount", 0) != 1:
         name = alert.acknowledged_by.full_name if alert.acknowledged_by else ""
         moment = alert.acknowledged_at.astimezone(MOSCOW) if alert.acknowledged_at else None
-        raise Conflict(f"Уже принято к сведению: {name}, {moment:%d.%m.%Y %H:%M}")
+        raise Conflict(N_("Уже принято к сведению: %(name)s, %(moment)s", name=name,
+                          moment=f"{moment:%d.%m.%Y %H:%M}"))
     return alert

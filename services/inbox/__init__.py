@@ -14,6 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, defaultload, joinedload
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Body, Case, Channel, HumanTask, InboxTally, Location, Theme, ThemeGroup, User
 from services.errors import Invalid
 from services.inbox.tally import tallied
@@ -68,22 +69,22 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     for name in TEXT_FILTERS:
         value = (args.get(name) or "").strip()
         if len(value) > 100:
-            errors[name] = "Слишком длинное значение"
+            errors[name] = N_("Слишком длинное значение")
         values[name] = value or None
     importance = (args.get("importance") or "").strip() or None
     if importance is not None and importance not in IMPORTANCE:
-        errors["importance"] = "Важность: high или normal"
+        errors["importance"] = N_("Важность: high или normal")
     scope = (args.get("scope") or "").strip() or None
     if scope is not None and scope not in SCOPES:
-        errors["scope"] = "Область: mine (мои) или body (все задачи органа)"
+        errors["scope"] = N_("Область: mine (мои) или body (все задачи органа)")
     overdue = (args.get("overdue") or "").strip()
     if overdue not in ("", "0", "1", "true", "false"):
-        errors["overdue"] = "Просроченные: 1 или 0"
+        errors["overdue"] = N_("Просроченные: 1 или 0")
     q = " ".join((args.get("q") or "").split())
     if len(q) > MAX_QUERY:
-        errors["q"] = f"Строка поиска: не более {MAX_QUERY} символов"
+        errors["q"] = N_("Строка поиска: не более %(count)s символов", count=MAX_QUERY)
     if errors:
-        raise Invalid("Неверные параметры запроса", fields=errors)
+        raise Invalid(N_("Неверные параметры запроса"), fields=errors)
     return Filters(**values, importance=importance, overdue=overdue in ("1", "true"), scope=scope, q=q)
 
 

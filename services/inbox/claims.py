@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import HumanTask, User
 from services.absences import short_name
 from services.errors import Conflict, Forbidden, NotFound
@@ -16,17 +17,17 @@ def _task(session: Session, user: User, task_id: int) -> HumanTask:
     """The open task the person may work on; another tenant's or body's is not found, as if it did not exist."""
     task = session.scalar(select(HumanTask).where(HumanTask.id == task_id, HumanTask.tenant_id == user.tenant_id))
     if task is None or (user.role in ("executor", "responsible") and task.body_id != user.body_id):
-        raise NotFound("Задача не найдена")
+        raise NotFound(N_("Задача не найдена"))
     if user.role not in ("curator", "executor", "responsible") or (task.role == "curator") != (user.role == "curator"):
-        raise Forbidden("Эту задачу выполняет другая роль")
+        raise Forbidden(N_("Эту задачу выполняет другая роль"))
     if task.state != "open":
-        raise Conflict(f"Задача «{task.name}» уже закрыта")
+        raise Conflict(N_("Задача «%(step)s» уже закрыта", step=task.name))
     return task
 
 
-def in_work_of(task: HumanTask) -> str:
-    """«в работе у Козловой Т. Ю.»."""
-    return f"в работе у {short_name(task.assignee.full_name, 'gen')}" if task.assignee else "в очереди"
+def _taker(task: HumanTask) -> str:
+    """Who has the task, in the genitive: «Козловой Т. Ю.»."""
+    return short_name(task.assignee.full_name, "gen") if task.assignee else "—"
 
 
 def take_task(*, session: Session, clock: Clock, user: User, task_id: int) -> HumanTask:
@@ -39,8 +40,9 @@ def take_task(*, session: Session, clock: Clock, user: User, task_id: int) -> Hu
     session.refresh(task)
     if not taken:
         if task.state != "open":
-            raise Conflict(f"Задача «{task.name}» уже закрыта")
-        raise Conflict(f"Задача уже {in_work_of(task)}: откройте её для просмотра или выберите другую")
+            raise Conflict(N_("Задача «%(step)s» уже закрыта", step=task.name))
+        raise Conflict(N_("Задача уже в работе у %(person)s: откройте её для просмотра или выберите другую",
+                          person=_taker(task)))
     _note(session, task, user, clock, f"Взято в работу: {short_name(user.full_name)}")
     return task
 
@@ -50,10 +52,10 @@ def release_task(*, session: Session, clock: Clock, user: User, task_id: int) ->
     for a curator's task."""
     task = _task(session, user, task_id)
     if task.assignee_id is None:
-        raise Conflict("Задача уже в очереди: её никто не взял в работу")
+        raise Conflict(N_("Задача уже в очереди: её никто не взял в работу"))
     if task.assignee_id != user.id and user.role == "executor":
-        raise Forbidden(f"Задача {in_work_of(task)}: вернуть её в очередь может он сам или ответственное лицо "
-                        "органа")
+        raise Forbidden(N_("Задача в работе у %(person)s: вернуть её в очередь может он сам или ответственное лицо "
+                           "органа", person=_taker(task)))
     previous = task.assignee
     task.assignee_id, task.assignee = None, None
     session.flush()

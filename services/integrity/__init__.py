@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Body, Case, CaseEvent, HumanTask, Timer, User
 from services.errors import Forbidden, NotFound
 from services.inbox.tally import problems as tally_problems
@@ -76,7 +77,7 @@ class StalledCase:
 def stalled_cases(*, session: Session, user: User) -> list[StalledCase]:
     """The open stalled cases of the administrator's organisation, the longest stalled first."""
     if user.role != "admin":
-        raise Forbidden("Остановившиеся случаи видит администратор")
+        raise Forbidden(N_("Остановившиеся случаи видит администратор"))
     cases = session.scalars(select(Case).where(Case.tenant_id == user.tenant_id, Case.status == "open",
                                                Case.stalled_at.is_not(None)).order_by(Case.stalled_at, Case.id))
     listed = []
@@ -100,9 +101,9 @@ def repair_case(*, session: Session, case_id: int, clock: Clock, user: User | No
     records it. `user` None: the command line (an operator with the database)."""
     case = session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))
     if case is None or (user is not None and case.tenant_id != user.tenant_id):
-        raise NotFound("Случай не найден")
+        raise NotFound(N_("Случай не найден"))
     if user is not None and user.role != "admin":
-        raise Forbidden("Случай восстанавливает администратор")
+        raise Forbidden(N_("Случай восстанавливает администратор"))
     if case.status != "open":
         return Repair(case.id, [], False)
     runner = runner_for(session=session, case=case, clock=clock)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import ProcessAdoption, User
 from services.errors import Forbidden
 from services.library.catalog import version_of
@@ -17,7 +18,7 @@ def require_municipal_editor(user: User) -> int:
     """Only a municipality's methodologists and administrators choose its versions; its tenant id."""
     tenant_id = library_of(user)
     if tenant_id is None or user.role not in PUBLISHERS:
-        raise Forbidden("Версию процесса для муниципалитета выбирают его методолог и администратор")
+        raise Forbidden(N_("Версию процесса для муниципалитета выбирают его методолог и администратор"))
     return tenant_id
 
 

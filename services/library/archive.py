@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from engine.validation import LIBRARY_SUFFIXES
 from models import User
 from services.errors import Invalid
@@ -37,24 +38,26 @@ def read_archive(data: bytes) -> dict[str, str]:
         entries = [info for info in archive.infolist()
                    if not info.is_dir() and PurePosixPath(info.filename).suffix in LIBRARY_SUFFIXES]
     except zipfile.BadZipFile:
-        raise Invalid("Файл не является zip-архивом") from None
+        raise Invalid(N_("Файл не является zip-архивом")) from None
     if len(entries) > MAX_FILES or sum(info.file_size for info in entries) > MAX_BYTES:
-        raise Invalid(f"Архив слишком велик: не больше {MAX_FILES} файлов и {MAX_BYTES // 1024 // 1024} МБ")
+        raise Invalid(N_("Архив слишком велик: не больше %(files)s файлов и %(mb)s МБ", files=MAX_FILES,
+                         mb=MAX_BYTES // 1024 // 1024))
     files: dict[str, str] = {}
     for info in entries:
         name = PurePosixPath(info.filename).name
         if name in files:
-            raise Invalid(f"Файл {name} встречается в архиве дважды")
+            raise Invalid(N_("Файл %(name)s встречается в архиве дважды", name=name))
         try:
             with archive.open(info) as member:
                 raw = member.read(MAX_BYTES + 1)  # the sizes in the header may lie
             if len(raw) > MAX_BYTES:
-                raise Invalid(f"Файл {info.filename} слишком велик")
+                raise Invalid(N_("Файл %(name)s слишком велик", name=info.filename))
             files[name] = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid(f"Файл {info.filename} не в кодировке UTF-8") from None
+            raise Invalid(N_("Файл %(name)s не в кодировке UTF-8", name=info.filename)) from None
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-            raise Invalid(f"Файл {info.filename} не читается из архива: {exc}") from None
+            raise Invalid(N_("Файл %(name)s не читается из архива: %(problem)s", name=info.filename,
+                             problem=str(exc))) from None
     return files
 
 

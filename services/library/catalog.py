@@ -10,6 +10,7 @@ from lxml import etree
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from engine.texts import N_
 from models import Case, ProcessAdoption, ProcessVersion, User
 from services.errors import NotFound
 from services.library.versions import bundle_of, in_library, library_of
@@ -84,8 +85,8 @@ def version_of(*, session: Session, process_id: str, number: int | None = None) 
     query = query.where(ProcessVersion.is_current if number is None else ProcessVersion.number == number)
     version = session.scalar(query)
     if version is None:
-        suffix = f" v{number}" if number is not None else ""
-        raise NotFound(f"Версии процесса «{process_id}»{suffix} нет")
+        raise NotFound(N_("Версии процесса «%(process)s» нет", process=process_id) if number is None else
+                       N_("Версии процесса «%(process)s» v%(number)s нет", process=process_id, number=number))
     return version
 
 
@@ -98,7 +99,7 @@ def history(*, session: Session, process_id: str | None = None, tenant_id: int |
         query = query.where(ProcessVersion.process_id == process_id)
     versions = list(session.scalars(query.order_by(ProcessVersion.process_id, ProcessVersion.number)))
     if process_id is not None and not versions and tenant_id is None:
-        raise NotFound(f"Процесса «{process_id}» нет в библиотеке")
+        raise NotFound(N_("Процесса «%(process)s» нет в библиотеке", process=process_id))
     return versions
 
 
@@ -107,7 +108,7 @@ def diagram(*, session: Session, user: User, version_id: int, name: str) -> tupl
     version = session.get(ProcessVersion, version_id)
     if (version is None or version.tenant_id not in (None, user.tenant_id) or not name.endswith(".bpmn")
             or name not in version.files):
-        raise NotFound("Диаграмма не найдена")
+        raise NotFound(N_("Диаграмма не найдена"))
     return version, version.files[name]
 
 

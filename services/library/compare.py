@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from engine.compare import Change, compare_libraries
+from engine.texts import N_
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Invalid, NotFound
 from services.library.catalog import history
@@ -62,14 +63,15 @@ def compare(*, session: Session, user: User, process_id: str, old: str | None = 
     for side in (old, new):
         _number(side)
         if side not in sides:
-            raise NotFound("Черновика этого процесса нет" if side == DRAFT else f"Версии {side} процесса нет")
+            raise NotFound(N_("Черновика этого процесса нет") if side == DRAFT
+                           else N_("Версии %(version)s процесса нет", version=side))
     diagrams = sorted({n for side in (old, new) for n in sides[side].files if n.endswith(".bpmn")})
     own_diagram = re.compile(r'<(\w+:)?process\b[^>]*\bid="' + re.escape(process_id) + '"')
     name = name or next((n for n in diagrams if own_diagram.search(sides[new].files.get(n)
                                                                    or sides[old].files.get(n, ""))),
                         diagrams[0] if diagrams else "")
     if name not in diagrams:
-        raise NotFound("Диаграмма не найдена ни в одной из сравниваемых версий")
+        raise NotFound(N_("Диаграмма не найдена ни в одной из сравниваемых версий"))
     return Comparison(process_id, sides[old], sides[new], [(k, side.label) for k, side in sides.items()],
                       diagrams, name, compare_libraries(sides[old].files, sides[new].files), draft)
 
@@ -110,7 +112,7 @@ def _number(key: str) -> int:
         return 0
     match = _VERSION.fullmatch(key)
     if match is None:
-        rule = "vN, mN или draft"
-        raise Invalid("Сторона сравнения указывается как vN (региональная версия), mN (версия варианта "
-                      "муниципалитета) или draft (черновик)", fields={"old": rule, "new": rule})
+        rule = N_("vN, mN или draft")
+        raise Invalid(N_("Сторона сравнения указывается как vN (региональная версия), mN (версия варианта "
+                         "муниципалитета) или draft (черновик)"), fields={"old": rule, "new": rule})
     return int(match.group(1))

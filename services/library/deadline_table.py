@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_, joined
 from engine.timers import UNITS
 from engine.validation import PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, User
@@ -70,9 +71,9 @@ def save_parameters(*, session: Session, clock: Clock, user: User, draft_id: int
         name = _name(f"deadline-{row}", line.name, deadlines, errors)
         value = _positive(f"deadline-{row}-value", line.value, errors)
         if line.unit not in UNITS:
-            errors[f"deadline-{row}-unit"] = "Выберите единицу: минуты, часы или дни"
+            errors[f"deadline-{row}-unit"] = N_("Выберите единицу: минуты, часы или дни")
         if not line.title.strip():
-            errors[f"deadline-{row}-title"] = "Укажите название срока"
+            errors[f"deadline-{row}-title"] = N_("Укажите название срока")
         spec: dict[str, Any] = {"value": value, "unit": line.unit, "clause": line.clause.strip(),
                                 "title": line.title.strip()}
         if not line.working:
@@ -87,15 +88,16 @@ def save_parameters(*, session: Session, clock: Clock, user: User, draft_id: int
     except ValueError:
         share = 0.0
     if not 0 < share < 1:
-        errors["warning_share"] = "Доля срока для предупреждения: число больше 0 и меньше 1, например 0,8"
+        errors["warning_share"] = N_("Доля срока для предупреждения: число больше 0 и меньше 1, например 0,8")
     if errors:
-        raise Invalid("Исправьте отмеченные ячейки: ничего не сохранено", fields=errors)
+        raise Invalid(N_("Исправьте отмеченные ячейки: ничего не сохранено"), fields=errors)
     text = _dump({**_raw(draft), "deadlines": deadlines, "warning_share": share, "limits": limits})
     files = {**draft.files, PARAMETERS_FILE: text}
     added = _new_problems(draft.files, files)
     if added:
-        raise Invalid("Параметры не сохранены: " + "; ".join(f"{p.file}, элемент {p.element_id or '—'}: {p.message}"
-                                                             for p in added), fields=_cells(added, table))
+        problems = joined(N_("%(file)s, элемент %(element)s: %(problem)s", file=p.file,
+                             element=p.element_id or "—", problem=p.message) for p in added)
+        raise Invalid(N_("Параметры не сохранены: %(problems)s", problems=problems), fields=_cells(added, table))
     return store_files(session=session, clock=clock, user=user, draft=draft, files=files, revision=revision,
                        comment=comment or "Изменены параметры сроков")
 
@@ -112,9 +114,9 @@ def _raw(draft: ProcessDraft) -> dict[str, Any]:
 def _name(cell: str, text: str, taken: Mapping[str, Any], errors: dict[str, str]) -> str:
     name = text.strip()
     if not NAME.match(name):
-        errors[f"{cell}-name"] = f"Имя: {NAME_RULE}"
+        errors[f"{cell}-name"] = N_("Имя: %(rule)s", rule=NAME_RULE)
     elif name in taken:
-        errors[f"{cell}-name"] = f"Имя «{name}» уже есть в таблице"
+        errors[f"{cell}-name"] = N_("Имя «%(name)s» уже есть в таблице", name=name)
     return name
 
 
@@ -124,7 +126,7 @@ def _positive(cell: str, text: str, errors: dict[str, str]) -> int | None:
     except ValueError:
         value = 0
     if value <= 0:
-        errors[cell] = "Целое положительное число"
+        errors[cell] = N_("Целое положительное число")
         return None
     return value
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
 from engine.diagram_rules import DiagramProblem, expression_problems, parse_xml, xml_problem
+from engine.texts import N_
 from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,13 +24,13 @@ TASK_ROLES = {"curator": "Куратор", "executor": "Исполнитель (
 MAX_COMMENT = 500
 # Names a methodologist gives: deadline parameters, form fields, form files.
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-NAME_RULE = "латинские строчные буквы, цифры и _, начиная с буквы"
+NAME_RULE = N_("латинские строчные буквы, цифры и _, начиная с буквы")
 
 
 def require_editor(user: User) -> None:
     """Only methodologists and administrators edit the process library."""
     if user.role not in PUBLISHERS:
-        raise Forbidden("Черновики процессов ведут методолог и администратор")
+        raise Forbidden(N_("Черновики процессов ведут методолог и администратор"))
 
 
 def _drafts_of(user: User) -> Any:
@@ -65,7 +66,7 @@ def start_draft(*, session: Session, clock: Clock, user: User, process_id: str) 
         except LookupError:
             version = None
     if version is None:
-        raise NotFound("Процесс не найден")
+        raise NotFound(N_("Процесс не найден"))
     template = None if tenant_id is None else (version.forked_from_id or version.id)
     return add_draft(session=session, clock=clock, user=user, process_id=process_id, base_version_id=version.id,
                      forked_from_id=template, files=dict(version.files),
@@ -90,13 +91,13 @@ def get_draft(*, session: Session, user: User, draft_id: int) -> ProcessDraft:
     require_editor(user)
     draft = session.get(ProcessDraft, draft_id)
     if draft is None or draft.tenant_id != library_of(user):
-        raise NotFound("Черновик не найден")
+        raise NotFound(N_("Черновик не найден"))
     return draft
 
 
 def draft_diagram(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
     """One diagram file of a draft and the draft it belongs to."""
-    return _draft_file(session, user, draft_id, name, ".bpmn", "Диаграмма не найдена в черновике")
+    return _draft_file(session, user, draft_id, name, ".bpmn", N_("Диаграмма не найдена в черновике"))
 
 
 def _draft_file(session: Session, user: User, draft_id: int, name: str, suffix: str,
@@ -114,7 +115,8 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
     draft, _ = draft_diagram(session=session, user=user, draft_id=draft_id, name=name)
     refusal = xml_problem(xml.encode())
     if refusal is not None:
-        raise Invalid(f"Диаграмма {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+        raise Invalid(N_("Диаграмма %(name)s не сохранена: %(problem)s", name=name, problem=refusal.message),
+                      fields={"xml": refusal.message})
     draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: xml},
                         revision=revision, comment=comment)
     return draft, draft_problems(draft.files)
@@ -122,7 +124,7 @@ def save_diagram(*, session: Session, clock: Clock, user: User, draft_id: int, n
 
 def draft_table(*, session: Session, user: User, draft_id: int, name: str) -> tuple[ProcessDraft, str]:
     """One decision table (.dmn) of a draft and the draft it belongs to."""
-    return _draft_file(session, user, draft_id, name, ".dmn", "Таблица решений не найдена в черновике")
+    return _draft_file(session, user, draft_id, name, ".dmn", N_("Таблица решений не найдена в черновике"))
 
 
 def save_table(*, session: Session, clock: Clock, user: User, draft_id: int, name: str, xml: str,
@@ -131,7 +133,8 @@ def save_table(*, session: Session, clock: Clock, user: User, draft_id: int, nam
     draft, _ = draft_table(session=session, user=user, draft_id=draft_id, name=name)
     refusal = parse_xml(xml.encode())
     if isinstance(refusal, DiagramProblem):
-        raise Invalid(f"Таблица {name} не сохранена: {refusal.message}", fields={"xml": refusal.message})
+        raise Invalid(N_("Таблица %(name)s не сохранена: %(problem)s", name=name, problem=refusal.message),
+                      fields={"xml": refusal.message})
     draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: xml},
                         revision=revision, comment=comment)
     return draft, draft_problems(draft.files)
@@ -142,7 +145,8 @@ def store_files(*, session: Session, clock: Clock, user: User, draft: ProcessDra
     """Replace the draft's files if the draft is still at `revision` (Conflict, in Russian, when it is not)."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise Invalid(f"Комментарий длиннее {MAX_COMMENT} знаков", fields={"comment": "Слишком длинный"})
+        raise Invalid(N_("Комментарий длиннее %(count)s знаков", count=MAX_COMMENT),
+                      fields={"comment": N_("Слишком длинный")})
     saved = session.execute(
         update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.revision == revision)
         .values(files=files, revision=revision + 1, saved_by_id=user.id, saved_at=clock.now(), comment=comment)
@@ -150,9 +154,10 @@ def store_files(*, session: Session, clock: Clock, user: User, draft: ProcessDra
     session.expire(draft)
     if saved.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(draft)
-        raise Conflict(f"Черновик уже изменил(а) {draft.saved_by.full_name} "
-                       f"{draft.saved_at.astimezone(MOSCOW):%d.%m.%Y в %H:%M} (редакция {draft.revision}); "
-                       "ваши изменения не сохранены. Обновите страницу, чтобы продолжить с новой редакции.")
+        raise Conflict(N_("Черновик уже изменил(а) %(person)s %(day)s в %(time)s (редакция %(revision)s); ваши "
+                          "изменения не сохранены. Обновите страницу, чтобы продолжить с новой редакции.",
+                          person=draft.saved_by.full_name, day=f"{draft.saved_at.astimezone(MOSCOW):%d.%m.%Y}",
+                          time=f"{draft.saved_at.astimezone(MOSCOW):%H:%M}", revision=draft.revision))
     session.refresh(draft)
     return draft
 
@@ -205,6 +210,6 @@ def check_condition(*, user: User, source: str) -> str | None:
     """Why a gateway condition may not be written in a diagram, in Russian; None when it may."""
     require_editor(user)
     if not source.strip():
-        return "Условие пусто"
+        return N_("Условие пусто")
     reasons = expression_problems(source, functions=DIAGRAM_FUNCTIONS)
     return "; ".join(reasons) if reasons else None

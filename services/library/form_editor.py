@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.forms import FormSchema
+from engine.texts import N_
 from engine.validation import check_form
 from models import ProcessDraft, User
 from services.errors import Invalid, NotFound
@@ -59,7 +60,7 @@ def draft_form(*, session: Session, user: User, draft_id: int, name: str) -> tup
     """A form file of a draft as the editor's fields, and its text."""
     draft = get_draft(session=session, user=user, draft_id=draft_id)
     if not name.endswith(FORM_SUFFIX) or name not in draft.files:
-        raise NotFound("Форма не найдена в черновике")
+        raise NotFound(N_("Форма не найдена в черновике"))
     text = draft.files[name]
     try:
         schema = json.loads(text)
@@ -112,19 +113,19 @@ def form_text(form: FormDraft) -> str:
     base = copy.deepcopy(dict(form.base))
     old_props, old_ui = _object(base.get("properties")), _object(base.get("ui"))
     if not form.title.strip():
-        errors["title"] = "Укажите заголовок формы"
+        errors["title"] = N_("Укажите заголовок формы")
     props: dict[str, Any] = {}
     ui: dict[str, Any] = {k: v for k, v in old_ui.items() if k.startswith("ui:") and k != "ui:order"}
     for row, item in enumerate(form.fields):
         name = item.name.strip()
         if not NAME.match(name):
-            errors[f"field-{row}-name"] = f"Имя поля: {NAME_RULE}"
+            errors[f"field-{row}-name"] = N_("Имя поля: %(rule)s", rule=NAME_RULE)
         elif name in props:
-            errors[f"field-{row}-name"] = f"Поле «{name}» уже есть в форме"
+            errors[f"field-{row}-name"] = N_("Поле «%(name)s» уже есть в форме", name=name)
         if not item.title.strip():
-            errors[f"field-{row}-title"] = "Укажите подпись поля"
+            errors[f"field-{row}-title"] = N_("Укажите подпись поля")
         if item.kind not in KINDS:
-            errors[f"field-{row}-kind"] = "Выберите тип поля из списка"
+            errors[f"field-{row}-kind"] = N_("Выберите тип поля из списка")
             continue
         old = old_props.get(item.original, {}) if item.original else {}
         hints = dict(old_ui.get(item.original, {})) if item.original else {}
@@ -142,7 +143,7 @@ def form_text(form: FormDraft) -> str:
         if hints:
             ui[name] = hints
     if errors:
-        raise Invalid("Исправьте отмеченные поля формы: ничего не сохранено", fields=errors)
+        raise Invalid(N_("Исправьте отмеченные поля формы: ничего не сохранено"), fields=errors)
     ui["ui:order"] = list(props)
     required = [f.name.strip() for f in form.fields if f.required]
     schema = {"title": form.title.strip(), "type": "object", **({"required": required} if required else {}),
@@ -172,14 +173,14 @@ def _shape(prop: dict[str, Any], hints: dict[str, Any], item: FormField, row: in
     for number, choice in enumerate(item.choices):
         value = choice.value.strip()
         if not value:
-            errors[f"field-{row}-choice-{number}-value"] = "Укажите значение варианта"
+            errors[f"field-{row}-choice-{number}-value"] = N_("Укажите значение варианта")
         elif value in titles:
-            errors[f"field-{row}-choice-{number}-value"] = f"Вариант «{value}» уже есть"
+            errors[f"field-{row}-choice-{number}-value"] = N_("Вариант «%(value)s» уже есть", value=value)
         else:
             values.append(value)
             titles[value] = choice.title.strip() or value
     if not item.choices:
-        errors[f"field-{row}-choices"] = "Добавьте хотя бы один вариант"
+        errors[f"field-{row}-choices"] = N_("Добавьте хотя бы один вариант")
     if kind == "multiple":
         prop["type"] = "array"
         prop["items"] = {**(prop.get("items") or {}), "type": "string", "enum": values}
@@ -192,7 +193,7 @@ def checked_form(*, name: str, text: str) -> FormSchema:
     """The form the renderer would use for this text; Invalid (the field named) when the library check refuses it."""
     form, problems = check_form(name, text)
     if form is None:
-        raise Invalid("Форма не принята: " + "; ".join(p.message for p in problems),
+        raise Invalid(N_("Форма не принята: %(problems)s", problems="; ".join(p.message for p in problems)),
                       fields={p.element_id or "__all__": p.message for p in problems})
     return form
 
@@ -222,13 +223,13 @@ def add_form(*, session: Session, clock: Clock, user: User, draft_id: int, stem:
     stem, title = stem.strip(), title.strip()
     errors = {}
     if not NAME.match(stem):
-        errors["stem"] = f"Имя файла: {NAME_RULE}"
+        errors["stem"] = N_("Имя файла: %(rule)s", rule=NAME_RULE)
     elif stem + FORM_SUFFIX in draft.files:
-        errors["stem"] = f"Форма {stem}{FORM_SUFFIX} уже есть в черновике"
+        errors["stem"] = N_("Форма %(name)s уже есть в черновике", name=stem + FORM_SUFFIX)
     if not title:
-        errors["title"] = "Укажите заголовок формы"
+        errors["title"] = N_("Укажите заголовок формы")
     if errors:
-        raise Invalid("Форма не добавлена: исправьте отмеченные поля", fields=errors)
+        raise Invalid(N_("Форма не добавлена: исправьте отмеченные поля"), fields=errors)
     name = stem + FORM_SUFFIX
     text = json.dumps({"title": title, "type": "object", "properties": {}}, ensure_ascii=False, indent=2) + "\n"
     draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: text},

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.clock import Clock
 from engine.migration import MigrationRefused, migrate
 from engine.runner import EngineFailure, Runner, Snapshot, StepRefused
+from engine.texts import N_, text_of
 from models import Case, ProcessVersion, User
 from services.db import savepoint
 from services.errors import Forbidden
@@ -47,7 +48,7 @@ class MigrationPreview:
 def require_mover(user: User) -> None:
     """Only methodologists and administrators move cases between versions."""
     if user.role not in PUBLISHERS:
-        raise Forbidden("Переводить случаи на другую версию процесса могут методолог и администратор")
+        raise Forbidden(N_("Переводить случаи на другую версию процесса могут методолог и администратор"))
 
 
 def migration_preview(*, session: Session, clock: Clock, user: User, process_id: str) -> MigrationPreview:
@@ -82,7 +83,7 @@ def move_cases(*, session: Session, clock: Clock, user: User, process_id: str,
                               details={"old": f"v{before.version}", "new": f"v{current.number}"})
             except StaleDataError:
                 session.refresh(case)
-                reason = "Случай изменился во время перевода; он остался на своей версии, повторите"
+                reason = N_("Случай изменился во время перевода; он остался на своей версии, повторите")
         outcome.append(CaseMove(case.id, before.version, before.waiting, reason))
     return outcome
 
@@ -111,7 +112,7 @@ def _try(session: Session, clock: Clock, case: Case, current: ProcessVersion) ->
     try:
         return migrate(runner, bundle_for(session=session, version_id=case.process_version_id), case.state), None
     except (MigrationRefused, EngineFailure, StepRefused) as exc:
-        return None, str(exc)
+        return None, text_of(exc)
 
 
 def _outcome(session: Session, case: Case, reason: str | None) -> CaseMove:

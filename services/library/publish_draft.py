@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from engine.validation import check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Invalid
@@ -23,9 +24,9 @@ class StaleDraft(Conflict):
     def __init__(self, versions: Sequence[ProcessVersion]) -> None:
         named = ", ".join(f"{v.process_id} v{v.number} ({v.created_at.astimezone(MOSCOW):%d.%m.%Y %H:%M}, "
                           f"{v.author.full_name if v.author else 'cli'})" for v in versions)
-        super().__init__(f"После того как черновик был начат, опубликовано: {named}. Публикация черновика заменила бы "
-                         "эти версии его содержимым, поэтому она остановлена. Сравните черновик с текущей версией и "
-                         "подтвердите замену, если черновик должен их заменить.")
+        super().__init__(N_("После того как черновик был начат, опубликовано: %(versions)s. Публикация черновика "
+                            "заменила бы эти версии его содержимым, поэтому она остановлена. Сравните черновик с "
+                            "текущей версией и подтвердите замену, если черновик должен их заменить.", versions=named))
         self.versions = list(versions)
 
 
@@ -38,8 +39,8 @@ def publish_draft(*, session: Session, clock: Clock, user: User, draft_id: int, 
     if draft.tenant_id is None:
         check_publisher(user)
     if draft.revision != revision:
-        raise Conflict(f"Черновик изменён после того, как вы его открыли (теперь редакция {draft.revision}): "
-                       "обновите страницу и проверьте изменения перед публикацией")
+        raise Conflict(N_("Черновик изменён после того, как вы его открыли (теперь редакция %(revision)s): "
+                          "обновите страницу и проверьте изменения перед публикацией", revision=draft.revision))
     library = check_library(draft.files)
     if library.problems:
         raise LibraryRefused(library.problems)
@@ -53,7 +54,7 @@ def publish_draft(*, session: Session, clock: Clock, user: User, draft_id: int, 
         return [_publish_variant(session, clock, user, draft, processes[draft.process_id], comment)]
     published = publish(session=session, clock=clock, files=draft.files, comment=comment, author=user)
     if not any(p.created for p in published):
-        raise Invalid("Черновик не отличается от текущих версий: публиковать нечего")
+        raise Invalid(N_("Черновик не отличается от текущих версий: публиковать нечего"))
     session.delete(draft)
     session.flush()
     return published
@@ -65,12 +66,13 @@ def _publish_variant(session: Session, clock: Clock, user: User, draft: ProcessD
     files = {name: draft.files[name] for name in names}
     template = session.get(ProcessVersion, draft.forked_from_id) if draft.forked_from_id else None
     if template is not None and template.files == files:
-        raise Invalid(f"Вариант не отличается от региональной версии v{template.number}: публиковать нечего "
-                      "(чтобы работать по региональной версии, примите её на странице «Процессы»)")
+        raise Invalid(N_("Вариант не отличается от региональной версии v%(number)s: публиковать нечего (чтобы "
+                         "работать по региональной версии, примите её на странице «Процессы»)",
+                         number=template.number))
     published = publish_variant(session=session, clock=clock, author=user, process_id=draft.process_id, files=files,
                                 forked_from_id=draft.forked_from_id, comment=comment)
     if not published.created:
-        raise Invalid("Черновик не отличается от текущей версии варианта: публиковать нечего")
+        raise Invalid(N_("Черновик не отличается от текущей версии варианта: публиковать нечего"))
     version = session.scalar(select(ProcessVersion).where(
         ProcessVersion.process_id == draft.process_id, in_library(draft.tenant_id),
         ProcessVersion.number == published.number))

@@ -15,6 +15,7 @@ from engine.clock import Clock, FixedClock
 from engine.forms import FormSchema
 from engine.parser import LibraryError, ProcessBundle, content_hash, load_bundle
 from engine.runner import Runner, Snapshot
+from engine.texts import N_, text_of
 from engine.validation import Problem
 from models import Body, ProcessDraft, SandboxRun, User
 from services.cases import parse_moment
@@ -98,19 +99,19 @@ def start_sandbox(*, session: Session, clock: Clock, user: User, draft_id: int, 
     try:
         moment = parse_moment(start_at) if str(start_at or "").strip() else clock.now()
     except (TypeError, ValueError):
-        errors["start_at"] = "Укажите момент начала, например 2026-11-24T10:15"
+        errors["start_at"] = N_("Укажите момент начала, например 2026-11-24T10:15")
     codes = [c.code for c in channels(session=session)]
     if str(channel or "") not in codes:
-        errors["channel"] = "Выберите источник из списка"
+        errors["channel"] = N_("Выберите источник из списка")
     try:
         more = json.loads(str(extra or "").strip() or "{}")
         if not isinstance(more, dict):
             raise ValueError
     except ValueError:
         more = {}
-        errors["extra"] = "Дополнительные данные: объект JSON, например {\"importance\": \"high\"}"
+        errors["extra"] = N_("Дополнительные данные: объект JSON, например {\"importance\": \"high\"}")
     if errors:
-        raise Invalid("Проверка не начата: исправьте поля", fields=errors)
+        raise Invalid(N_("Проверка не начата: исправьте поля"), fields=errors)
     data = {**more, "case_id": SANDBOX_CASE_ID, "channel": str(channel)}
     snapshot = run_step(lambda: _runner(session, user, bundle, moment).start(data))
     session.execute(delete(SandboxRun).where(SandboxRun.draft_id == draft.id, SandboxRun.user_id == user.id))
@@ -128,11 +129,11 @@ def complete_in_sandbox(*, session: Session, user: User, draft_id: int, task_id:
     run, bundle, runner = _current(session, user, draft_id)
     task = next((t for t in runner.snapshot(run.state).open_tasks if t.id == task_id), None)
     if task is None:
-        raise Conflict("Эта задача в проверке уже выполнена или закрыта")
+        raise Conflict(N_("Эта задача в проверке уже выполнена или закрыта"))
     form = _form(session, user, bundle, task.form)
     data, errors = form.validate(form_data)
     if errors:
-        raise Invalid("Форма заполнена с ошибками", fields=errors)
+        raise Invalid(N_("Форма заполнена с ошибками"), fields=errors)
     snapshot = run_step(lambda: runner.complete(run.state, task_id, data))
     _record(run, bundle, snapshot, {"kind": "completed", "step": task.name})
     return run
@@ -143,7 +144,7 @@ def advance_sandbox(*, session: Session, user: User, draft_id: int) -> SandboxRu
     run, bundle, runner = _current(session, user, draft_id)
     timers = runner.snapshot(run.state).timers
     if not timers:
-        raise Conflict("В проверке нет взведённых таймеров")
+        raise Conflict(N_("В проверке нет взведённых таймеров"))
     # A timer fires once its moment has passed (SpiffWorkflow compares strictly): one second after it.
     moment = max(run.clock_at, min(t.due_at for t in timers) + timedelta(seconds=1))
     snapshot = run_step(lambda: _runner(session, user, bundle, moment).wake(run.state))
@@ -169,7 +170,7 @@ def _bundle(draft: ProcessDraft) -> ProcessBundle:
     except LibraryError as exc:
         problems = draft_problems(draft.files)
         if not problems:
-            raise Invalid(str(exc)) from None
+            raise Invalid(text_of(exc)) from None
         raise LibraryRefused(problems) from None
 
 
@@ -178,9 +179,9 @@ def _current(session: Session, user: User, draft_id: int) -> tuple[SandboxRun, P
     draft = get_draft(session=session, user=user, draft_id=draft_id)
     run = _run_of(session, draft, user)
     if run is None:
-        raise NotFound("Проверка черновика не начата")
+        raise NotFound(N_("Проверка черновика не начата"))
     if run.files_hash != content_hash(draft.files):
-        raise Conflict("Черновик изменился после начала проверки: начните проверку заново")
+        raise Conflict(N_("Черновик изменился после начала проверки: начните проверку заново"))
     bundle = _bundle(draft)
     return run, bundle, _runner(session, user, bundle, run.clock_at)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.compare import Change, compare_libraries
 from engine.merge import Unmerged, merge_libraries
+from engine.texts import N_
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Invalid, NotFound
 from services.library.adoption import require_municipal_editor
@@ -56,7 +57,7 @@ def variant_page(*, session: Session, user: User, process_id: str) -> VariantPag
     source = variant if variant is not None else draft
     template = session.get(ProcessVersion, source.forked_from_id) if source and source.forked_from_id else None
     if source is None or template is None:
-        raise NotFound("У муниципалитета нет своего варианта этого процесса")
+        raise NotFound(N_("У муниципалитета нет своего варианта этого процесса"))
     regional = version_of(session=session, process_id=process_id)
     local = compare_libraries(template.files, source.files)
     upstream = compare_libraries(template.files, regional.files) if regional.id != template.id else []
@@ -77,10 +78,11 @@ def rebase(*, session: Session, clock: Clock, user: User, process_id: str) -> tu
     carried over by element id; what could not be carried (or was changed on both sides) is listed."""
     page = variant_page(session=session, user=user, process_id=process_id)
     if page.draft is not None:
-        raise Conflict("У варианта уже есть черновик: опубликуйте его, затем перенесите вариант на новую "
-                       "региональную версию")
+        raise Conflict(N_("У варианта уже есть черновик: опубликуйте его, затем перенесите вариант на новую "
+                          "региональную версию"))
     if page.variant is None or page.regional.id == page.template.id:
-        raise Invalid(f"Вариант уже основан на текущей региональной версии v{page.regional.number}")
+        raise Invalid(N_("Вариант уже основан на текущей региональной версии v%(number)s",
+                         number=page.regional.number))
     files, unmerged = merge_libraries(page.template.files, page.variant.files, page.regional.files)
     draft = add_draft(session=session, clock=clock, user=user, process_id=process_id,
                       base_version_id=page.variant.id, forked_from_id=page.regional.id, files=files,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.parser import LibraryError, ProcessBundle, content_hash, load_bundle, read_library
+from engine.texts import N_, text_of
 from engine.validation import Problem, check_library
 from models import ProcessAdoption, ProcessVersion, Tenant, User
 from services.db import savepoint
@@ -36,8 +37,8 @@ class LibraryRefused(Invalid):
     """A library validation refuses: every problem names its file and element; nothing was published."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(f"Библиотека процессов не прошла проверку (проблем: {len(problems)}); "
-                         "опубликованные версии не изменились")
+        super().__init__(N_("Библиотека процессов не прошла проверку (проблем: %(count)s); опубликованные версии не "
+                            "изменились", count=len(problems)))
         self.problems = list(problems)
 
 
@@ -66,7 +67,7 @@ def publish(*, session: Session, clock: Clock, files: Mapping[str, str], comment
                        for process_id, names in sorted(library.processes.items())]
             session.flush()
     except IntegrityError:
-        raise Conflict("Одновременно прошла другая публикация; проверьте список версий и повторите") from None
+        raise Conflict(N_("Одновременно прошла другая публикация; проверьте список версий и повторите")) from None
     return outcome
 
 
@@ -75,14 +76,14 @@ def publish_variant(*, session: Session, clock: Clock, author: User, process_id:
     """A new version of a municipality's own variant of a process (files already checked), for it alone."""
     tenant_id = library_of(author)
     if tenant_id is None or author.role not in PUBLISHERS:
-        raise Forbidden("Вариант процесса публикуют методолог и администратор муниципалитета")
+        raise Forbidden(N_("Вариант процесса публикуют методолог и администратор муниципалитета"))
     comment = publication_comment(comment)
     try:
         with savepoint(session):
             published = _publish_one(session, clock, process_id, dict(sorted(files.items())), comment, author,
                                      keep_known=False, tenant_id=tenant_id, forked_from_id=forked_from_id)
     except IntegrityError:
-        raise Conflict("Одновременно прошла другая публикация варианта; проверьте версии и повторите") from None
+        raise Conflict(N_("Одновременно прошла другая публикация варианта; проверьте версии и повторите")) from None
     return published
 
 
@@ -90,8 +91,8 @@ def publication_comment(comment: str) -> str:
     """A publication's comment, required."""
     comment = comment.strip()
     if not comment:
-        raise Invalid("Укажите комментарий к публикации: что изменилось и почему",
-                      fields={"comment": "Обязательное поле"})
+        raise Invalid(N_("Укажите комментарий к публикации: что изменилось и почему"),
+                      fields={"comment": N_("Обязательное поле")})
     return comment
 
 
@@ -99,9 +100,10 @@ def check_publisher(author: User | None) -> None:
     """Only the oblast's methodologists and administrators publish regional versions (the command line, author None,
     is an operator's)."""
     if author is not None and author.role not in PUBLISHERS:
-        raise Forbidden("Публиковать процессы могут только методологи и администраторы")
+        raise Forbidden(N_("Публиковать процессы могут только методологи и администраторы"))
     if library_of(author) is not None:
-        raise Forbidden("Региональную библиотеку публикует область; муниципалитет публикует свой вариант процесса")
+        raise Forbidden(N_("Региональную библиотеку публикует область; муниципалитет публикует свой вариант "
+                           "процесса"))
 
 
 def library_of(user: User | None) -> int | None:
@@ -142,8 +144,9 @@ def _report_refused(session: Session, clock: Clock, exc: Invalid, directories: l
     problems = [str(p) for p in getattr(exc, "problems", [])] or [exc.message]
     log.error("ВНИМАНИЕ: библиотека процессов из %s отклонена, работа продолжается на последних проверенных "
               "версиях. Проблемы:\n  %s", ", ".join(str(d) for d in directories), "\n  ".join(problems))
-    text = (f"Файлы процессов на сервере отклонены при запуске: {'; '.join(problems)}. Работа продолжается на "
-            "последних проверенных версиях; исправьте файлы или опубликуйте исправление в конструкторе.")
+    text = N_("Файлы процессов на сервере отклонены при запуске: %(problems)s. Работа продолжается на последних "
+              "проверенных версиях; исправьте файлы или опубликуйте исправление в конструкторе.",
+              problems="; ".join(problems))
     notify(session=session, people=library_people(session), kind="library_refused", text=text, now=clock.now())
 
 
@@ -163,7 +166,7 @@ def _publish_one(session: Session, clock: Clock, process_id: str, files: dict[st
     try:
         load_bundle(files, process_id)  # the version loads on its own, as every case on it will (and is cached)
     except LibraryError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(text_of(exc)) from None
     number = (session.scalar(select(func.max(ProcessVersion.number)).where(*scope)) or 0) + 1
     previous = session.scalar(select(ProcessVersion.id).where(*scope, ProcessVersion.is_current))
     session.execute(update(ProcessVersion).where(*scope, ProcessVersion.is_current)

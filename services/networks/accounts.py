@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.texts import N_
 from models import Body, BodyAccount, Channel, User
 from services.db import savepoint
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -35,7 +36,7 @@ def get_account(*, session: Session, user: User, account_id: int) -> BodyAccount
     """One account of the user's tenant; another tenant's is not found."""
     account = session.get(BodyAccount, account_id)
     if account is None or account.tenant_id != user.tenant_id:
-        raise NotFound("Аккаунт не найден")
+        raise NotFound(N_("Аккаунт не найден"))
     return account
 
 
@@ -94,28 +95,28 @@ def _cell(text: str) -> str:
 def _check_body(user: User, body: Body) -> None:
     """Only the tenant's administrator and the body's responsible official change its accounts."""
     if user.role not in EDITORS:
-        raise Forbidden("Реестр аккаунтов ведут администратор и ответственные лица органов")
+        raise Forbidden(N_("Реестр аккаунтов ведут администратор и ответственные лица органов"))
     if user.role == "responsible" and user.body_id != body.id:
-        raise Forbidden("Ответственное лицо ведёт аккаунты только своего органа")
+        raise Forbidden(N_("Ответственное лицо ведёт аккаунты только своего органа"))
 
 
 def _fill(session: Session, user: User, account: BodyAccount, body: object, channel: object, name: object,
           url: object) -> None:
     """Check every field, then write them all; nothing is written when one is wrong."""
     if user.role not in EDITORS:
-        raise Forbidden("Реестр аккаунтов ведут администратор и ответственные лица органов")
+        raise Forbidden(N_("Реестр аккаунтов ведут администратор и ответственные лица органов"))
     errors: dict[str, str] = {}
     body_row = session.scalar(select(Body).where(Body.code == str(body or "").strip(),
                                                  Body.tenant_id == user.tenant_id))
     if body_row is None:
-        errors["body"] = "Выберите орган из списка"
+        errors["body"] = N_("Выберите орган из списка")
     try:
         channel_row = _channel(session, channel, "channel")
     except Invalid as exc:
         errors.update(exc.fields)
     title = str(name or "").strip()
     if not title or len(title) > MAX_NAME:
-        errors["name"] = f"Укажите название аккаунта (до {MAX_NAME} символов)"
+        errors["name"] = N_("Укажите название аккаунта (до %(count)s символов)", count=MAX_NAME)
     link = str(url or "").strip()
     if problem := _link_problem(link):
         errors["url"] = problem
@@ -123,9 +124,10 @@ def _fill(session: Session, user: User, account: BodyAccount, body: object, chan
         taken = session.scalar(select(BodyAccount).where(BodyAccount.tenant_id == user.tenant_id,
                                                          BodyAccount.url == link))
         if taken is not None:
-            errors["url"] = f"Этот аккаунт уже есть в реестре: {taken.body.short_name}, «{taken.name}»"
+            errors["url"] = N_("Этот аккаунт уже есть в реестре: %(body)s, «%(name)s»", body=taken.body.short_name,
+                               name=taken.name)
     if errors:
-        raise Invalid("Аккаунт не сохранён: исправьте поля", fields=errors)
+        raise Invalid(N_("Аккаунт не сохранён: исправьте поля"), fields=errors)
     assert body_row is not None
     _check_body(user, body_row)
     account.body_id, account.channel_id, account.name, account.url = body_row.id, channel_row.id, title, link
@@ -134,22 +136,22 @@ def _fill(session: Session, user: User, account: BodyAccount, body: object, chan
             session.add(account)
             session.flush()
     except IntegrityError:
-        raise Conflict("Этот аккаунт только что внесли в реестр; обновите страницу") from None
+        raise Conflict(N_("Этот аккаунт только что внесли в реестр; обновите страницу")) from None
     session.refresh(account)  # its body and channel as now linked
 
 
 def _channel(session: Session, code: object, field: str) -> Channel:
     row = session.scalar(select(Channel).where(Channel.code == str(code or "").strip()))
     if row is None:
-        raise Invalid("Неизвестный канал", fields={field: "Выберите канал из списка"})
+        raise Invalid(N_("Неизвестный канал"), fields={field: N_("Выберите канал из списка")})
     return row
 
 
 def _link_problem(link: str) -> str | None:
     """What is wrong with an account's link, None when it is a web address."""
-    rule = "Укажите ссылку на аккаунт, например https://vk.com/lenobl"
+    rule = N_("Укажите ссылку на аккаунт, например https://vk.com/lenobl")
     if not link or len(link) > MAX_URL:
-        return f"{rule} (до {MAX_URL} символов)"
+        return N_("Укажите ссылку на аккаунт, например https://vk.com/lenobl (до %(count)s символов)", count=MAX_URL)
     try:
         parts = urlsplit(link)
         host = parts.hostname or ""

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.texts import N_
 from models import Channel, User
 from services.errors import Forbidden, Invalid, NotFound
 
@@ -26,9 +27,9 @@ def add_channel(*, session: Session, user: User, code: object, name: object, rep
     text = str(code or "").strip()
     errors = {}
     if not _CODE.fullmatch(text):
-        errors["code"] = "Код: до 40 строчных латинских букв, цифр, «_» или «-», например vk"
+        errors["code"] = N_("Код: до 40 строчных латинских букв, цифр, «_» или «-», например vk")
     elif session.scalar(select(Channel).where(Channel.code == text)) is not None:
-        errors["code"] = f"Канал с кодом «{text}» уже есть"
+        errors["code"] = N_("Канал с кодом «%(text)s» уже есть", text=text)
     channel = Channel(code=text)
     _fill(channel, name, reply_max_length, errors)
     session.add(channel)
@@ -42,7 +43,7 @@ def edit_channel(*, session: Session, user: User, channel_id: int, name: object,
     _check_editor(user)
     channel = session.get(Channel, channel_id)
     if channel is None:
-        raise NotFound("Канал не найден")
+        raise NotFound(N_("Канал не найден"))
     _fill(channel, name, reply_max_length, {})
     session.flush()
     return channel
@@ -50,16 +51,16 @@ def edit_channel(*, session: Session, user: User, channel_id: int, name: object,
 
 def _check_editor(user: User) -> None:
     if not may_edit_channels(user):
-        raise Forbidden("Список каналов общий для области и муниципалитетов: его ведёт администратор области")
+        raise Forbidden(N_("Список каналов общий для области и муниципалитетов: его ведёт администратор области"))
 
 
 def _fill(channel: Channel, name: object, reply_max_length: object, errors: dict[str, str]) -> None:
     title = str(name or "").strip()
     if not title or len(title) > 100:
-        errors["name"] = "Укажите название канала (до 100 символов)"
+        errors["name"] = N_("Укажите название канала (до 100 символов)")
     limit = str(reply_max_length if reply_max_length is not None else "").strip()
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 6 and 1 <= int(limit) <= MAX_REPLY):
-        errors["reply_max_length"] = f"Длина ответа: целое число символов от 1 до {MAX_REPLY}"
+        errors["reply_max_length"] = N_("Длина ответа: целое число символов от 1 до %(count)s", count=MAX_REPLY)
     if errors:
-        raise Invalid("Канал не сохранён: исправьте поля", fields=errors)
+        raise Invalid(N_("Канал не сохранён: исправьте поля"), fields=errors)
     channel.name, channel.reply_max_length = title, int(limit)

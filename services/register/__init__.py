@@ -12,16 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Body, Breach, BreachEvent, Case, HumanTask, User
 from services.breaches import working_minutes
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library.versions import bundle_for
 
 # The body's reason for a breach (research/reports-ratings.md 3.c).
-REASONS = {"absence": "Отсутствие сотрудника без замены", "waiting_body": "Ожидание другого органа",
-           "waiting_curator": "Ожидание куратора", "technical": "Технический сбой",
-           "complexity": "Сложность вопроса", "other": "Другое"}
-VERDICTS = {"justified": "уважительная", "unjustified": "неуважительная"}
+REASONS = {"absence": N_("Отсутствие сотрудника без замены"), "waiting_body": N_("Ожидание другого органа"),
+           "waiting_curator": N_("Ожидание куратора"), "technical": N_("Технический сбой"),
+           "complexity": N_("Сложность вопроса"), "other": N_("Другое")}
+VERDICTS = {"justified": N_("уважительная"), "unjustified": N_("неуважительная")}
 NO_DEPUTY = "Курирующий заместитель не указан"
 NO_PERSON = "Не назначен (очередь органа)"
 TENANT_WIDE = ("leader", "curator", "admin")
@@ -49,7 +50,8 @@ def parse_period(*, start: Any, end: Any, today: date) -> Period:
     """A period from two ISO dates, neither in the future, start not after end, at most MAX_DAYS long."""
     errors: dict[str, str] = {}
     days: dict[str, date] = {}
-    for name, value, missing in (("from", start, "Укажите начало периода"), ("to", end, "Укажите конец периода")):
+    for name, value, missing in (("from", start, N_("Укажите начало периода")),
+                                 ("to", end, N_("Укажите конец периода"))):
         text = str(value or "").strip()
         if not text:
             errors[name] = missing
@@ -59,16 +61,16 @@ def parse_period(*, start: Any, end: Any, today: date) -> Period:
                 raise ValueError
             days[name] = date.fromisoformat(text)
         except ValueError:
-            errors[name] = "Дата в формате ГГГГ-ММ-ДД, например 2026-11-01"
+            errors[name] = N_("Дата в формате ГГГГ-ММ-ДД, например 2026-11-01")
             continue
         if days[name] > today:
-            errors[name] = "Дата не может быть в будущем"
+            errors[name] = N_("Дата не может быть в будущем")
     if not errors and days["from"] > days["to"]:
-        errors["from"] = "Начало периода позже его конца"
+        errors["from"] = N_("Начало периода позже его конца")
     if not errors and (days["to"] - days["from"]).days >= MAX_DAYS:
-        errors["from"] = f"Период не длиннее {MAX_DAYS} дней"
+        errors["from"] = N_("Период не длиннее %(count)s дней", count=MAX_DAYS)
     if errors:
-        raise Invalid("Период реестра указан неверно", fields=errors)
+        raise Invalid(N_("Период реестра указан неверно"), fields=errors)
     return Period(days["from"], days["to"])
 
 
@@ -160,7 +162,8 @@ def may_view(user: User) -> bool:
 def register(*, session: Session, clock: Clock, user: User, period: Period, body: str | None = None) -> Register:
     """The breaches whose deadline passed within the period, grouped by deputy, body and person."""
     if not may_view(user):
-        raise Forbidden("Реестр нарушений видят руководство, куратор, администратор и ответственные лица органов")
+        raise Forbidden(N_("Реестр нарушений видят руководство, куратор, администратор и ответственные лица "
+                           "органов"))
     start, end = period.bounds()
     holder = aliased(User)
     query = (select(Breach, Case.process_version_id, Body, holder.full_name)
@@ -174,7 +177,7 @@ def register(*, session: Session, clock: Clock, user: User, period: Period, body
     if body:
         allowed = session.scalar(select(Body.id).where(Body.tenant_id == user.tenant_id, Body.code == body))
         if allowed is None or (user.role == "responsible" and allowed != user.body_id):
-            raise Invalid("Нет такого органа", fields={"body": "Неизвестный код органа"})
+            raise Invalid(N_("Нет такого органа"), fields={"body": N_("Неизвестный код органа")})
         query = query.where(Breach.body_id == allowed)
     rows = session.execute(query).all()
     curator_body = session.scalar(select(Body).where(Body.tenant_id == user.tenant_id, Body.is_curator))
@@ -241,7 +244,7 @@ def _visible_breach(session: Session, user: User, breach_id: int) -> Breach:
                           .where(Breach.id == breach_id)).first()
     if row is None or row[1] != user.tenant_id or not may_view(user) \
             or (user.role == "responsible" and row[0].body_id != user.body_id):
-        raise NotFound("Нарушение не найдено")
+        raise NotFound(N_("Нарушение не найдено"))
     return row[0]
 
 
@@ -250,7 +253,7 @@ def _text(value: Any, name: str, message: str, *, required: bool = True) -> str 
     if not text and required:
         raise Invalid(message, fields={name: message})
     if len(text) > MAX_TEXT:
-        raise Invalid(message, fields={name: f"Не длиннее {MAX_TEXT} символов"})
+        raise Invalid(message, fields={name: N_("Не длиннее %(count)s символов", count=MAX_TEXT)})
     return text or None
 
 
@@ -264,12 +267,12 @@ def explain(*, session: Session, clock: Clock, user: User, breach_id: int, reaso
     """The body's responsible official explains a breach of the body; not after the curator's verdict."""
     breach = _visible_breach(session, user, breach_id)
     if user.role != "responsible":
-        raise Forbidden("Объяснение даёт ответственное лицо органа")
+        raise Forbidden(N_("Объяснение даёт ответственное лицо органа"))
     if breach.verdict is not None:
-        raise Conflict("Куратор уже оценил объяснение: изменить его нельзя")
+        raise Conflict(N_("Куратор уже оценил объяснение: изменить его нельзя"))
     if reason not in REASONS:
-        raise Invalid("Объяснение не сохранено", fields={"reason": "Выберите причину из списка"})
-    explanation = _text(text, "explanation", "Опишите, почему срок нарушен")
+        raise Invalid(N_("Объяснение не сохранено"), fields={"reason": N_("Выберите причину из списка")})
+    explanation = _text(text, "explanation", N_("Опишите, почему срок нарушен"))
     now = clock.now()
     breach.reason, breach.explanation, breach.explained_by_id, breach.explained_at = reason, explanation, user.id, now
     _log(session, breach, user, now, "explanation", {"reason": reason, "text": explanation})
@@ -280,10 +283,11 @@ def judge(*, session: Session, clock: Clock, user: User, breach_id: int, verdict
     """The curator marks the reason justified or not."""
     breach = _visible_breach(session, user, breach_id)
     if user.role != "curator":
-        raise Forbidden("Оценку причины даёт куратор")
+        raise Forbidden(N_("Оценку причины даёт куратор"))
     if verdict not in VERDICTS:
-        raise Invalid("Оценка не сохранена", fields={"verdict": "Выберите: уважительная или неуважительная"})
-    note = _text(comment, "verdict_comment", "Комментарий слишком длинный", required=False)
+        raise Invalid(N_("Оценка не сохранена"),
+                      fields={"verdict": N_("Выберите: уважительная или неуважительная")})
+    note = _text(comment, "verdict_comment", N_("Комментарий слишком длинный"), required=False)
     now = clock.now()
     breach.verdict, breach.verdict_comment, breach.verdict_by_id, breach.verdict_at = verdict, note, user.id, now
     _log(session, breach, user, now, "verdict", {"verdict": verdict, "text": note})
@@ -294,8 +298,8 @@ def record_measures(*, session: Session, clock: Clock, user: User, breach_id: in
     """The supervising deputy's measures, recorded by a curator, an administrator or a leader."""
     breach = _visible_breach(session, user, breach_id)
     if user.role not in MEASURE_ROLES:
-        raise Forbidden("Меры заместителя записывают куратор, администратор или руководство")
-    measures = _text(text, "measures", "Опишите принятые меры")
+        raise Forbidden(N_("Меры заместителя записывают куратор, администратор или руководство"))
+    measures = _text(text, "measures", N_("Опишите принятые меры"))
     now = clock.now()
     breach.measures, breach.measures_by_id, breach.measures_at = measures, user.id, now
     _log(session, breach, user, now, "measures", {"text": measures})
@@ -305,7 +309,7 @@ def record_measures(*, session: Session, clock: Clock, user: User, breach_id: in
 def bodies_with_deputies(*, session: Session, user: User) -> list[Body]:
     """The tenant's bodies with the deputy who supervises each."""
     if user.role not in TENANT_WIDE:
-        raise Forbidden("Список курирующих заместителей видят руководство, куратор и администратор")
+        raise Forbidden(N_("Список курирующих заместителей видят руководство, куратор и администратор"))
     return list(session.scalars(select(Body).where(Body.tenant_id == user.tenant_id)
                                 .order_by(Body.is_curator.desc(), Body.short_name)))
 
@@ -313,13 +317,14 @@ def bodies_with_deputies(*, session: Session, user: User) -> list[Body]:
 def set_deputy(*, session: Session, user: User, body: Any, deputy: Any) -> Body:
     """The administrator names the deputy who supervises a body (empty: none)."""
     if user.role != "admin":
-        raise Forbidden("Курирующего заместителя указывает администратор")
+        raise Forbidden(N_("Курирующего заместителя указывает администратор"))
     row = session.scalar(select(Body).where(Body.tenant_id == user.tenant_id, Body.code == str(body or "")))
     if row is None:
-        raise NotFound("Орган не найден")
+        raise NotFound(N_("Орган не найден"))
     name = " ".join(str(deputy or "").split())
     if len(name) > MAX_DEPUTY:
-        raise Invalid("Заместитель не сохранён", fields={"deputy": f"Не длиннее {MAX_DEPUTY} символов"})
+        raise Invalid(N_("Заместитель не сохранён"),
+                      fields={"deputy": N_("Не длиннее %(count)s символов", count=MAX_DEPUTY)})
     row.deputy = name or None
     session.flush()
     return row

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Body, Channel, ReplyTemplate, Theme, ThemeGroup, User
 from services.errors import Forbidden, Invalid, NotFound
 from services.lexicon import load_lexicon
@@ -40,7 +41,7 @@ class TemplatesPage:
 def templates_page(*, session: Session, user: User) -> TemplatesPage:
     """The templates a person keeps or uses: their body's, or all of the tenant's for an administrator."""
     if user.role not in ("executor", *MANAGERS) or (user.role != "admin" and user.body_id is None):
-        raise Forbidden("Шаблоны ответов есть у органов: у исполнителей и ответственных")
+        raise Forbidden(N_("Шаблоны ответов есть у органов: у исполнителей и ответственных"))
     query = select(ReplyTemplate).where(ReplyTemplate.tenant_id == user.tenant_id)
     if user.role != "admin":
         query = query.where(ReplyTemplate.body_id == user.body_id)
@@ -54,7 +55,7 @@ def template_of(*, session: Session, user: User, template_id: int) -> ReplyTempl
     template = session.get(ReplyTemplate, template_id)
     if template is None or template.tenant_id != user.tenant_id or (
             user.role != "admin" and template.body_id != user.body_id):
-        raise NotFound("Шаблон не найден")
+        raise NotFound(N_("Шаблон не найден"))
     return template
 
 
@@ -62,30 +63,30 @@ def save_template(*, session: Session, clock: Clock, user: User, template_id: in
                   theme: str | None, title: str, text: str) -> ReplyTemplate:
     """Create or change a template; refused with every problem by field, a text failing a check included."""
     if not may_manage(user):
-        raise Forbidden("Шаблоны ответов ведут ответственный орган и администратор")
+        raise Forbidden(N_("Шаблоны ответов ведут ответственный орган и администратор"))
     template = template_of(session=session, user=user, template_id=template_id) if template_id else None
     errors: dict[str, str] = {}
     body_id = user.body_id if user.role != "admin" else session.scalar(
         select(Body.id).where(Body.tenant_id == user.tenant_id, Body.code == (body or "")))
     if body_id is None:
-        errors["body"] = "Выберите орган"
+        errors["body"] = N_("Выберите орган")
     theme_id: int | None = None
     if theme:
         theme_id = session.scalar(select(Theme.id).join(ThemeGroup).where(ThemeGroup.tenant_id == user.tenant_id,
                                                                            Theme.code == theme))
         if theme_id is None:
-            errors["theme"] = "Выберите тему из списка"
+            errors["theme"] = N_("Выберите тему из списка")
     title, text = (title or "").strip(), (text or "").replace("\r\n", "\n").strip()
     if not title or len(title) > MAX_TITLE:
-        errors["title"] = f"Укажите название до {MAX_TITLE} символов"
+        errors["title"] = N_("Укажите название до %(count)s символов", count=MAX_TITLE)
     if not text or len(text) > MAX_TEXT:
-        errors["text"] = f"Введите текст шаблона до {MAX_TEXT} символов"
+        errors["text"] = N_("Введите текст шаблона до %(count)s символов", count=MAX_TEXT)
     else:
         failed = [check.message for check in template_checks(session=session, user=user, text=text) if not check.ok]
         if failed:
-            errors["text"] = "Шаблон не проходит проверки пп. 9 и 11: " + "; ".join(failed)
+            errors["text"] = N_("Шаблон не проходит проверки пп. 9 и 11: %(failed)s", failed="; ".join(failed))
     if errors:
-        raise Invalid("Шаблон не сохранён: исправьте отмеченные поля", fields=errors)
+        raise Invalid(N_("Шаблон не сохранён: исправьте отмеченные поля"), fields=errors)
     assert body_id is not None
     if template is None:
         template = ReplyTemplate(tenant_id=user.tenant_id)
@@ -99,7 +100,7 @@ def save_template(*, session: Session, clock: Clock, user: User, template_id: in
 def delete_template(*, session: Session, user: User, template_id: int) -> None:
     """Remove a template the person keeps."""
     if not may_manage(user):
-        raise Forbidden("Шаблоны ответов ведут ответственный орган и администратор")
+        raise Forbidden(N_("Шаблоны ответов ведут ответственный орган и администратор"))
     session.delete(template_of(session=session, user=user, template_id=template_id))
     session.flush()
 
@@ -130,6 +131,6 @@ def start_from_template(*, session: Session, user: User, clock: Clock, task_id: 
     chosen = next((t for t in templates_for_task(session=session, user=user, task_form=form) if t.id == template_id),
                   None)
     if chosen is None:
-        raise NotFound("Шаблон не найден")
+        raise NotFound(N_("Шаблон не найден"))
     form.values["reply_text"] = chosen.text
     return form

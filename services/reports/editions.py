@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import ReportEdition, User
 from services.errors import Forbidden, Invalid, NotFound
 from services.reports.monthly import MonthlySummary, monthly_summary, report_scope
@@ -16,10 +17,10 @@ PUBLISHERS = ("curator", "admin")  # the Information Policy Directorate publishe
 def publish_edition(*, session: Session, user: User, clock: Clock, month: str | None) -> ReportEdition:
     """Freeze the tenant's summary of a month as a new edition (numbers, formula, calendar, cut-off)."""
     if user.role not in PUBLISHERS:
-        raise Forbidden("Публикует выпуски куратор или администратор")
+        raise Forbidden(N_("Публикует выпуски куратор или администратор"))
     summary = monthly_summary(session=session, user=user, clock=clock, month=month)
     if not summary.has_data:
-        raise Invalid(f"За {summary.month} нет данных: выпуск не опубликован")
+        raise Invalid(N_("За %(month)s нет данных: выпуск не опубликован", month=summary.month))
     number = (session.scalar(select(func.max(ReportEdition.number)).where(
         ReportEdition.tenant_id == user.tenant_id, ReportEdition.kind == "monthly",
         ReportEdition.period == summary.month)) or 0) + 1
@@ -42,8 +43,8 @@ def list_editions(*, session: Session, user: User) -> list[ReportEdition]:
 def edition_summary(*, session: Session, user: User, edition_id: int) -> tuple[ReportEdition, MonthlySummary]:
     """A published edition and its frozen summary; another tenant's edition is NotFound."""
     if report_scope(session=session, user=user, body=None) is not None:
-        raise NotFound("Выпуск не найден")  # editions cover the whole tenant, a body's official reads the live part
+        raise NotFound(N_("Выпуск не найден"))  # editions cover the whole tenant; a body's official reads the live one
     edition = session.get(ReportEdition, edition_id)
     if edition is None or edition.tenant_id != user.tenant_id:
-        raise NotFound("Выпуск не найден")
+        raise NotFound(N_("Выпуск не найден"))
     return edition, MonthlySummary.from_json(edition.summary)

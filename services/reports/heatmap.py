@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Body, StepFact, User
 from services.errors import Invalid, NotFound
 from services.library.versions import bundle_for, current_version_id
@@ -29,8 +30,8 @@ def parse_period(value: str | None, *, clock: Clock) -> tuple[str, tuple[int, ..
     """A month YYYY-MM or a quarter YYYY-Qn: its text and its YYYYMM months."""
     text = (value or "").strip().upper()
     if not _PERIOD.match(text):
-        raise Invalid("Укажите период: месяц ГГГГ-ММ или квартал ГГГГ-Qn",
-                      fields={"period": "Формат: ГГГГ-ММ или ГГГГ-Qn"})
+        raise Invalid(N_("Укажите период: месяц ГГГГ-ММ или квартал ГГГГ-Qn"),
+                      fields={"period": N_("Формат: ГГГГ-ММ или ГГГГ-Qn")})
     if "Q" in text:
         quarter = parse_quarter(text, clock=clock)
         return quarter_text(quarter), quarter_months(quarter)
@@ -109,5 +110,5 @@ def heatmap_diagram(*, session: Session, user: User, name: str) -> str:
     report_scope(session=session, user=user, body=None)
     bundle = bundle_for(session=session, version_id=current_version_id(session=session, tenant_id=user.tenant_id))
     if not name.endswith(".bpmn") or name not in bundle.files:
-        raise NotFound("Схема не найдена")
+        raise NotFound(N_("Схема не найдена"))
     return bundle.files[name]

@@ -14,6 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Body, Case, CaseFact, Channel, Location, StepFact, SurgeAlert, Tenant, Theme, User
 from services.errors import Forbidden, Invalid, NotFound
 
@@ -33,12 +34,14 @@ def parse_month(value: str | None, *, clock: Clock) -> int:
     """YYYY-MM to YYYYMM; a wrong format or a month after the current one (Moscow time) is InvalidMonth."""
     match = _MONTH.match((value or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise InvalidMonth("Укажите месяц в виде ГГГГ-ММ, например 2026-11", fields={"month": "Формат: ГГГГ-ММ"})
+        raise InvalidMonth(N_("Укажите месяц в виде ГГГГ-ММ, например 2026-11"),
+                           fields={"month": N_("Формат: ГГГГ-ММ")})
     month = int(match.group(1)) * 100 + int(match.group(2))
     now = clock.now().astimezone(MOSCOW)
     if month > now.year * 100 + now.month:
-        raise InvalidMonth(f"Месяц {value} ещё не наступил: сводка строится за прошедшие и текущий месяцы",
-                           fields={"month": "Месяц в будущем"})
+        raise InvalidMonth(N_("Месяц %(month)s ещё не наступил: сводка строится за прошедшие и текущий месяцы",
+                              month=value),
+                           fields={"month": N_("Месяц в будущем")})
     return month
 
 
@@ -116,16 +119,17 @@ class MonthlySummary:
 def report_scope(*, session: Session, user: User, body: str | None) -> int | None:
     """The body a person's report is limited to (None: the whole tenant); a body of another tenant is NotFound."""
     if user.role not in REPORT_ROLES:
-        raise Forbidden("Отчёты доступны руководству, куратору, администратору и ответственным лицам органов")
+        raise Forbidden(N_("Отчёты доступны руководству, куратору, администратору и ответственным лицам "
+                           "органов"))
     if user.role == "responsible":
         if body and body != (user.body.code if user.body else None):
-            raise NotFound("Орган не найден")
+            raise NotFound(N_("Орган не найден"))
         return user.body_id
     if not body:
         return None
     body_id = session.scalar(select(Body.id).where(Body.code == body, Body.tenant_id == user.tenant_id))
     if body_id is None:
-        raise NotFound("Орган не найден")
+        raise NotFound(N_("Орган не найден"))
     return body_id
 
 
@@ -310,7 +314,7 @@ def cases_behind(*, session: Session, user: User, clock: Clock, month: str | Non
     when = parse_month(month, clock=clock)
     body_id = report_scope(session=session, user=user, body=body)
     if figure not in CASE_FILTERS:
-        raise Invalid(f"Неизвестный показатель «{figure}»")
+        raise Invalid(N_("Неизвестный показатель «%(figure)s»", figure=figure))
     query = select(Case).join(CaseFact, CaseFact.case_id == Case.id).where(
         CaseFact.tenant_id == user.tenant_id, CaseFact.local_month == when, CASE_FILTERS[figure])
     if body_id is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import MOSCOW, Clock
+from engine.texts import N_
 from models import Body, Case, CaseFact, CaseLink, StepFact, Tenant, User
 from services.errors import Invalid
 from services.reports.monthly import ANSWERED, report_scope
@@ -72,12 +73,14 @@ def parse_quarter(value: str | None, *, clock: Clock) -> tuple[int, int]:
     """YYYY-Qn to (year, n); a wrong format or a quarter after the current one (Moscow time) is InvalidQuarter."""
     match = _QUARTER.match((value or "").strip().upper())
     if not match or int(match.group(1)) < 2000:
-        raise InvalidQuarter("Укажите квартал в виде ГГГГ-Qn, например 2026-Q4", fields={"quarter": "Формат: ГГГГ-Qn"})
+        raise InvalidQuarter(N_("Укажите квартал в виде ГГГГ-Qn, например 2026-Q4"),
+                             fields={"quarter": N_("Формат: ГГГГ-Qn")})
     year, number = int(match.group(1)), int(match.group(2))
     now = clock.now().astimezone(MOSCOW)
     if (year, number) > (now.year, (now.month - 1) // 3 + 1):
-        raise InvalidQuarter(f"Квартал {value} ещё не наступил: рейтинг строится за прошедшие и текущий кварталы",
-                             fields={"quarter": "Квартал в будущем"})
+        raise InvalidQuarter(N_("Квартал %(quarter)s ещё не наступил: рейтинг строится за прошедшие и текущий "
+                                "кварталы", quarter=value),
+                             fields={"quarter": N_("Квартал в будущем")})
     return year, number
 
 
@@ -252,9 +255,9 @@ def rating_cases(*, session: Session, user: User, clock: Clock, quarter: str | N
     when = parse_quarter(quarter, clock=clock)
     body_id = report_scope(session=session, user=user, body=body)
     if component not in BY_KEY:
-        raise Invalid(f"Неизвестный компонент рейтинга «{component}»")
+        raise Invalid(N_("Неизвестный компонент рейтинга «%(component)s»", component=component))
     if outcome not in ("good", "bad", "all"):
-        raise Invalid("Исход: good, bad или all")
+        raise Invalid(N_("Исход: good, bad или all"))
     scope = _case_scope(user.tenant_id, quarter_months(when))
     if body_id is not None:
         scope.append(CaseFact.body_id == body_id)

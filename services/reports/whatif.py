@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import CalendarError, Schedule, WorkHours, WorkingCalendar
 from engine.clock import Clock
+from engine.texts import N_, joined, text_of
 from engine.timers import UNITS, DeadlineParameters, Duration, ParameterError, cap_at_case, due_after
 from models import Body, CaseFact, ProcessDraft, StepFact, User
 from services.calendar_admin import parse_time
@@ -67,23 +68,24 @@ def changes_asked(*, session: Session, user: User, clock: Clock, parameter: str 
     if draft_id is not None:
         draft = next((d for d in case_drafts(session=session, user=user) if d.id == draft_id), None)
         if draft is None:
-            raise NotFound("Черновик не найден")
+            raise NotFound(N_("Черновик не найден"))
         try:
             theirs = DeadlineParameters.from_dict(json.loads(draft.files.get("parameters.json", "{}")))
         except (ValueError, ParameterError) as exc:
-            raise Invalid(f"Сроки черновика не читаются: {exc}") from exc
+            raise Invalid(N_("Сроки черновика не читаются: %(problem)s", problem=text_of(exc))) from exc
         return {name: d for name, d in theirs.durations.items()
                 if name in PARAMETERS and name in current.durations and d != current.durations[name]}
     if parameter not in PARAMETERS or parameter not in current.durations:
-        raise Invalid("Выберите срок", fields={"parameter": "Выберите срок из списка"})
+        raise Invalid(N_("Выберите срок"), fields={"parameter": N_("Выберите срок из списка")})
     if unit not in UNITS:
-        raise Invalid("Единица: минуты, часы или дни", fields={"unit": "Выберите единицу"})
+        raise Invalid(N_("Единица: минуты, часы или дни"), fields={"unit": N_("Выберите единицу")})
     try:
         number = int(str(value).strip())
         if not 0 < number <= 10000:
             raise ValueError
     except ValueError:
-        raise Invalid("Значение срока - целое число от 1 до 10000", fields={"value": "Целое число от 1 до 10000"}) \
+        raise Invalid(N_("Значение срока - целое число от 1 до 10000"),
+                      fields={"value": N_("Целое число от 1 до 10000")}) \
             from None
     base = current.durations[parameter]
     return {parameter: Duration(value=number, unit=unit, working=base.working, clause=base.clause, title=base.title)}
@@ -129,7 +131,7 @@ def calendar_asked(*, variant: str | None, start: str | None = None, end: str | 
     weekday, Friday's end apart (empty: as the other days). Invalid, with a Russian message per field, when wrong."""
     variant = variant or "current"
     if variant not in CALENDARS:
-        raise Invalid("Выберите календарь из списка", fields={"calendar": "Выберите календарь из списка"})
+        raise Invalid(N_("Выберите календарь из списка"), fields={"calendar": N_("Выберите календарь из списка")})
     if variant != "hours":
         return CalendarAsked(variant)
     errors: dict[str, str] = {}
@@ -137,19 +139,21 @@ def calendar_asked(*, variant: str | None, start: str | None = None, end: str | 
     lunch = parse_time(lunch_start, "lunch_start", errors), parse_time(lunch_end, "lunch_end", errors)
     friday = parse_time(friday_end, "friday_end", errors)
     if begins is None and "day_start" not in errors:
-        errors["day_start"] = "Укажите начало рабочего дня"
+        errors["day_start"] = N_("Укажите начало рабочего дня")
     if ends is None and "day_end" not in errors:
-        errors["day_end"] = "Укажите окончание рабочего дня"
+        errors["day_end"] = N_("Укажите окончание рабочего дня")
     if errors or begins is None or ends is None:
-        raise Invalid("Часы рабочего дня не подходят: " + "; ".join(errors.values()), fields=errors)
+        raise Invalid(N_("Часы рабочего дня не подходят: %(problems)s", problems=joined(errors.values())),
+                      fields=errors)
     try:
         day = WorkHours(begins, ends, *lunch)
     except CalendarError as exc:
-        raise Invalid(str(exc), fields={"hours": str(exc)}) from None
+        raise Invalid(text_of(exc), fields={"hours": text_of(exc)}) from None
     try:
         last = WorkHours(begins, friday or ends, *lunch)
     except CalendarError as exc:
-        raise Invalid(f"Пятница: {exc}", fields={"friday_end": str(exc)}) from None
+        raise Invalid(N_("Пятница: %(problem)s", problem=text_of(exc)),
+                      fields={"friday_end": text_of(exc)}) from None
     return CalendarAsked(variant, Schedule((day,) * 4 + (last,)))
 
 
@@ -243,7 +247,8 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
     when = parse_month(month, clock=clock)
     calendar = calendar or CalendarAsked()
     if not changes and calendar.variant == "current":
-        raise Invalid("Ничего не изменено: выберите срок и значение, черновик с другими сроками или другой календарь")
+        raise Invalid(N_("Ничего не изменено: выберите срок и значение, черновик с другими сроками или другой "
+                         "календарь"))
     body_id = report_scope(session=session, user=user, body=None)
     now = clock.now()
     current = current_parameters(session=session, tenant_id=user.tenant_id, clock=clock).durations

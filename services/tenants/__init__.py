@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Body, Breach, Case, CaseEvent, Draft, HumanTask, Location, MonitoringCheck, OverrideDay, Tenant, User
 from services.auth import create_user, password_problem, username_taken
 from services.errors import Forbidden, Invalid, NotFound
@@ -23,7 +24,7 @@ from services.lexicon import seed as seed_lexicon
 
 TENANT_CODE = re.compile(r"[a-z][a-z0-9-]{1,29}")
 BODY_CODE = re.compile(r"[a-z][a-z0-9._-]{0,39}")
-CODE_HELP = "латинские строчные буквы, цифры, точка, дефис или подчёркивание; начинается с буквы"
+CODE_HELP = N_("латинские строчные буквы, цифры, точка, дефис или подчёркивание; начинается с буквы")
 MAX_NAME = 300
 MAX_SHORT_NAME = 100
 
@@ -31,13 +32,13 @@ MAX_SHORT_NAME = 100
 def require_admin(actor: User) -> None:
     """Refuse anyone but an administrator (of the oblast or of a municipality: each manages their own tenant)."""
     if actor.role != "admin":
-        raise Forbidden("Органы и сотрудников настраивает администратор")
+        raise Forbidden(N_("Органы и сотрудников настраивает администратор"))
 
 
 def require_region_admin(actor: User) -> None:
     """Refuse anyone but the oblast's administrator."""
     if actor.role != "admin" or actor.tenant.kind != "region":
-        raise Forbidden("Муниципальные образования создаёт администратор области")
+        raise Forbidden(N_("Муниципальные образования создаёт администратор области"))
 
 
 def tenants(*, session: Session) -> list[Tenant]:
@@ -49,7 +50,7 @@ def tenant_by_code(*, session: Session, code: str) -> Tenant:
     """The tenant with this code, or NotFound."""
     tenant = session.scalar(select(Tenant).where(Tenant.code == code))
     if tenant is None:
-        raise NotFound(f"Организации с кодом «{code}» нет (flask --app app tenants list)")
+        raise NotFound(N_("Организации с кодом «%(code)s» нет (flask --app app tenants list)", code=code))
     return tenant
 
 
@@ -74,11 +75,12 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
     curator_code = curator_code.strip() or f"{code}.press"
     errors: dict[str, str] = {}
     if not TENANT_CODE.fullmatch(code):
-        errors["code"] = "Код организации: 2-30 символов, латинские строчные буквы, цифры или дефис; начинается с буквы"
+        errors["code"] = N_("Код организации: 2-30 символов, латинские строчные буквы, цифры или дефис; начинается "
+                            "с буквы")
     elif session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
-        errors["code"] = f"Код «{code}» уже занят другой организацией"
+        errors["code"] = N_("Код «%(code)s» уже занят другой организацией", code=code)
     if not name or len(name) > 200:
-        errors["name"] = "Укажите название (до 200 символов)"
+        errors["name"] = N_("Укажите название (до 200 символов)")
     codes = [curator_code, *(c.strip() for c, _ in departments)]
     names = [curator_name, *(n.strip() for _, n in departments)]
     for index, (body_code, body_name) in enumerate(zip(codes, names, strict=True)):
@@ -87,7 +89,7 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
             continue  # derived from a bad tenant code: the code's own message says it
         problem = _body_code_problem(session, body_code) or _name_problem(body_name)
         if problem is None and body_code in codes[:index]:
-            problem = f"Код органа «{body_code}» повторяется"
+            problem = N_("Код органа «%(code)s» повторяется", code=body_code)
         if problem and field not in errors:
             errors[field] = problem
     if admin_username and session.scalar(select(User.id).where(User.username == admin_username.strip())):
@@ -95,7 +97,7 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
     if admin_username and (problem := password_problem(admin_password)):
         errors["admin_password"] = problem
     if errors:
-        raise Invalid("Муниципальное образование не создано: исправьте поля", fields=errors)
+        raise Invalid(N_("Муниципальное образование не создано: исправьте поля"), fields=errors)
     tenant = Tenant(code=code, name=name, kind="municipality", settings={})
     session.add(tenant)
     session.flush()
@@ -110,7 +112,7 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
             create_user(session=session, username=admin_username, password=admin_password, role="admin",
                         full_name=admin_full_name, tenant_code=code, email=admin_email)
         except Invalid as exc:
-            raise Invalid("Муниципальное образование не создано: исправьте поля",
+            raise Invalid(N_("Муниципальное образование не создано: исправьте поля"),
                           fields={f"admin_{key}": text for key, text in exc.fields.items()}) from None
     session.flush()
     return tenant
@@ -118,14 +120,16 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
 
 def _body_code_problem(session: Session, code: str) -> str | None:
     if not BODY_CODE.fullmatch(code):
-        return f"Код органа «{code}»: до 40 символов, {CODE_HELP}"
+        return N_("Код органа «%(code)s»: до 40 символов, %(rule)s", code=code, rule=CODE_HELP)
     if session.scalar(select(Body.id).where(Body.code == code)) is not None:
-        return f"Код органа «{code}» уже занят: коды органов едины для всей области и всех муниципалитетов"
+        return N_("Код органа «%(code)s» уже занят: коды органов едины для всей области и всех муниципалитетов",
+                  code=code)
     return None
 
 
 def _name_problem(name: str) -> str | None:
-    return None if name and len(name) <= MAX_NAME else f"Укажите название органа (до {MAX_NAME} символов)"
+    return None if name and len(name) <= MAX_NAME else N_("Укажите название органа (до %(count)s символов)",
+                                                           count=MAX_NAME)
 
 
 def create_body(*, session: Session, tenant_id: int, code: str, name: str, short_name: str = "",
@@ -138,11 +142,11 @@ def create_body(*, session: Session, tenant_id: int, code: str, name: str, short
     if problem := _name_problem(name):
         errors["name"] = problem
     if len(short_name) > MAX_SHORT_NAME:
-        errors["short_name"] = f"Краткое название до {MAX_SHORT_NAME} символов"
+        errors["short_name"] = N_("Краткое название до %(count)s символов", count=MAX_SHORT_NAME)
     if is_curator and session.scalar(select(Body.id).where(Body.tenant_id == tenant_id, Body.is_curator)):
-        errors["code"] = "Куратор у организации уже есть"
+        errors["code"] = N_("Куратор у организации уже есть")
     if errors:
-        raise Invalid("Орган не создан: исправьте поля", fields=errors)
+        raise Invalid(N_("Орган не создан: исправьте поля"), fields=errors)
     body = Body(tenant_id=tenant_id, code=code, name=name, short_name=short_name, is_curator=is_curator)
     session.add(body)
     session.flush()
@@ -153,7 +157,7 @@ def body_in(*, session: Session, tenant_id: int, body_id: int) -> Body:
     """The tenant's body with this id; another tenant's is NotFound, as if it did not exist."""
     body = session.get(Body, body_id)
     if body is None or body.tenant_id != tenant_id:
-        raise NotFound("Такого органа нет")
+        raise NotFound(N_("Такого органа нет"))
     return body
 
 
@@ -183,9 +187,9 @@ def edit_body(*, session: Session, tenant_id: int, body_id: int, name: str, shor
     if problem := _name_problem(name):
         errors["name"] = problem
     if len(short_name) > MAX_SHORT_NAME:
-        errors["short_name"] = f"Краткое название до {MAX_SHORT_NAME} символов"
+        errors["short_name"] = N_("Краткое название до %(count)s символов", count=MAX_SHORT_NAME)
     if errors:
-        raise Invalid("Орган не изменён: исправьте поля", fields=errors)
+        raise Invalid(N_("Орган не изменён: исправьте поля"), fields=errors)
     body.name, body.short_name = name, short_name
     session.flush()
     return body
@@ -197,15 +201,16 @@ def delete_body(*, session: Session, tenant_id: int, body_id: int) -> str:
     offered nowhere. Returns "deleted" or "abolished"."""
     body = body_in(session=session, tenant_id=tenant_id, body_id=body_id)
     if body.is_curator:
-        raise Forbidden("Куратора удалить нельзя: без него сообщения некому регистрировать и согласовывать")
+        raise Forbidden(N_("Куратора удалить нельзя: без него сообщения некому регистрировать и согласовывать"))
     open_tasks = session.scalar(select(func.count()).where(HumanTask.body_id == body.id, HumanTask.state == "open"))
     if open_tasks:
-        raise Invalid(f"Орган не удалён: у него открытых задач — {open_tasks}. Дождитесь их выполнения или "
-                      "передайте случаи другому органу.", fields={"body": f"Открытых задач: {open_tasks}"})
+        raise Invalid(N_("Орган не удалён: у него открытых задач — %(count)s. Дождитесь их выполнения или передайте "
+                         "случаи другому органу.", count=open_tasks),
+                      fields={"body": N_("Открытых задач: %(count)s", count=open_tasks)})
     people = session.scalar(select(func.count()).where(User.body_id == body.id, User.active))
     if people:
-        raise Invalid(f"Орган не удалён: в нём работают сотрудники — {people}. Переведите их в другой орган "
-                      "или отключите.", fields={"body": f"Сотрудников: {people}"})
+        raise Invalid(N_("Орган не удалён: в нём работают сотрудники — %(people)s. Переведите их в другой орган "
+                         "или отключите.", people=people), fields={"body": N_("Сотрудников: %(count)s", count=people)})
     history = any(session.scalar(select(column).where(where).limit(1)) is not None for column, where in (
         (Case.id, Case.body_id == body.id), (HumanTask.id, HumanTask.body_id == body.id),
         (CaseEvent.id, CaseEvent.body_id == body.id), (Draft.id, Draft.body_id == body.id),

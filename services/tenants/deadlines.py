@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_, joined
 from engine.timers import UNITS, Duration
 from models import DeadlineChange, Tenant, User
 from services.errors import Forbidden, Invalid, NotFound
@@ -27,7 +28,7 @@ from services.library.versions import bundle_for, current_version_id
 # or of calendar time (31 days).
 MONTH = {True: {"days": 23, "hours": 23 * 8, "minutes": 23 * 8 * 60},
          False: {"days": 31, "hours": 31 * 24, "minutes": 31 * 24 * 60}}
-UNIT_NAMES = {"minutes": "мин", "hours": "ч", "days": "дн"}
+UNIT_NAMES = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
 EDITORS = ("admin",)
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 
@@ -75,16 +76,19 @@ def set_deadline(*, session: Session, clock: Clock, actor: User | None, tenant: 
     text = str(value if value is not None else "").strip()
     number = int(text) if _INTEGER.fullmatch(text) else None
     if unit not in UNITS:
-        errors["unit"] = "Единица срока: минуты, часы или дни"
+        errors["unit"] = N_("Единица срока: минуты, часы или дни")
     if number is None:
-        errors["value"] = "Укажите срок целым числом"
+        errors["value"] = N_("Укажите срок целым числом")
     elif number <= 0:
-        errors["value"] = "Срок должен быть больше нуля"
+        errors["value"] = N_("Срок должен быть больше нуля")
     elif unit in UNITS and number > MONTH[regional.working][unit]:
-        errors["value"] = (f"Срок не может быть больше месяца: не более {MONTH[regional.working][unit]} "
-                           f"{'раб. ' if regional.working else ''}{UNIT_NAMES[unit]}")
+        most = MONTH[regional.working][unit]
+        errors["value"] = N_("Срок не может быть больше месяца: не более %(count)s раб. %(unit)s", count=most,
+                             unit=UNIT_NAMES[unit]) if regional.working else \
+            N_("Срок не может быть больше месяца: не более %(count)s %(unit)s", count=most, unit=UNIT_NAMES[unit])
     if errors:
-        raise Invalid(f"Срок «{regional.title}» не изменён: " + "; ".join(errors.values()), fields=errors)
+        raise Invalid(N_("Срок «%(step)s» не изменён: %(problems)s", step=regional.title,
+                         problems=joined(errors.values())), fields=errors)
     assert number is not None
     return _store(session, clock, actor, tenant, step, {"value": number, "unit": str(unit),
                                                         "working": regional.working})
@@ -102,16 +106,16 @@ def check_editor(actor: User | None, tenant: Tenant) -> None:
     if actor is None:
         return
     if actor.tenant_id != tenant.id:
-        raise NotFound("Организация не найдена")
+        raise NotFound(N_("Организация не найдена"))
     if actor.role not in EDITORS:
-        raise Forbidden("Сроки по акту организации меняет её администратор")
+        raise Forbidden(N_("Сроки по акту организации меняет её администратор"))
 
 
 def _regional(session: Session, tenant: Tenant, step: str) -> Duration:
     durations = regional_deadlines(session=session, tenant_id=tenant.id)
     if step not in durations:
-        raise Invalid(f"Неизвестный срок «{step}»: допустимы {', '.join(durations)}",
-                      fields={"step": "Неизвестный срок"})
+        raise Invalid(N_("Неизвестный срок «%(name)s»: допустимы %(names)s", name=step, names=", ".join(durations)),
+                      fields={"step": N_("Неизвестный срок")})
     return durations[step]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import ApiToken, Body, HumanTask, LoginSession, Tenant, User
 from models.org import BODY_ROLES, ROLES
 from services.auth import create_user, email_problem, hash_password, password_problem
@@ -37,7 +38,7 @@ def person_in(*, session: Session, tenant_id: int, user_id: int) -> User:
     """The tenant's person with this id; another tenant's is NotFound, as if they did not exist."""
     user = session.get(User, user_id)
     if user is None or user.tenant_id != tenant_id:
-        raise NotFound("Такого сотрудника нет")
+        raise NotFound(N_("Такого сотрудника нет"))
     return user
 
 
@@ -47,13 +48,15 @@ def _body_code(session: Session, tenant_id: int, body_id: Any, role: str) -> str
         return None
     number = parse_id(body_id) if body_id not in (None, "") else None
     if number is None:
-        raise Invalid("Сотрудник не сохранён", fields={"body": "Для исполнителя и ответственного лица выберите орган"})
+        raise Invalid(N_("Сотрудник не сохранён"),
+                      fields={"body": N_("Для исполнителя и ответственного лица выберите орган")})
     try:
         body = body_in(session=session, tenant_id=tenant_id, body_id=number)
     except NotFound:
-        raise Invalid("Сотрудник не сохранён", fields={"body": "Такого органа нет"}) from None
+        raise Invalid(N_("Сотрудник не сохранён"), fields={"body": N_("Такого органа нет")}) from None
     if not body.active or body.is_curator:
-        raise Invalid("Сотрудник не сохранён", fields={"body": f"В орган «{body.short_name}» назначить нельзя"})
+        raise Invalid(N_("Сотрудник не сохранён"),
+                      fields={"body": N_("В орган «%(body)s» назначить нельзя", body=body.short_name)})
     return body.code
 
 
@@ -81,24 +84,24 @@ def edit_person(*, session: Session, actor: User, user_id: int, full_name: str, 
     full_name, email = full_name.strip(), email.strip()
     errors = {}
     if not full_name or len(full_name) > 200:
-        errors["full_name"] = "Укажите фамилию, имя и отчество (до 200 символов)"
+        errors["full_name"] = N_("Укажите фамилию, имя и отчество (до 200 символов)")
     if role not in ROLES:
-        errors["role"] = "Выберите роль"
+        errors["role"] = N_("Выберите роль")
     if problem := email_problem(email):
         errors["email"] = problem
     if user.id == actor.id and role != "admin":
-        errors["role"] = "Свою роль администратора снять нельзя: это сделает другой администратор"
+        errors["role"] = N_("Свою роль администратора снять нельзя: это сделает другой администратор")
     if errors:
-        raise Invalid("Сотрудник не сохранён: исправьте поля", fields=errors)
+        raise Invalid(N_("Сотрудник не сохранён: исправьте поля"), fields=errors)
     code = _body_code(session, actor.tenant_id, body_id, role)
     body = session.scalar(select(Body).where(Body.code == code)) if code else None
     if role == "curator":
         body = session.scalar(select(Body).where(Body.tenant_id == actor.tenant_id, Body.is_curator))
     new_body_id = body.id if body else None
     if (role, new_body_id) != (user.role, user.body_id) and (count := _open_tasks(session, user)):
-        raise Invalid(f"Роль и орган не изменены: у сотрудника открытых задач — {count}. Сначала передайте их "
-                      "(страница «Отсутствия»: замещающий получит задачи).",
-                      fields={"role": f"Открытых задач: {count}"})
+        raise Invalid(N_("Роль и орган не изменены: у сотрудника открытых задач — %(count)s. Сначала передайте их "
+                         "(страница «Отсутствия»: замещающий получит задачи).", count=count),
+                      fields={"role": N_("Открытых задач: %(count)s", count=count)})
     user.full_name, user.role, user.body_id, user.email = full_name, role, new_body_id, email or None
     session.flush()
     return user
@@ -110,14 +113,15 @@ def set_active(*, session: Session, clock: Clock, actor: User, user_id: int, act
     user = person_in(session=session, tenant_id=actor.tenant_id, user_id=user_id)
     if not active:
         if user.id == actor.id:
-            raise Forbidden("Себя отключить нельзя")
+            raise Forbidden(N_("Себя отключить нельзя"))
         if count := _open_tasks(session, user):
-            raise Invalid(f"Сотрудник не отключён: у него открытых задач — {count}. Сначала передайте их "
-                          "(страница «Отсутствия»).", fields={"active": f"Открытых задач: {count}"})
+            raise Invalid(N_("Сотрудник не отключён: у него открытых задач — %(count)s. Сначала передайте их "
+                             "(страница «Отсутствия»).", count=count),
+                          fields={"active": N_("Открытых задач: %(count)s", count=count)})
         _end_logins(session, clock, user)
     elif user.body is not None and not user.body.active:
-        raise Invalid("Сотрудник не включён: его орган упразднён. Сначала переведите его в другой орган.",
-                      fields={"body": "Орган упразднён"})
+        raise Invalid(N_("Сотрудник не включён: его орган упразднён. Сначала переведите его в другой орган."),
+                      fields={"body": N_("Орган упразднён")})
     user.active = active
     session.flush()
     return user
@@ -128,7 +132,7 @@ def reset_password(*, session: Session, clock: Clock, actor: User, user_id: int,
     user = person_in(session=session, tenant_id=actor.tenant_id, user_id=user_id)
     password = password or generate_password()
     if problem := password_problem(password):
-        raise Invalid("Пароль не сменён", fields={"password": problem})
+        raise Invalid(N_("Пароль не сменён"), fields={"password": problem})
     user.password_hash = hash_password(password)
     _end_logins(session, clock, user)
     session.flush()

@@ -148,6 +148,7 @@ ROUTES: dict[str, Spec | tuple[Spec, ...]] = {
     "account.tokens": Scoped(EVERYONE),
     "api.tasks": (Scoped(EVERYONE), Scoped(EVERYONE, query={"case_id": "@case"})),
     "api.tokens": Scoped(EVERYONE),
+    "api.notifications": Scoped(EVERYONE),
     "api.messages": Refers(CURATORS, form={**MESSAGE, "url": "https://vk.com/wall-8_8"}, refused=False),
     # The URL names objects.
     "cases.show": (Ids({"case_id": "case"}, ("curator", "leader", "admin")),

@@ -189,6 +189,7 @@ def _library_texts() -> set[str]:
         texts.add(str(form.schema.get("title", "")))
         for f in form.fields():
             texts.update([f.title, f.help, *(title for _, title in f.choices)])
+        texts.update(str(prop.get("x-patternMessage", "")) for prop in form.schema["properties"].values())
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
         texts.update(re.findall(r'<bpmn:(?:userTask|process) id="[^"]+" name="([^"]+)"',
                                 path.read_text(encoding="utf-8")))
@@ -196,7 +197,8 @@ def _library_texts() -> set[str]:
 
 
 def test_the_shipped_library_has_english_for_every_text() -> None:
-    """Form titles, fields, choices, hints, step and process names: translations/library.en.json has them all."""
+    """Form titles, fields, choices, hints, their own error messages, step and process names:
+    translations/library.en.json has them all."""
     from web.library_text import english
 
     assert sorted(_library_texts() - set(english())) == []

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import FixedClock
+from engine.texts import Text
 from models import Body, Case, CaseEvent, Notification, User
 from services.timers import fire_due_timers
 from tests.conftest import login
@@ -30,11 +31,12 @@ def told(sessions: Callable[[], Session], kind: str) -> list[str]:
 
 
 def texts(sessions: Callable[[], Session], username: str, kind: str) -> list[str]:
-    """What one person was told of `kind`, oldest first."""
+    """What one person was told of `kind` (in Russian, as the e-mail says it), oldest first."""
     with sessions() as session:
-        return list(session.scalars(select(Notification.text).join(User, Notification.user_id == User.id)
-                                    .where(User.username == username, Notification.kind == kind)
-                                    .order_by(Notification.id)))
+        rows = session.execute(select(Notification.text, Notification.params)
+                               .join(User, Notification.user_id == User.id)
+                               .where(User.username == username, Notification.kind == kind).order_by(Notification.id))
+        return [str(Text.restored(text, params)) for text, params in rows]
 
 
 def badge(page: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import FixedClock
+from engine.texts import Text
 from models import Notification, SurgeAlert, Tenant, User
 from tests.conftest import MSK, login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
@@ -39,9 +40,10 @@ def alerts(sessions: Callable[[], Session]) -> list[tuple[str, str, int]]:
 def surge_notices(sessions: Callable[[], Session]) -> list[tuple[str, str]]:
     """(username, text) of every surge notification."""
     with sessions() as session:
-        rows = session.execute(select(User.username, Notification.text).join(User, Notification.user_id == User.id)
+        rows = session.execute(select(User.username, Notification.text, Notification.params)
+                               .join(User, Notification.user_id == User.id)
                                .where(Notification.kind == "surge").order_by(Notification.id, User.username))
-        return [tuple(row) for row in rows]
+        return [(username, str(Text.restored(text, params))) for username, text, params in rows]
 
 
 @pytest.fixture

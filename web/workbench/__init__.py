@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from engine.texts import N_
 from services.errors import Invalid
 from services.library.drafts import (
     check_condition,
@@ -14,6 +15,7 @@ from services.library.drafts import (
     start_draft,
 )
 from web.common import clock, db, me, msk
+from web.labels import translated
 from web.workbench import migrate, sandbox, tables  # noqa: F401  (their routes join bp and data)
 from web.workbench.blueprints import bp, data
 from web.workbench.editors import editors
@@ -49,7 +51,7 @@ def save(draft_id: int, name: str) -> ResponseReturnValue:
     """Save a diagram into the draft: {xml, revision, comment}; answers the new revision and the problems."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("xml"), str) or not isinstance(body.get("revision"), int):
-        raise Invalid("Ожидается JSON с полями xml и revision")
+        raise Invalid(N_("Ожидается JSON с полями xml и revision"))
     found, problems = save_diagram(session=db(), clock=clock(), user=me(), draft_id=draft_id, name=name,
                                    xml=body["xml"], revision=body["revision"], comment=str(body.get("comment") or ""))
     return {"revision": found.revision, "saved_at": msk(found.saved_at), "saved_by": found.saved_by.full_name,
@@ -61,7 +63,7 @@ def condition() -> ResponseReturnValue:
     """Check a gateway condition as the methodologist types it: {expression} -> {ok, message}."""
     body = request.get_json(silent=True) or {}
     message = check_condition(user=me(), source=str(body.get("expression") or ""))
-    return {"ok": message is None, "message": message}
+    return {"ok": message is None, "message": translated(message) if message else None}
 
 
 bp.register_blueprint(data)

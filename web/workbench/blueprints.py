@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from services.errors import ServiceError
 from services.library.drafts import require_editor
-from web.common import me
+from web.common import error_json, me
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 # JSON for the modeler page: errors come back as the API's {"error": {...}}, never as an HTML page.
@@ -24,4 +24,4 @@ def _editors_only() -> None:
 
 @data.errorhandler(ServiceError)
 def _json_error(exc: ServiceError) -> ResponseReturnValue:
-    return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status
+    return error_json(exc.code, exc.message, exc.fields), exc.status

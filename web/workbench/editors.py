@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
+from engine.texts import N_
 from services.errors import Conflict, Invalid, ServiceError
 from services.library.deadline_table import (
     DeadlineRow,
@@ -88,7 +89,7 @@ def _revision(form: MultiDict[str, str]) -> int:
     try:
         return int(form.get("revision", ""))
     except ValueError:
-        raise Invalid("Не указана редакция черновика: обновите страницу") from None
+        raise Invalid(N_("Не указана редакция черновика: обновите страницу")) from None
 
 
 @editors.get("/drafts/<int:draft_id>/forms")

@@ -11,6 +11,7 @@ from services.errors import Conflict, Invalid
 from services.library.sandbox import advance_sandbox, complete_in_sandbox, sandbox, start_sandbox, stop_sandbox
 from services.library.versions import LibraryRefused
 from web.common import clock, db, me
+from web.labels import translated
 from web.workbench.blueprints import bp
 
 
@@ -47,7 +48,7 @@ def sandbox_complete(draft_id: int, task_id: str) -> ResponseReturnValue:
     try:
         complete_in_sandbox(session=db(), user=me(), draft_id=draft_id, task_id=task_id, form_data=form)
     except Conflict as exc:
-        flash(exc.message, "warning")
+        flash(translated(exc.message), "warning")
     except Invalid as exc:
         return _page(draft_id, 422, task_errors={task_id: exc.fields or {"__all__": exc.message}},
                      values={task_id: form})
@@ -60,7 +61,7 @@ def sandbox_advance(draft_id: int) -> ResponseReturnValue:
     try:
         advance_sandbox(session=db(), user=me(), draft_id=draft_id)
     except (Conflict, Invalid) as exc:
-        flash(exc.message, "warning")
+        flash(translated(exc.message), "warning")
     return redirect(url_for("workbench.sandbox_page", draft_id=draft_id))
 
 

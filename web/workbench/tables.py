@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.texts import N_
 from services.errors import Invalid
 from services.library.drafts import draft_problems, draft_table, save_table
 from web.common import clock, db, me, msk
@@ -33,7 +34,7 @@ def save_table_view(draft_id: int, name: str) -> ResponseReturnValue:
     """Save a decision table into the draft: {xml, revision, comment}; answers the new revision and the problems."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("xml"), str) or not isinstance(body.get("revision"), int):
-        raise Invalid("Ожидается JSON с полями xml и revision")
+        raise Invalid(N_("Ожидается JSON с полями xml и revision"))
     found, problems = save_table(session=db(), clock=clock(), user=me(), draft_id=draft_id, name=name,
                                  xml=body["xml"], revision=body["revision"], comment=str(body.get("comment") or ""))
     return {"revision": found.revision, "saved_at": msk(found.saved_at), "saved_by": found.saved_by.full_name,
