@@ -126,11 +126,13 @@ def inbox(*, session: Session, user: User, clock: Clock, filters: Filters | None
     if narrowing is None:
         return Inbox([], 0, 0, filters, names=_names(ids))
     where = [HumanTask.state == "open", *_scope(HumanTask, user, filters), *narrowing]
-    tasks = list(session.scalars(
-        select(HumanTask).where(*where)
+    # The page's tasks first, then their cases and people: joined before the limit, every match would be joined.
+    shown = list(session.scalars(select(HumanTask.id).where(*where).order_by(*_first_due(filters)).limit(limit)))
+    loaded = {task.id: task for task in session.scalars(
+        select(HumanTask).where(HumanTask.id.in_(shown))
         .options(joinedload(HumanTask.case).load_only(*SHOWN, raiseload=True),
-                 defaultload(HumanTask.case).lazyload(Case.body), joinedload(HumanTask.assignee))
-        .order_by(*_first_due(filters)).limit(limit)))
+                 defaultload(HumanTask.case).lazyload(Case.body), joinedload(HumanTask.assignee)))}
+    tasks = [loaded[task_id] for task_id in shown]
     now = clock.now()
     timing = timing_of(session=session, tenant_id=user.tenant_id, tasks=tasks, now=now)
     rows = [Row(t, timing[t.id]) for t in tasks]
