@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from engine.clock import FixedClock
 from models import Breach, Case, CaseLink, Draft, HumanTask
 from services.calendars import calendar_resolver
+from services.reports.exports import CSV_COLUMNS
 from tests.conftest import MSK, api_token, login
 from tests.web.test_main_path import MESSAGE, TRIAGE
 from tests.web.test_security import own_person
@@ -194,6 +195,27 @@ def test_exports_xlsx_pdf_csv(app: Flask, november: dict[str, int]) -> None:
     assert csv.data.startswith("\ufeff".encode()) and csv.mimetype == "text/csv"
     lines = csv.data.decode("utf-8-sig").strip().split("\r\n")
     assert lines[0].startswith("Случай;Зарегистрирован (МСК)") and len(lines) == 8
+
+
+def test_cases_csv_lines(app: Flask, november: dict[str, int]) -> None:
+    """Every column of every case, byte for byte; cases registered at one moment come by case number."""
+    headers = api_token(app.test_client(), "leader")
+    csv = app.test_client().get("/api/v1/reports/monthly?month=2026-11&format=csv", headers=headers).data
+    start = "24.11.2026 10:00;ВКонтакте;Отопление и горячая вода;Гатчинский муниципальный округ;Комитет по ЖКХ;" \
+            "обычная;24.11.2026 10:00;25.11.2026 10:48;"
+    tails = {"on_time": "24.11.2026 10:00;0;да;нет;0;нет;нет;нет;0;1;да;published_end",
+             "late_step": "24.11.2026 16:00;312;да;нет;1;нет;нет;нет;0;1;да;published_end",
+             "returned": "24.11.2026 10:00;0;да;нет;0;нет;нет;нет;1;1;да;published_end",
+             "interim": "24.11.2026 10:00;0;да;нет;0;да;нет;нет;0;1;да;",
+             "repeat": ";;нет;да;2;нет;да;нет;0;0;;",
+             "overdue": ";;нет;да;2;нет;нет;нет;0;0;;"}
+    lines = {name: f"{start}{tail}" for name, tail in tails.items()}
+    lines["not_subject"] = "24.11.2026 10:00;ВКонтакте;;;;;;;;;;нет;0;нет;нет;да;0;0;;not_subject_end"
+    assert csv == ("\ufeff" + ";".join(CSV_COLUMNS) + "\r\n" + "".join(
+        f"{case_id};{lines[name]};https://vk.com/wall-1_{name}\r\n"
+        for name, case_id in sorted(november.items(), key=lambda item: item[1]))).encode()
+    kgkh = app.test_client().get("/api/v1/reports/monthly?month=2026-11&format=csv&body=kgkh", headers=headers)
+    assert kgkh.data.decode("utf-8-sig").count("\r\n") == 7 and b"not_subject" not in kgkh.data
 
 
 def test_published_edition_is_frozen(app: Flask, clock: FixedClock, november: dict[str, int]) -> None:
