@@ -3,7 +3,8 @@ search, for a curator, an executor and a responsible official (in-process throug
 
     .venv/bin/python bench/inbox_bench.py                      # SQLite, 20,000 open tasks
     .venv/bin/python bench/inbox_bench.py --pg URL --open 100000
-Targets (issue 14): p95 under 50 ms with 100,000 open tasks on PostgreSQL and 20,000 on SQLite.
+Targets (issue 14): p95 under 50 ms with 100,000 open tasks on PostgreSQL and 20,000 on SQLite. The page shows 50
+tasks (and 50 more at each «Показать ещё»), the API 100; two probes ask the page for 100.
 `fill` is also the seeding of bench/step_scale_bench.py (closed cases in bulk).
 """
 
@@ -211,6 +212,8 @@ def main() -> None:
             ("curator", curator, "/inbox?q=Лебедев17", None),
             ("curator", curator, "/inbox?q=поликлиника", None),
             ("curator", curator, "/inbox?channel=telegram&q=крыша", None),
+            ("curator", curator, "/inbox?limit=100", None),
+            ("curator", curator, "/inbox?q=поликлиника&limit=100", None),
             ("curator", curator, "/api/v1/tasks", api),
             ("curator", curator, f"/api/v1/tasks?theme={theme}&overdue=1", api),
             ("executor", executor, "/inbox", None),

@@ -195,8 +195,9 @@ def _check_text(text: str, name: str) -> None:
                        fields={name: N_("Недопустимый символ")}) from None
 
 
-def inbox_filters() -> tuple[Filters, int]:
-    """The inbox's filters, ?case_id= and ?limit=, checked: a malformed one is a 400, never a silently wider inbox."""
+def inbox_filters(page: int = INBOX_PAGE) -> tuple[Filters, int]:
+    """The inbox's filters, ?case_id= and ?limit= (`page` when absent), checked: a malformed one is a 400, never a
+    silently wider inbox."""
     errors: dict[str, str] = {}
     try:
         filters = parse_filters(request.args)
@@ -208,7 +209,7 @@ def inbox_filters() -> tuple[Filters, int]:
         case_id = parse_id(request.args["case_id"])
         if case_id is None or case_id < 1:
             errors["case_id"] = N_("Номер случая — целое положительное число")
-    limit: int | None = INBOX_PAGE
+    limit: int | None = page
     if "limit" in request.args:
         limit = parse_id(request.args["limit"])
         if limit is None or not 1 <= limit <= MAX_INBOX_PAGE:

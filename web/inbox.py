@@ -12,13 +12,14 @@ from flask_login import login_required
 from models import HumanTask
 from services.absences import short_name
 from services.errors import Conflict
-from services.inbox import inbox, parse_filters
+from services.inbox import MAX_INBOX_PAGE, inbox, parse_filters
 from services.inbox.claims import release_task, take_task
 from services.inbox.views import delete_view, save_view, saved_views
 from web.common import clock, db, inbox_filters, me
 from web.labels import translated
 
 bp = Blueprint("inbox", __name__)
+PAGE = 50  # the page shows the 50 due first, and 50 more at each «Показать ещё» (the API's default is 100)
 
 
 @bp.get("/")
@@ -36,13 +37,17 @@ def index() -> ResponseReturnValue:
 @login_required
 def show() -> ResponseReturnValue:
     """Open tasks due first, with filters, search and counts; htmx asks for the list alone when it refreshes."""
-    filters, limit = inbox_filters()
+    filters, limit = inbox_filters(PAGE)
     poll = current_app.config.get("OTKLIK_INBOX_POLL_SECONDS", 30)
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
-        found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit, counted=False)
-        return render_template("_inbox_list.html", inbox=found, poll=poll)
-    found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit)
-    return render_template("inbox.html", inbox=found, poll=poll, views=saved_views(session=db(), user=me()))
+    listed = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list"
+    found = inbox(session=db(), user=me(), clock=clock(), filters=filters, limit=limit, counted=not listed)
+    more = None  # «Показать ещё»: the same inbox with PAGE more tasks
+    if found.total > len(found.rows) and limit < MAX_INBOX_PAGE:
+        more = url_for("inbox.show", **{**request.args.to_dict(), "limit": min(limit + PAGE, MAX_INBOX_PAGE)})
+    if listed:
+        return render_template("_inbox_list.html", inbox=found, poll=poll, more=more)
+    return render_template("inbox.html", inbox=found, poll=poll, more=more,
+                           views=saved_views(session=db(), user=me()))
 
 
 @bp.post("/inbox/tasks/<int:task_id>/take")

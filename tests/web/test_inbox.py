@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -193,3 +194,18 @@ def test_search_finds_words_by_their_beginning_in_any_case_and_keeps_the_order(a
     assert tasks(executor, "q=оряч") == []  # words are found by their beginning, not by any part
     assert tasks(executor, "q=!?*") == [] and listing(executor, "q=!?*")["total"] == 0
     assert listing(executor, "q=горяч")["counts"]["step"] == {"draft": 2}
+
+
+def test_the_page_shows_more_on_request_keeping_its_filters(app: Flask) -> None:
+    curator, executor = person(app, "curator"), person(app, "kgkh.exec1")
+    for n in range(3):
+        send(curator, n + 1)
+    page = executor.get("/inbox?theme=heating&limit=2").get_data(as_text=True)
+    assert page.count('class="inbox-row') == 2 and "Показаны первые 2 задач с ближайшими сроками из 3." in page
+    more = re.search(r'id="inbox-more" href="([^"]+)"', page)
+    assert more and "theme=heating" in more.group(1) and "limit=52" in more.group(1)
+    htmx = {"HX-Request": "true", "HX-Target": "inbox-list"}
+    html = executor.get(more.group(1).replace("&amp;", "&"), headers=htmx).get_data(as_text=True)
+    assert html.startswith('<div id="inbox-list"') or 'id="inbox-list"' in html[:200]
+    assert html.count('class="inbox-row') == 3 and "inbox-more" not in html
+    assert "inbox-more" not in executor.get("/inbox").get_data(as_text=True)  # 3 tasks fit the first 50
