@@ -116,17 +116,18 @@ def steps_changed(*, session: Session, case: Case, opened: Iterable[tuple[HumanT
             for task, clause in opened if task.due_at is not None for day in (local_day(task.created_at),)]
     if rows:
         session.connection().execute(_INSERT_STEPS, rows)
-    if not closed:
-        return
     ended = []
     for guid, values in closed.items():
         minutes = None
-        if completed is not None and guid == completed.task_guid and completed.due_at is not None:
+        if completed is not None and guid == completed.task_guid:
+            if completed.due_at is None:
+                continue  # a step without a deadline (triage) has no fact
             code = completed.body.code if completed.body else None
             minutes = working_minutes(session, case.tenant_id, code, completed.created_at, now)
         ended.append({"guid": guid, "new_done_at": values["completed_at"], "new_state": values["state"],
                       "new_wh": minutes})
-    session.connection().execute(_CLOSE_STEP, ended)
+    if ended:
+        session.connection().execute(_CLOSE_STEP, ended)
 
 
 def task_completed(*, session: Session, case: Case, data: Mapping[str, Any], changes: Mapping[str, object],
