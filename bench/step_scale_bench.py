@@ -8,8 +8,8 @@ notifications. The cases themselves are bench/inbox_bench.py's `fill`. With --ex
 the last measured run of each step sent at the largest size is explained with its own parameters, and the plans'
 sequential scans of tables that grow with the cases are listed (none should be).
 
-    .venv/bin/python bench/step_scale_bench.py                                      # SQLite, 1,000 and 1,000,000
-    .venv/bin/python bench/step_scale_bench.py --pg URL --explain                  # its public schema is dropped
+    .venv/bin/python bench/step_scale_bench.py                          # SQLite, 1,000 and 1,000,000
+    .venv/bin/python bench/step_scale_bench.py --pg URL --explain      # databases <name>_1000, <name>_1000000
 """
 
 from __future__ import annotations
@@ -113,7 +113,10 @@ def add_history(url: str) -> None:
             .select_from(closed.join(notices, literal(True)))))
         if engine.dialect.name == "postgresql":  # `fill` gave the cases their ids: new ones follow them
             conn.execute(text("SELECT setval(pg_get_serial_sequence('case_file', 'id'), max(id)) FROM case_file"))
-            conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # settled as a database in use is: vacuumed, analysed, checkpointed
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+            conn.execute(text("CHECKPOINT"))
     engine.dispose()
 
 
@@ -124,6 +127,7 @@ DRAFT = {"draft_outcome": "draft", "reply_kind": "reply", "reply_text": "Здр�
 
 def steps(url: str, runs: int) -> tuple[dict[str, list[float]], dict[str, list[tuple[str, Any]]]]:
     """Milliseconds of `runs` main paths (after two unmeasured), and the statements of the last one's steps."""
+    tag = f"{time.time_ns():x}"  # the messages' links are new on a database reused from an earlier run
     app = app_for(url)
     client = app.test_client()
     heads = {}
@@ -151,11 +155,11 @@ def steps(url: str, runs: int) -> tuple[dict[str, list[float]], dict[str, list[t
         moment = NOW + timedelta(minutes=n)
         app.config["CLOCK"].set(moment)
         case_id = timed(n, "register", "/api/v1/messages", "bench.curator", {
-            "channel": "vk", "url": f"https://vk.com/wall-9_{n}", "author": "Ирина Петрова",
+            "channel": "vk", "url": f"https://vk.com/wall-9_{tag}{n}", "author": "Ирина Петрова",
             "text": "Нет горячей воды", "published_at": (moment - timedelta(minutes=30)).isoformat()})["case_id"]
         for step, who, data in (("triage", "bench.curator", TRIAGE), ("draft", "kgkh.bench0", DRAFT),
                                 ("approval", "bench.curator", {"approval_decision": "approve"}),
-                                ("publication", "kgkh.bench0", {"published_url": f"https://vk.com/wall-9_{n}?r=1",
+                                ("publication", "kgkh.bench0", {"published_url": f"https://vk.com/wall-9_{tag}{n}?r",
                                                                 "published_at": moment.isoformat()})):
             task = client.get(f"/api/v1/tasks?case_id={case_id}", headers=heads[who]).json["tasks"][0]["id"]
             timed(n, step, f"/api/v1/tasks/{task}/complete", who, data)
@@ -189,35 +193,76 @@ def explain(url: str, statements: dict[str, list[tuple[str, Any]]]) -> list[str]
     return lines
 
 
+def databases(pg: str | None, sizes: list[int], tmp: str) -> dict[int, str]:
+    """A database per size, so that the sizes' runs can alternate: SQLite files, or PostgreSQL databases named
+    after the --pg one with the size appended (created here when missing)."""
+    if not pg:
+        return {size: f"sqlite:///{tmp}/scale_{size}.db" for size in sizes}
+    server, name = pg.rsplit("/", 1)
+    urls = {size: f"{server}/{name}_{size}" for size in sizes}
+    engine = make_engine(f"{server}/postgres")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        existing = set(conn.exec_driver_sql("SELECT datname FROM pg_database").scalars())
+        for size in sizes:
+            if f"{name}_{size}" not in existing:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}_{size}"')
+    engine.dispose()
+    return urls
+
+
+def drop(pg: str, urls: dict[int, str]) -> None:
+    """Drop the PostgreSQL databases of the sizes."""
+    engine = make_engine(pg.rsplit("/", 1)[0] + "/postgres")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for url in urls.values():
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", help="a PostgreSQL URL (its public schema is dropped)")
+    parser.add_argument("--pg", help="a PostgreSQL URL: each size gets a database named after it, <name>_<size>")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=10, help="main paths per round and size")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, the sizes alternating within each")
     parser.add_argument("--explain", action="store_true", help="PostgreSQL: explain the steps at the largest size")
+    parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the sizes' databases for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: time the databases --keep left, no seeding")
     args = parser.parse_args()
     load = "load average " + " ".join(f"{n:.2f}" for n in os.getloadavg())
     lines = [f"A step over many stored cases ({'postgresql' if args.pg else 'sqlite'}): server-side ms through the "
-             f"JSON API, {args.runs} main paths after 2 unmeasured; each stored case has its tasks, history, facts, "
-             f"draft and notifications; python {platform.python_version()}, {os.cpu_count()} CPUs, {load} at the start",
+             f"JSON API; {args.rounds} rounds of {args.runs} main paths a size (after 2 unmeasured), the sizes "
+             f"alternating; each stored case has its tasks, history, facts, draft and notifications; PostgreSQL "
+             f"vacuumed and checkpointed after the seeding; python {platform.python_version()}, {os.cpu_count()} "
+             f"CPUs, {load} at the start",
              f"{'stored cases':>14} {'fill s':>7} " + " ".join(f"{step + ' p50':>15} {'p95':>6}" for step in STEPS)
              + f" {'five p50':>9}"]
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            url = args.pg or f"sqlite:///{tmp}/scale_{size}.db"
+        urls = databases(args.pg, args.sizes, tmp)
+        filled = {}
+        for size, url in urls.items():
             began = time.perf_counter()
-            fill(url, open_tasks=0, closed_cases=size)
-            add_history(url)
-            filled = time.perf_counter() - began
-            times, statements = steps(url, args.runs)
-            p50 = {step: statistics.median(times[step]) for step in STEPS}
-            lines.append(f"{size:>14,} {filled:7.0f} " + " ".join(
-                f"{p50[step]:15.1f} {percentile(times[step], 0.95):6.1f}" for step in STEPS)
+            if not (args.reuse and args.pg):
+                fill(url, open_tasks=0, closed_cases=size)
+                add_history(url)
+            filled[size] = time.perf_counter() - began
+            print(f"{size:,} stored cases seeded in {filled[size]:.0f} s", flush=True)
+        times: dict[int, dict[str, list[float]]] = {size: {step: [] for step in STEPS} for size in args.sizes}
+        for _ in range(args.rounds):
+            for size, url in urls.items():
+                measured, statements = steps(url, args.runs)
+                for step in STEPS:
+                    times[size][step] += measured[step]
+        for size in args.sizes:
+            p50 = {step: statistics.median(times[size][step]) for step in STEPS}
+            lines.append(f"{size:>14,} {filled[size]:7.0f} " + " ".join(
+                f"{p50[step]:15.1f} {percentile(times[size][step], 0.95):6.1f}" for step in STEPS)
                 + f" {sum(p50.values()):9.1f}")
-            print(lines[-1], flush=True)
         if args.explain and args.pg:
             lines.append(f"Plans at {args.sizes[-1]:,} stored cases (EXPLAIN of each statement with its parameters):")
-            lines += explain(args.pg, statements)
+            lines += explain(urls[args.sizes[-1]], statements)
+        if args.pg and not args.keep:
+            drop(args.pg, urls)
     lines.append("load average " + " ".join(f"{n:.2f}" for n in os.getloadavg()) + " at the end")
     print("\n".join(lines))
     name = f"step_scale_{'pg' if args.pg else 'sqlite'}.txt"
