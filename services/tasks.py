@@ -18,7 +18,7 @@ from services.approval import edit_draft, same_text
 from services.breaches import check_competence, settle
 from services.cases import may_see
 from services.cooperation import after_triage, fit_triage_form, triage_errors
-from services.db import savepoint
+from services.db import add_inserted, savepoint, update_loaded
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
 from services.library.decisions import competent_bodies
@@ -285,8 +285,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         # A reply the curator composes (8.9) belongs to no body; the publishing body takes it from there.
         draft = Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
                       author_id=user.id, kind=kind, text=text, created_at=now)
-        session.add(draft)
-        session.flush()
+        add_inserted(session, draft)
         from services.attachments import bind_pending  # here: services.attachments imports this module
 
         bind_pending(session=session, task=task, draft=draft)
@@ -296,16 +295,14 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
             current = edit_draft(session=session, draft=current, text=edited, curator=user, now=now)
             add_event(session=session, case=case, at=now, actor=user, kind="draft_edited", step=task.step,
                       body_id=current.body_id, details={"version": current.number})
-        current.decision = data["approval_decision"]
-        current.comment = data.get("approval_comment")
-        current.decided_by_id = user.id
-        current.decided_at = now
+        update_loaded(session, current, {"decision": data["approval_decision"], "comment": data.get("approval_comment"),
+                                         "decided_by_id": user.id, "decided_at": now})
         if current.decision == "return":
             notify_draft_returned(session=session, case=case, body_id=current.body_id or task.body_id,
                                   comment=current.comment, now=now)
     if data.get("published_url") and current is not None:
-        current.published_url = data["published_url"]
-        current.published_at = datetime.fromisoformat(data["published_at"])
+        update_loaded(session, current, {"published_url": data["published_url"],
+                                         "published_at": datetime.fromisoformat(data["published_at"])})
 
 
 # The draft alone: its readers here use its own columns, not its people or body.

@@ -10,8 +10,8 @@ The reading side (monthly summary, quarterly rating, heatmap, what-if) uses only
   minutes to completion on the body's calendar), `breached`; the month is the Moscow month of the start.
 
 Writers (called by services.workflow, services.tasks, services.breaches, services.repeats): `case_registered`,
-`steps_changed`, `write_case_fact` (with the values of `task_completed`, read before the step writes),
-`breach_recorded`, `competence_checked`, `repeat_linked`. A step writes each of its rows at most once.
+`steps_changed`, `write_case_fact` (with the values of `task_completed`, read before the step writes: a completion
+updates its case fact once), `breach_recorded`, `competence_checked`, `repeat_linked`.
 Working minutes are computed here in Python with the engine calendar, never in SQL. `backfill` fills the facts of
 cases that have none from case_event, human_task, breach and draft.
 """
