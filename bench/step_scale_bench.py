@@ -215,7 +215,7 @@ def drop(pg: str, urls: dict[int, str]) -> None:
     engine = make_engine(pg.rsplit("/", 1)[0] + "/postgres")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for url in urls.values():
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
     engine.dispose()
 
 
@@ -255,18 +255,19 @@ def main() -> None:
                     times[size][step] += measured[step]
         for size in args.sizes:
             p50 = {step: statistics.median(times[size][step]) for step in STEPS}
-            lines.append(f"{size:>14,} {filled[size]:7.0f} " + " ".join(
+            seeded = f"{filled[size]:7.0f}" if not args.reuse else f"{'reused':>7}"
+            lines.append(f"{size:>14,} {seeded} " + " ".join(
                 f"{p50[step]:15.1f} {percentile(times[size][step], 0.95):6.1f}" for step in STEPS)
                 + f" {sum(p50.values()):9.1f}")
         if args.explain and args.pg:
             lines.append(f"Plans at {args.sizes[-1]:,} stored cases (EXPLAIN of each statement with its parameters):")
             lines += explain(urls[args.sizes[-1]], statements)
+        lines.append("load average " + " ".join(f"{n:.2f}" for n in os.getloadavg()) + " at the end")
+        print("\n".join(lines))
+        name = f"step_scale_{'pg' if args.pg else 'sqlite'}.txt"
+        (ROOT / "bench" / "results" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         if args.pg and not args.keep:
             drop(args.pg, urls)
-    lines.append("load average " + " ".join(f"{n:.2f}" for n in os.getloadavg()) + " at the end")
-    print("\n".join(lines))
-    name = f"step_scale_{'pg' if args.pg else 'sqlite'}.txt"
-    (ROOT / "bench" / "results" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
