@@ -235,14 +235,23 @@ def main() -> None:
             lines += table("CPU instructions per request, median", "M", lambda v: f"{v / 1e6:.2f}", counts,
                            statements)
         else:
+            rounds = []  # per round, the five steps' p50 sum of each variant (the variants of a round run together)
             for _ in range(args.rounds):
+                sums = {}
                 for label, tree in trees.items():
                     run = child(label, tree, cases)
                     for step, values in run["times"].items():  # type: ignore[attr-defined]
                         results[label][step].extend(values)
                     statements[label] = run["statements"]  # type: ignore[assignment]
+                    sums[label] = sum(statistics.median(v) for v in run["times"].values())  # type: ignore[attr-defined]
+                rounds.append(sums)
             p50 = {label: {s: statistics.median(results[label][s]) for s in STEPS} for label in LABELS}
             lines += table("wall time per request, p50", "ms", lambda v: f"{v:.2f}", p50, statements)
+            change = sorted(100 * (r["after"] - r["before"]) / r["before"] for r in rounds)
+            share = sorted(100 * (r["after"] - r["after without facts"]) / r["after"] for r in rounds)
+            lines.append(f"  round by round (a round's variants run one after another): after against before "
+                         f"{statistics.median(change):+.1f} % (median; {change[0]:+.1f} to {change[-1]:+.1f}), "
+                         f"the facts' share {statistics.median(share):.1f} % ({share[0]:.1f} to {share[-1]:.1f})")
     lines.append(f"  {load()} at the end")
     print("\n".join(lines))
     name = "facts_instructions.txt" if args.instructions else "facts.txt"

@@ -88,9 +88,10 @@ def _update_case_fact(session: Session, case_id: int, values: Mapping[str, Any])
 
 _INSERT_CASE = insert(CaseFact)
 _INSERT_STEPS = insert(StepFact)
-_CLOSE_STEP = update(StepFact).where(StepFact.task_guid == bindparam("guid")).values(
+_STEP = (StepFact.case_id == bindparam("fact_case_id")) & (StepFact.task_guid == bindparam("guid"))
+_CLOSE_STEP = update(StepFact).where(_STEP).values(
     done_at=bindparam("new_done_at"), state=bindparam("new_state"), wh_used_min=bindparam("new_wh"))
-_STEP_BREACHED = update(StepFact).where(StepFact.task_guid == bindparam("guid")).values(breached=True)
+_STEP_BREACHED = update(StepFact).where(_STEP).values(breached=True)
 _CASE_BREACHED = update(CaseFact).where(CaseFact.case_id == bindparam("fact_case_id")).values(
     breaches=CaseFact.breaches + 1, overdue=CaseFact.overdue | bindparam("case_level"))
 
@@ -124,8 +125,8 @@ def steps_changed(*, session: Session, case: Case, opened: Iterable[tuple[HumanT
                 continue  # a step without a deadline (triage) has no fact
             code = completed.body.code if completed.body else None
             minutes = working_minutes(session, case.tenant_id, code, completed.created_at, now)
-        ended.append({"guid": guid, "new_done_at": values["completed_at"], "new_state": values["state"],
-                      "new_wh": minutes})
+        ended.append({"fact_case_id": case.id, "guid": guid, "new_done_at": values["completed_at"],
+                      "new_state": values["state"], "new_wh": minutes})
     if ended:
         session.connection().execute(_CLOSE_STEP, ended)
 
@@ -182,7 +183,7 @@ def _publication(session: Session, case: Case, draft: Draft, published_at: datet
 def breach_recorded(*, session: Session, case: Case, task_guid: str | None, step: str, clause: str) -> None:
     """A deadline passed: the step is breached; the case counts one more breach, and is overdue at 8.3."""
     if task_guid is not None:
-        session.connection().execute(_STEP_BREACHED, {"guid": task_guid})
+        session.connection().execute(_STEP_BREACHED, {"fact_case_id": case.id, "guid": task_guid})
     session.connection().execute(_CASE_BREACHED,
                                  {"fact_case_id": case.id, "case_level": step == "case" and clause == "8.3"})
 
