@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -91,15 +90,18 @@ class FormSchema:
         """A copy whose x-options fields list the given (value, title) choices."""
         if not self.option_lists:
             return self
-        schema = copy.deepcopy(dict(self.schema))
-        for prop in schema["properties"].values():
+        # New dicts only for the fields that change: this form is shared, never changed (cheaper than a deep copy).
+        properties = dict(self.schema["properties"])
+        for key, prop in self.schema["properties"].items():
             source = prop.get("x-options")
             if source is None:
                 continue
-            target = prop["items"] if prop.get("type") == "array" else prop
+            target = properties[key] = dict(prop)
+            if prop.get("type") == "array":
+                target = properties[key]["items"] = dict(prop["items"])
             target["enum"] = [value for value, _ in options.get(source, ())]
             target["x-titles"] = {value: title for value, title in options.get(source, ())}
-        return FormSchema(self.name, schema, self.ui)
+        return FormSchema(self.name, {**self.schema, "properties": properties}, self.ui)
 
     def fields(self) -> list[Field]:
         """The fields in display order."""

@@ -87,8 +87,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The case's classification, copied so the inbox filters, counts and sorts on this table alone
-    # (services.inbox.classify keeps them current).
+    # The case's classification, copied so the inbox filters, counts and sorts on this table alone (a new task
+    # copies it; services.inbox.classify updates the open ones when a step changes it).
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))

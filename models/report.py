@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -50,12 +50,13 @@ class StepFact(Base):
     """One deadline-bearing step of a case: who held it, its deadline, when it ended and how it went."""
 
     __tablename__ = "step_fact"
-    __table_args__ = (Index("ix_step_fact_month_body", "local_month", "body_id"),
+    __table_args__ = (UniqueConstraint("case_id", "task_guid"),  # a step closes its fact by case and task
+                      Index("ix_step_fact_month_body", "local_month", "body_id"),
                       Index("ix_step_fact_tenant_month", "tenant_id", "local_month"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
-    task_guid: Mapped[str] = mapped_column(String(36), unique=True)  # the user task, or "<guid>:8.2" for 8.2
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
+    task_guid: Mapped[str] = mapped_column(String(36))  # the user task, or "<guid>:8.2" for 8.2
     step: Mapped[str] = mapped_column(String(100))
     clause: Mapped[str] = mapped_column(String(20))  # the regulation clause of its deadline
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))

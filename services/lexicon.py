@@ -52,6 +52,8 @@ def normalize(text: str) -> str:
     if len(lowered) != len(text):  # a letter that lowers to two (İ): keep such letters as they are
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
     lowered = lowered.replace("ё", "е")
+    if not _LATIN.search(lowered):  # no Latin letter, no look-alike (most texts: the words need no second look)
+        return lowered
 
     def _word(match: re.Match[str]) -> str:
         word = match.group(0)

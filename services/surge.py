@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.texts import N_
-from models import Case, Location, SurgeAlert, Tenant, Theme, User
+from models import Case, SurgeAlert, Tenant, User
 from services.db import lock_transaction
 from services.errors import Forbidden, Invalid
 from services.notifications import alert_leadership, alert_value_name, curators, notify, surge_text
@@ -84,9 +84,20 @@ def update_surge_settings(*, session: Session, user: User, threshold: Any, windo
     return SurgeSettings(number, hours)
 
 
-def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAlert]:
-    """After triage: alert the curators and the leadership when the case's theme or location reached the threshold
-    within the window."""
+# The cases of a theme or location sent within the window, and an earlier alert on the value overlapping it.
+_COUNTS = {dimension: select(func.count(Case.id)).where(
+    Case.tenant_id == bindparam("tenant_id"), column == bindparam("value_id"), Case.sent_at > bindparam("since"),
+    Case.sent_at <= bindparam("now")) for dimension, column in (("theme", Case.theme_id),
+                                                                ("location", Case.location_id))}
+_OVERLAPPING = select(SurgeAlert.id).where(
+    SurgeAlert.tenant_id == bindparam("tenant_id"), SurgeAlert.dimension == bindparam("dimension"),
+    SurgeAlert.value == bindparam("value"), SurgeAlert.window_end > bindparam("since")).limit(1)
+
+
+def check_surge(*, session: Session, case: Case, now: datetime, theme: str | None,
+                location: str | None) -> list[SurgeAlert]:
+    """After triage: alert the curators and the leadership when the case's theme or location (the codes triage
+    chose, already written to the case) reached the threshold within the window."""
     if case.theme_id is None and case.location_id is None:
         return []
     # Serialise the check per tenant, so two triages at once neither miss each other's case nor both raise the same
@@ -98,22 +109,16 @@ def check_surge(*, session: Session, case: Case, now: datetime) -> list[SurgeAle
     rule = surge_settings(tenant)
     since = now - rule.window
     raised = []
-    # Codes by id: the case's relationships may still hold what was loaded before triage set the ids.
-    cells = (("theme", Case.theme_id, case.theme_id,
-              session.scalar(select(Theme.code).where(Theme.id == case.theme_id))),
-             ("location", Case.location_id, case.location_id,
-              session.scalar(select(Location.code).where(Location.id == case.location_id))))
-    for dimension, column, value_id, code in cells:
+    for dimension, value_id, code in (("theme", case.theme_id, theme), ("location", case.location_id, location)):
         if value_id is None or code is None:
             continue
-        count = int(session.scalar(select(func.count(Case.id)).where(
-            Case.tenant_id == case.tenant_id, column == value_id, Case.sent_at > since, Case.sent_at <= now)) or 0)
+        params = {"tenant_id": case.tenant_id, "value_id": value_id, "since": since, "now": now,
+                  "dimension": dimension, "value": code}
+        count = int(session.connection().execute(_COUNTS[dimension], params).scalar() or 0)
         if count < rule.threshold:
             continue
         # One alert per episode: none while an earlier alert on the same value overlaps the window.
-        if session.scalar(select(SurgeAlert.id).where(
-                SurgeAlert.tenant_id == case.tenant_id, SurgeAlert.dimension == dimension, SurgeAlert.value == code,
-                SurgeAlert.window_end > since).limit(1)) is not None:
+        if session.connection().execute(_OVERLAPPING, params).first() is not None:
             continue
         alert = SurgeAlert(tenant_id=case.tenant_id, dimension=dimension, value=code, window_start=since,
                            window_end=now, count=count, created_at=now)

@@ -19,10 +19,9 @@ from services.approval import edit_draft, same_text
 from services.breaches import check_competence, settle
 from services.cases import may_see
 from services.cooperation import after_triage, fit_triage_form, triage_errors
-from services.db import savepoint
+from services.db import add_inserted, savepoint, update_loaded
 from services.errors import CaseChanged, Conflict, Forbidden, Invalid, NotFound
 from services.governor import MONITORING_FORM, record_monitoring_check
-from services.inbox import classify
 from services.library.decisions import competent_bodies
 from services.library.versions import bundle_for
 from services.notifications import notify_draft_returned, notify_leadership
@@ -42,7 +41,10 @@ def _inbox_order(task: HumanTask) -> tuple[bool, datetime, datetime, int]:
 # The case comes with its task, without the case's own channel and body (read on demand, rarely).
 _TASK = select(HumanTask).where(HumanTask.id == bindparam("task_id")) \
     .options(joinedload(HumanTask.case).options(lazyload(Case.channel), lazyload(Case.body)))
-_TASK_AND_STATE = _TASK.options(joinedload(HumanTask.case).undefer(Case.state))  # to complete it
+# To complete it: with the case's state, and its channel, which a reply's length check and its report fact read (a
+# joined row costs less than a draft's or a publication's lazy load of it).
+_TASK_AND_STATE = select(HumanTask).where(HumanTask.id == bindparam("task_id")) \
+    .options(joinedload(HumanTask.case).options(lazyload(Case.body)).undefer(Case.state))
 
 
 def _visible_task(session: Session, user: User, task_id: int, *, with_state: bool = False) -> HumanTask:
@@ -149,19 +151,23 @@ def complete_task(*, session: Session, user: User, task_id: int, form_data: dict
     runner = runner_for(session=session, case=case, clock=clock)
     snapshot = run_step(lambda: runner.complete(case.state, task.task_guid, data))
     now = clock.now()
+    # Everything read before the first write: the case's changes, the draft decided on, the report fact's changes.
+    changes = _case_changes(session, case, data, now)
+    decided = current_draft(session, case, task) \
+        if data.get("approval_decision") or data.get("published_url") else None
+    fact = facts.task_completed(session=session, case=case, data=data, changes=changes,
+                                published=decided if data.get("published_url") else None)
     try:
         with savepoint(session):
             add_event(session=session, case=case, at=now, actor=user, kind="task_completed", step=task.step,
                       body_id=task.body_id, due_at=task.due_at,
                       details={"task": task.name, **({"due_by": "case_deadline"} if capped_by_case(task) else {}),
                                **{k: v for k, v in data.items() if v is not None and k in SUMMARY}})
-            # The case row's version check is flushed first: a concurrent completion fails before any draft insert.
+            # The case row's version check is written first: a concurrent completion fails before any draft insert.
             still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=user,
-                                        completed_guid=task.task_guid)
-            _record_domain(session, user, task, case, data, now)
+                                        completed_guid=task.task_guid, changes=changes, fact=fact)
+            _record_domain(session, user, task, case, data, changes, decided, now)
             after_triage(session=session, clock=clock, user=user, case=case, data=data)
-            if data.get("triage_decision") == "send" or data.get("socially_significant"):
-                classify(session=session, case=case)  # the inbox filters the case's tasks by what triage set
             if data.get("draft_outcome") == "not_competent":
                 check_competence(session=session, case=case, task=task, user=user, now=now)
             settle(session=session, case=case, task=task, user=user, now=now)
@@ -245,28 +251,32 @@ def _clarification_asked(session: Session, case: Case) -> datetime | None:
     return session.scalar(_CLARIFICATION_ASKED, {"case_id": case.id})
 
 
+def _case_changes(session: Session, case: Case, data: dict[str, Any], now: datetime) -> dict[str, object]:
+    """What a completed form changes in the case row: the body it goes to, triage's classification and sending
+    (8.1), social significance (clause 14). Looked up before the step's first write, which writes them with the
+    workflow's state in the one UPDATE of the case row."""
+    changes: dict[str, object] = {}
+    chosen = data.get("body") or (data.get("bodies") or [None])[0]
+    if chosen:
+        changes["body_id"] = _id_of(session, _BODY_ID, chosen, case.tenant_id)
+    if data.get("triage_decision") == "send":
+        changes.update(theme_id=_id_of(session, _THEME_ID, data.get("theme"), case.tenant_id),
+                       location_id=_id_of(session, _LOCATION_ID, data.get("location"), case.tenant_id),
+                       importance=data.get("importance"), bodies=list(data.get("bodies") or []), sent_at=now)
+    if data.get("socially_significant") and not case.socially_significant:
+        changes["socially_significant"] = True
+    return changes
+
+
 def _record_domain(session: Session, user: User, task: HumanTask, case: Case, data: dict[str, Any],
-                   now: datetime) -> None:
-    """Keep drafts, decisions, publication and the case's classification in their own tables."""
+                   changes: dict[str, object], current: Draft | None, now: datetime) -> None:
+    """Keep drafts, decisions (on `current`, the draft decided on) and publication in their own tables; alert on
+    what the case's new classification means (`changes`, already written)."""
     if task.form == MONITORING_FORM:
         record_monitoring_check(session=session, user=user, task=task, data=data, now=now)
-    chosen = data.get("body") or (data.get("bodies") or [None])[0]
-    sent = data.get("triage_decision") == "send"
-    # Every lookup before the first change of the case, so the case row is written once, not at each autoflush.
-    body_id = _id_of(session, _BODY_ID, chosen, case.tenant_id)
-    theme_id = _id_of(session, _THEME_ID, data.get("theme"), case.tenant_id) if sent else None
-    location_id = _id_of(session, _LOCATION_ID, data.get("location"), case.tenant_id) if sent else None
-    if chosen:
-        case.body_id = body_id
-    if sent:
-        case.theme_id = theme_id
-        case.location_id = location_id
-        case.importance = data.get("importance")
-        case.bodies = list(data.get("bodies") or [])
-        case.sent_at = now
-        check_surge(session=session, case=case, now=now)
-    if data.get("socially_significant") and not case.socially_significant:
-        case.socially_significant = True  # clause 14: the leadership hears of it at once
+    if "sent_at" in changes:
+        check_surge(session=session, case=case, now=now, theme=data.get("theme"), location=data.get("location"))
+    if "socially_significant" in changes:  # clause 14: the leadership hears of it at once
         told = notify_leadership(session=session, case=case, now=now)
         add_event(session=session, case=case, at=now, actor=user, kind="leadership_notified", step=task.step,
                   details={"notified": ", ".join(person.full_name for person in told)})
@@ -279,38 +289,36 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         # A reply the curator composes (8.9) belongs to no body; the publishing body takes it from there.
         draft = Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
                       author_id=user.id, kind=kind, text=text, created_at=now)
-        session.add(draft)
-        session.flush()
+        add_inserted(session, draft)
         from services.attachments import bind_pending  # here: services.attachments imports this module
 
         bind_pending(session=session, task=task, draft=draft)
-    decided = data.get("approval_decision") or data.get("published_url")
-    current = current_draft(session, case, task) if decided else None
     if data.get("approval_decision") and current is not None:
         edited = data.get("approval_text")
         if edited and not same_text(edited, current.text):  # the curator's edit: a new version by the curator
             current = edit_draft(session=session, draft=current, text=edited, curator=user, now=now)
             add_event(session=session, case=case, at=now, actor=user, kind="draft_edited", step=task.step,
                       body_id=current.body_id, details={"version": current.number})
-        current.decision = data["approval_decision"]
-        current.comment = data.get("approval_comment")
-        current.decided_by_id = user.id
-        current.decided_at = now
+        update_loaded(session, current, {"decision": data["approval_decision"], "comment": data.get("approval_comment"),
+                                         "decided_by_id": user.id, "decided_at": now})
         if current.decision == "return":
             notify_draft_returned(session=session, case=case, body_id=current.body_id or task.body_id,
                                   comment=current.comment, now=now)
     if data.get("published_url") and current is not None:
-        current.published_url = data["published_url"]
-        current.published_at = datetime.fromisoformat(data["published_at"])
-    facts.task_completed(session=session, case=case, task=task, data=data,
-                         published=current if data.get("published_url") else None, now=now)
+        update_loaded(session, current, {"published_url": data["published_url"],
+                                         "published_at": datetime.fromisoformat(data["published_at"])})
+
+
+# The draft alone: its readers here use its own columns, not its people or body.
+_CURRENT_DRAFT = select(Draft).where(Draft.case_id == bindparam("case_id"),
+                                     (Draft.body_id == bindparam("body_id")) | Draft.body_id.is_(None)) \
+    .order_by(Draft.number.desc()).limit(1) \
+    .options(lazyload(Draft.author), lazyload(Draft.decided_by), lazyload(Draft.body))
 
 
 def current_draft(session: Session, case: Case, task: HumanTask) -> Draft | None:
     """The draft a curator's decision or a publication is about: the newest of the task's body or of nobody."""
-    return session.scalar(select(Draft).where(Draft.case_id == case.id,
-                                              (Draft.body_id == task.body_id) | Draft.body_id.is_(None))
-                          .order_by(Draft.number.desc()))
+    return session.scalar(_CURRENT_DRAFT, {"case_id": case.id, "body_id": task.body_id})
 
 
 # Reference lookups of a step: column reads on the step's connection (the ORM's row loading is not needed for an id).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 
@@ -21,7 +21,7 @@ from services.absences import assign_opened_tasks
 from services.calendars import calendar_resolver
 from services.db import add_inserted
 from services.errors import Conflict, Invalid
-from services.inbox import classification
+from services.inbox import CLASSIFICATION, classification, classify
 from services.library.versions import bundle_for
 from services.notifications import notify_deadline, notify_opened_tasks, notify_overdue, notify_stalled
 from services.reports import facts
@@ -75,9 +75,12 @@ _CLOSE_TASK = update(HumanTask).where(HumanTask.task_guid == bindparam("guid"), 
 _ADD_EVENT = insert(CaseEvent)
 
 
-def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock,
-                   actor: User | None, completed_guid: str | None = None) -> list[HumanTask]:
-    """Store the new state and rewrite the inbox, timers, history and effects; returns the open tasks."""
+def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock, actor: User | None,
+                   completed_guid: str | None = None, changes: Mapping[str, object] | None = None,
+                   fact: Mapping[str, object] | None = None) -> list[HumanTask]:
+    """Store the new state and rewrite the inbox, timers, history, report facts and effects; returns the open tasks.
+    `changes` are the step's own changes of case columns (a triage's classification), written with the state;
+    `fact` the completed task's changes of the case's report fact (services.reports.facts.task_completed)."""
     now = clock.now()
     new_case = not case.state  # its first step: no tasks or timers stored yet
     # The engine tells which tasks were open before the step: the inbox rows of exactly those are open.
@@ -94,32 +97,35 @@ def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: C
             body_ids[code] = body_id
             if is_curator:
                 body_ids[None] = body_id
-    changes: dict[str, object] = {"state": snapshot.state, "path": snapshot.completed_steps,
-                                  "active_steps": snapshot.active_steps}
+    case_row: dict[str, object] = {**(changes or {}), "state": snapshot.state, "path": snapshot.completed_steps,
+                                   "active_steps": snapshot.active_steps}
     for timer in snapshot.timers:
         if timer.kind == "case":
-            changes["due_at"] = timer.due_at
+            case_row["due_at"] = timer.due_at
     guarded = {t.step for t in previous if t.kind == "case"}
     if not snapshot.completed and guarded and not any(t.kind == "case" for t in snapshot.timers) \
             and not guarded & set(snapshot.active_steps):
-        changes["due_at"] = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
+        case_row["due_at"] = None  # the guarded stretch ended: no clock runs while the case waits (clause 7.3)
     closing = snapshot.completed and case.status != "closed"
     if closing:
-        changes.update(status="closed", closed_at=now,
-                       outcome=snapshot.end_events[-1] if snapshot.end_events else None)
+        case_row.update(status="closed", closed_at=now,
+                        outcome=snapshot.end_events[-1] if snapshot.end_events else None)
     stalls = snapshot.stalled and case.stalled_at is None
     if snapshot.stalled != (case.stalled_at is not None):
-        changes["stalled_at"] = now if snapshot.stalled else None
-    write_case(session=session, case=case, changes=changes)  # first write: a concurrent step fails here
+        case_row["stalled_at"] = now if snapshot.stalled else None
+    new_due = case_row.get("due_at") if case_row.get("due_at") != case.due_at else None
+    write_case(session=session, case=case, changes=case_row)  # first write: a concurrent step fails here
+    if existing and CLASSIFICATION.keys() & (changes or {}).keys():
+        classify(session=session, case=case, tasks=existing.values())  # new tasks copy it as they are inserted
     if new_case:
         facts.case_registered(session=session, case=case)
     if stalls:
         report_stall(session=session, case=case, now=now)
     if closing:
         add_event(session=session, case=case, at=now, actor=actor, kind="closed", details={"outcome": case.outcome})
-    first_due = changes.get("due_at")
-    if closing or isinstance(first_due, datetime):
-        facts.case_closed(session=session, case=case, due_at=first_due if isinstance(first_due, datetime) else None)
+    if fact or closing or isinstance(new_due, datetime):
+        facts.write_case_fact(session=session, case=case, values=fact or {},
+                              due_at=new_due if isinstance(new_due, datetime) else None)
     closed = {guid: {"state": "completed" if guid == completed_guid else "cancelled", "completed_at": now,
                      "completed_by_id": actor.id if actor and guid == completed_guid else None}
               for guid in snapshot.open_before if guid not in open_ids}

@@ -10,7 +10,7 @@ by triggers on `case_file`). The trigram indexes, which
 every registered message had to update, go.
 
 Revision ID: 0025_inbox_tally
-Revises: 0022_notice_params
+Revises: 0024_step_fact_key
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_inbox_tally"
-down_revision = "0022_notice_params"
+down_revision = "0024_step_fact_key"
 branch_labels = None
 depends_on = None
 

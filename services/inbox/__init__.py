@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, table, tuple_, update
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal_column, select, table, tuple_, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, defaultload, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.clock import Clock
 from engine.texts import N_
@@ -298,16 +299,26 @@ def _code(dimension: str, value: Any, ids: _Ids) -> str:
     return str(value)
 
 
-def classify(*, session: Session, case: Case) -> None:
-    """Copy the case's classification onto its open tasks (after triage set it, or a later change)."""
-    session.execute(update(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open").values(
-        channel_id=case.channel_id, theme_id=case.theme_id, location_id=case.location_id,
-        importance=case.importance, significant=case.socially_significant, posted_at=case.published_at),
-        execution_options={"synchronize_session": "fetch"})
+# The case's columns a task copies, and the task's names for them.
+CLASSIFICATION = {"channel_id": "channel_id", "theme_id": "theme_id", "location_id": "location_id",
+                  "importance": "importance", "socially_significant": "significant", "published_at": "posted_at"}
+_CLASSIFY = update(HumanTask).where(HumanTask.id.in_(bindparam("task_ids", expanding=True))) \
+    .values({name: bindparam(f"new_{name}") for name in CLASSIFICATION.values()})
+
+
+def classify(*, session: Session, case: Case, tasks: Iterable[HumanTask]) -> None:
+    """Copy the case's classification onto these open tasks of it, already loaded (after triage set it, or a later
+    change): one Core UPDATE, the loaded rows take the values as stored."""
+    values = classification(case)
+    rows = list(tasks)
+    session.connection().execute(_CLASSIFY, {"task_ids": [task.id for task in rows],
+                                             **{f"new_{name}": value for name, value in values.items()}})
+    for task in rows:
+        for name, value in values.items():
+            set_committed_value(task, name, value)
 
 
 def classification(case: Case) -> dict[str, Any]:
     """The columns a new task of the case copies from it."""
-    return {"channel_id": case.channel_id, "theme_id": case.theme_id, "location_id": case.location_id,
-            "importance": case.importance, "significant": case.socially_significant, "posted_at": case.published_at}
+    return {column: getattr(case, attribute) for attribute, column in CLASSIFICATION.items()}
 

@@ -10,7 +10,8 @@ The reading side (monthly summary, quarterly rating, heatmap, what-if) uses only
   minutes to completion on the body's calendar), `breached`; the month is the Moscow month of the start.
 
 Writers (called by services.workflow, services.tasks, services.breaches, services.repeats): `case_registered`,
-`steps_changed`, `case_closed`, `task_completed`, `breach_recorded`, `competence_checked`, `repeat_linked`.
+`steps_changed`, `write_case_fact` (with the values of `task_completed`, read before the step writes: a completion
+updates its case fact once), `breach_recorded`, `competence_checked`, `repeat_linked`.
 Working minutes are computed here in Python with the engine calendar, never in SQL. `backfill` fills the facts of
 cases that have none from case_event, human_task, breach and draft.
 """
@@ -19,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, insert, literal, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Update, bindparam, exists, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW
 from engine.timers import DeadlineParameters
@@ -57,16 +59,39 @@ def working_minutes(session: Session, tenant_id: int, body_code: str | None, sta
     return max(0, int(calendar.working_time_between(start, end).total_seconds() // 60))
 
 
-def _keep(column: InstrumentedAttribute[Any], value: Any) -> ColumnElement[Any]:
-    """SET column = value unless it already has one: first values stay (the first deadline, the first reply)."""
-    return func.coalesce(column, literal(value, column.type))
+# How a step writes a case_fact column: counters add to it, first values stay once set (the first deadline, the first
+# reply), every other column takes the new value.
+_COUNTERS = frozenset({"approved", "returned", "reassigned"})
+_FIRST_VALUES = frozenset({"due_at", "first_reply_at", "reply_wh_min", "final_reply_at", "defects"})
+
+
+@cache
+def _case_fact_update(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of these case_fact columns, built once per set of columns (a step runs one)."""
+    def set_value(name: str) -> ColumnElement[Any]:
+        column = CaseFact.__table__.c[name]
+        new = bindparam(f"new_{name}", type_=column.type)
+        if name in _COUNTERS:
+            return column + new
+        return func.coalesce(column, new) if name in _FIRST_VALUES else new
+
+    return update(CaseFact).where(CaseFact.case_id == bindparam("fact_case_id")) \
+        .values({name: set_value(name) for name in columns})
+
+
+def _update_case_fact(session: Session, case_id: int, values: Mapping[str, Any]) -> None:
+    """Write a step's changes to a case's fact (a counter's value is what it adds)."""
+    if values:
+        session.connection().execute(_case_fact_update(tuple(values)),
+                                     {"fact_case_id": case_id, **{f"new_{k}": v for k, v in values.items()}})
 
 
 _INSERT_CASE = insert(CaseFact)
 _INSERT_STEPS = insert(StepFact)
-_CLOSE_STEP = update(StepFact).where(StepFact.task_guid == bindparam("guid")).values(
+_STEP = (StepFact.case_id == bindparam("fact_case_id")) & (StepFact.task_guid == bindparam("guid"))
+_CLOSE_STEP = update(StepFact).where(_STEP).values(
     done_at=bindparam("new_done_at"), state=bindparam("new_state"), wh_used_min=bindparam("new_wh"))
-_STEP_BREACHED = update(StepFact).where(StepFact.task_guid == bindparam("guid")).values(breached=True)
+_STEP_BREACHED = update(StepFact).where(_STEP).values(breached=True)
 _CASE_BREACHED = update(CaseFact).where(CaseFact.case_id == bindparam("fact_case_id")).values(
     breaches=CaseFact.breaches + 1, overdue=CaseFact.overdue | bindparam("case_level"))
 
@@ -88,81 +113,77 @@ def steps_changed(*, session: Session, case: Case, opened: Iterable[tuple[HumanT
     """Steps with a deadline that opened (each with its clause) and steps that ended in this transaction."""
     rows = [{"tenant_id": case.tenant_id, "case_id": case.id, "task_guid": task.task_guid, "step": task.step,
              "clause": clause, "body_id": task.body_id, "started_at": task.created_at, "due_at": task.due_at,
-             "state": "open", "breached": False, "local_day": local_day(task.created_at),
-             "local_month": local_day(task.created_at) // 100}
-            for task, clause in opened if task.due_at is not None]
+             "state": "open", "breached": False, "local_day": day, "local_month": day // 100}
+            for task, clause in opened if task.due_at is not None for day in (local_day(task.created_at),)]
     if rows:
         session.connection().execute(_INSERT_STEPS, rows)
-    if not closed:
-        return
     ended = []
     for guid, values in closed.items():
         minutes = None
-        if completed is not None and guid == completed.task_guid and completed.due_at is not None:
+        if completed is not None and guid == completed.task_guid:
+            if completed.due_at is None:
+                continue  # a step without a deadline (triage) has no fact
             code = completed.body.code if completed.body else None
             minutes = working_minutes(session, case.tenant_id, code, completed.created_at, now)
-        ended.append({"guid": guid, "new_done_at": values["completed_at"], "new_state": values["state"],
-                      "new_wh": minutes})
-    session.connection().execute(_CLOSE_STEP, ended)
+        ended.append({"fact_case_id": case.id, "guid": guid, "new_done_at": values["completed_at"],
+                      "new_state": values["state"], "new_wh": minutes})
+    if ended:
+        session.connection().execute(_CLOSE_STEP, ended)
 
 
-def case_closed(*, session: Session, case: Case, due_at: datetime | None) -> None:
-    """The case's first deadline once it is set, and its outcome when it closes."""
-    values: dict[str, Any] = {}
-    if due_at is not None:
-        values["due_at"] = _keep(CaseFact.due_at, due_at)
-    if case.status == "closed":
-        values.update(outcome=case.outcome, closed_at=case.closed_at, not_subject=case.outcome == NOT_SUBJECT_END)
-    if values:
-        session.connection().execute(update(CaseFact).where(CaseFact.case_id == case.id).values(values))
-
-
-def task_completed(*, session: Session, case: Case, task: HumanTask, data: Mapping[str, Any],
-                   published: Draft | None, now: datetime) -> None:
-    """What a completed task means for the case's fact: triage, 8.2 answers, approval decisions, publication."""
+def task_completed(*, session: Session, case: Case, data: Mapping[str, Any], changes: Mapping[str, object],
+                   published: Draft | None) -> dict[str, Any]:
+    """What a completed task means for the case's fact (triage, 8.2 answers, approval decisions, publication of the
+    draft `published` at data's published_at), given the case's own `changes`; read before the step writes anything
+    and written with the step's own changes of the fact (services.workflow.apply_snapshot)."""
     values: dict[str, Any] = {}
     if data.get("triage_decision") == "send":
-        values.update(theme_id=case.theme_id, location_id=case.location_id, importance=case.importance,
-                      sent_at=now)
-    if data.get("body") or data.get("bodies"):
-        values["body_id"] = case.body_id
+        values.update({name: changes[name] for name in ("theme_id", "location_id", "importance", "sent_at")})
+    if "body_id" in changes:
+        values["body_id"] = changes["body_id"]
     if "not_competent" in (data.get("draft_outcome"), data.get("part_outcome")):
-        values["reassigned"] = CaseFact.reassigned + 1
+        values["reassigned"] = 1
     decision = data.get("approval_decision")
     if decision in ("approve", "return"):
-        column = CaseFact.approved if decision == "approve" else CaseFact.returned
-        values[column.key] = column + 1
+        values["approved" if decision == "approve" else "returned"] = 1
     if data.get("socially_significant"):
         values["socially_significant"] = True
-    if published is not None and published.published_at is not None and published.kind in REPLY_KINDS:
-        values.update(_publication(session, case, published))
-    if values:
-        session.connection().execute(update(CaseFact).where(CaseFact.case_id == case.id).values(values))
+    if published is not None and published.kind in REPLY_KINDS:
+        values.update(_publication(session, case, published, datetime.fromisoformat(data["published_at"])))
+    return values
 
 
-def _publication(session: Session, case: Case, draft: Draft) -> dict[str, Any]:
+def write_case_fact(*, session: Session, case: Case, values: Mapping[str, Any], due_at: datetime | None) -> None:
+    """A step's changes of the case's fact: `values` (those of task_completed), the case's first deadline once it is
+    set (`due_at`: a new deadline), and its outcome when it has closed."""
+    values = dict(values)
+    if due_at is not None:
+        values["due_at"] = due_at
+    if case.status == "closed":
+        values.update(outcome=case.outcome, closed_at=case.closed_at, not_subject=case.outcome == NOT_SUBJECT_END)
+    _update_case_fact(session, case.id, values)
+
+
+def _publication(session: Session, case: Case, draft: Draft, published_at: datetime) -> dict[str, Any]:
     """The fact's columns a published reply sets: the first reply's time, working minutes and defects stay."""
     from services.reply_checks import reply_checks  # here: services.reply_checks imports services.tasks
 
-    assert draft.published_at is not None
-    values: dict[str, Any] = {"first_reply_at": _keep(CaseFact.first_reply_at, draft.published_at)}
+    values: dict[str, Any] = {"first_reply_at": published_at}
     if case.sent_at is not None:
         code = case.body.code if case.body else None
-        minutes = working_minutes(session, case.tenant_id, code, case.sent_at, draft.published_at)
-        values["reply_wh_min"] = _keep(CaseFact.reply_wh_min, minutes)
-    failed = any(not check.ok for check in reply_checks(session=session, case=case, text=draft.text))
-    values["defects"] = _keep(CaseFact.defects, failed)
+        values["reply_wh_min"] = working_minutes(session, case.tenant_id, code, case.sent_at, published_at)
+    values["defects"] = any(not check.ok for check in reply_checks(session=session, case=case, text=draft.text))
     if draft.kind == "interim":
         values["interim"] = True
     else:
-        values["final_reply_at"] = _keep(CaseFact.final_reply_at, draft.published_at)
+        values["final_reply_at"] = published_at
     return values
 
 
 def breach_recorded(*, session: Session, case: Case, task_guid: str | None, step: str, clause: str) -> None:
     """A deadline passed: the step is breached; the case counts one more breach, and is overdue at 8.3."""
     if task_guid is not None:
-        session.connection().execute(_STEP_BREACHED, {"guid": task_guid})
+        session.connection().execute(_STEP_BREACHED, {"fact_case_id": case.id, "guid": task_guid})
     session.connection().execute(_CASE_BREACHED,
                                  {"fact_case_id": case.id, "case_level": step == "case" and clause == "8.3"})
 
@@ -182,7 +203,7 @@ def competence_checked(*, session: Session, case: Case, task: HumanTask, clause:
 
 def repeat_linked(*, session: Session, case: Case) -> None:
     """The curator linked the case as a repeat of an earlier one (8.10)."""
-    session.connection().execute(update(CaseFact).where(CaseFact.case_id == case.id).values(repeat=True))
+    _update_case_fact(session, case.id, {"repeat": True})
 
 
 def backfill(*, session: Session) -> int:
@@ -224,8 +245,8 @@ def _backfill_case(session: Session, case: Case, parameters: DeadlineParameters)
     published = sorted((d for d in drafts if d.published_at is not None and d.kind in REPLY_KINDS),
                        key=lambda d: (d.published_at, d.number))
     for draft in published:
-        session.connection().execute(update(CaseFact).where(CaseFact.case_id == case.id)
-                        .values(_publication(session, case, draft)))
+        assert draft.published_at is not None
+        _update_case_fact(session, case.id, _publication(session, case, draft, draft.published_at))
     breached = {b.task_guid for b in breaches if b.task_guid}
     rows = []
     first_draft = next((t.id for t in tasks if t.step == "draft"), None)

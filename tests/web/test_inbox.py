@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 
 from engine.clock import FixedClock
-from models import InboxTally
+from models import Case, HumanTask, InboxTally
 from services.inbox.tally import merge, problems
+from services.workflow import apply_snapshot, runner_for
 from tests.conftest import api_token, login
 from tests.web.test_main_path import TRIAGE, register
 from tests.web.test_security import own_person
@@ -101,6 +102,28 @@ def test_filters_counts_and_search(app: Flask) -> None:
     response = executor.get("/api/v1/tasks?importance=urgent", headers=executor._headers)  # type: ignore[attr-defined]
     assert response.status_code == 400 and set(response.json["error"]["fields"]) == {"importance"}
     assert executor.get("/inbox?scope=everyone").status_code == 400
+
+
+def test_a_step_that_changes_the_classification_copies_it_onto_the_tasks_left_open(app: Flask, sessions: Any) -> None:
+    curator = person(app, "curator")
+    case_id = register(curator, url="https://vk.com/wall-1_7")
+    triage = next(t["id"] for t in tasks(curator, f"case_id={case_id}"))
+    response = curator.post(f"/tasks/{triage}", data={**TRIAGE, "bodies": ["kdh", "kgkh"], "order": "parallel"})
+    assert response.status_code == 302
+    clock = app.config["CLOCK"]
+    with sessions() as session:  # one part answers while a step changes the case's importance; the other stays open
+        case = session.get(Case, case_id)
+        first, second = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
+                                                                HumanTask.state == "open").order_by(HumanTask.id))
+        snapshot = runner_for(session=session, case=case, clock=clock).complete(case.state, first.task_guid, {
+            "part_outcome": "part", "part_text": "Часть", "measures_taken": None, "not_competent_reason": None})
+        still_open = apply_snapshot(session=session, case=case, snapshot=snapshot, clock=clock, actor=None,
+                                    completed_guid=first.task_guid, changes={"importance": "high"})
+        assert second in still_open and second.importance == "high"  # the loaded row takes it as stored
+        session.commit()
+    kgkh = person(app, "kgkh.exec1")
+    assert [t["case_id"] for t in tasks(kgkh, "importance=high")] == [case_id]
+    assert tasks(kgkh, f"case_id={case_id}")[0]["importance"] == "high"
 
 
 def test_saved_views_belong_to_their_person(app: Flask) -> None:
