@@ -3,11 +3,10 @@
 `inbox_tally` receives, from triggers on `human_task`, one row per filter value (+1 or -1) whenever an open task
 appears, changes what it is counted under, or leaves the inbox; the inbox sums them, the scheduler merges them
 (services.inbox.tally). Rows are only ever inserted by steps, so concurrent steps never wait on each other here.
-The inbox's two indexes on human_task grow the columns it filters and counts by.
-The search finds words beginning with the typed ones: on PostgreSQL every open task carries its message's words
-(`human_task.words`, kept by a trigger, indexed), on SQLite an FTS5 table holds the open messages (`case_search`, kept
-by triggers on `case_file`). The trigram indexes, which
-every registered message had to update, go.
+The inbox's two indexes on human_task grow the columns it filters and counts by. The search finds words beginning
+with the typed ones: on PostgreSQL every open task carries its message's words (`human_task.words`, kept by a
+trigger, indexed), on SQLite an FTS5 table holds the open messages (`case_search`, kept by triggers on `case_file`).
+The trigram indexes, which every registered message had to update, go.
 
 Revision ID: 0025_inbox_tally
 Revises: 0024_step_fact_key
@@ -29,8 +28,6 @@ SHOWN = ("assignee_id", "step", "name", "theme_id", "location_id", "channel_id",
 INDEXES = {"ix_human_task_due": ("tenant_id", "state", "role", "due_at"),
            "ix_human_task_inbox": ("tenant_id", "state", "role", "body_id", "due_at")}
 COUNTED = (*KEY, "state", "name", "theme_id", "location_id", "channel_id", "importance")
-
-
 INSERT = f"INSERT INTO inbox_tally ({', '.join(KEY)}, dimension, value, label, n)"
 
 
