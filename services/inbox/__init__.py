@@ -18,7 +18,7 @@ from engine.clock import Clock
 from engine.texts import N_
 from models import Body, Case, Channel, HumanTask, InboxTally, Location, Theme, ThemeGroup, User
 from services.errors import Invalid
-from services.inbox.tally import tallied
+from services.inbox.tally import DIMENSIONS, tallied
 from services.inbox.timing import Timing, timing_of
 
 INBOX_PAGE = 100
@@ -26,9 +26,6 @@ MAX_INBOX_PAGE = 500
 MAX_QUERY = 200
 SCOPES = ("mine", "body")  # mine: the tasks I took; body: all of my body's (an executor's default: mine and the queue)
 IMPORTANCE = ("high", "normal")
-# The dimensions counted per value, as (filter name, column).
-DIMENSIONS = {"step": HumanTask.step, "body": HumanTask.body_id, "theme": HumanTask.theme_id,
-              "location": HumanTask.location_id, "channel": HumanTask.channel_id, "importance": HumanTask.importance}
 
 
 @dataclass(frozen=True)

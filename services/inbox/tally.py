@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from models import HumanTask, InboxTally
 
 KEY = ("tenant_id", "role", "body_id", "assignee_id", "step", "dimension", "value", "label")
-# Each dimension's value on a task, as the triggers store it.
-VALUES = {"step": HumanTask.step, "body": HumanTask.body_id, "theme": HumanTask.theme_id,
-          "location": HumanTask.location_id, "channel": HumanTask.channel_id, "importance": HumanTask.importance}
+# The dimensions counted per value, as (filter name, column); the triggers store the same (migration 0025).
+DIMENSIONS = {"step": HumanTask.step, "body": HumanTask.body_id, "theme": HumanTask.theme_id,
+              "location": HumanTask.location_id, "channel": HumanTask.channel_id, "importance": HumanTask.importance}
 
 
 def tallied(session: Session, where: list[ColumnElement[bool]]) -> list[tuple[str, str | None, str | None, int]]:
@@ -50,7 +50,7 @@ def problems(session: Session) -> Iterator[str]:
     """Where the sums differ from the open tasks themselves, a line each (a trigger missing or dropped)."""
     scope = [HumanTask.tenant_id, HumanTask.role, HumanTask.body_id, HumanTask.assignee_id, HumanTask.step]
     live: Counter[tuple[Any, ...]] = Counter()
-    for dimension, column in VALUES.items():
+    for dimension, column in DIMENSIONS.items():
         value = column if dimension in ("step", "importance") else cast(column, SqlString)
         grouped = [*scope, value, HumanTask.name] if dimension == "step" else [*scope, value]
         label = HumanTask.name if dimension == "step" else literal(None, SqlString)
