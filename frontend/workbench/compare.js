@@ -7,6 +7,7 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './compare.css';
 import spiffworkflow from './spiffworkflow.json';
+import { say } from './language';
 
 const isDi = (model) => /^(bpmndi|dc|di):/.test(model.$type || '');
 const isTracked = (model) => Boolean(model && model.$instanceOf
@@ -137,7 +138,7 @@ function start(root) {
       });
       root.dataset.ready = 'true';
     } catch (err) {
-      $('compare-status').textContent = `Не удалось открыть диаграммы: ${err.message}`;
+      $('compare-status').textContent = say(`Не удалось открыть диаграммы: ${err.message}`, `Could not open the diagrams: ${err.message}`);
       root.dataset.ready = 'error';
     }
   })();

@@ -1,10 +1,11 @@
 // bpmnlint in the modeler: the product's rule set packed by hand (rules imported statically, no build-time
-// compile step), messages in Russian, and the issues as items of the page's problems list. Lint is advisory:
+// compile step), messages in the page's language (bpmnlint's English, or our Russian), and the issues as items of the page's problems list. Lint is advisory:
 // the server's checks alone decide whether a draft can be published.
 import lintingModule from 'bpmn-js-bpmnlint';
 import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 import './lint.css';
 import { is, isAny } from 'bpmnlint-utils';
+import { ENGLISH, say } from './language';
 import adHocSubProcess from 'bpmnlint/rules/ad-hoc-sub-process';
 import conditionalFlows from 'bpmnlint/rules/conditional-flows';
 import endEventRequired from 'bpmnlint/rules/end-event-required';
@@ -75,7 +76,8 @@ function gatewayConditions() {
       const outgoing = node.outgoing || [];
       if (!isAny(node, ['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway']) || outgoing.length < 2) return;
       if (!node.default && !outgoing.some((flow) => flow.conditionExpression)) {
-        reporter.report(node.id, 'Развилка делит поток, но ни у одного перехода нет условия и нет перехода по умолчанию');
+        reporter.report(node.id, say('Развилка делит поток, но ни у одного перехода нет условия и нет перехода по умолчанию',
+          'The gateway splits the flow, but no outgoing flow has a condition or is the default'));
       }
     },
   };
@@ -117,7 +119,9 @@ const PATTERNS = [
   [/^A <.*> is not allowed in <Ad Hoc Sub Process>$/, 'Такой элемент недопустим в нерегламентированном подпроцессе'],
 ];
 
-function russian(message) {
+// A rule's message in the page's language: bpmnlint's English and ours are already in it on an English page.
+function shown(message) {
+  if (ENGLISH) return message;
   if (MESSAGES[message] || /[А-ЯЁ]/.test(message)) return MESSAGES[message] || message;  // ours are Russian already
   for (const [pattern, text] of PATTERNS) {
     const match = message.match(pattern);
@@ -126,11 +130,11 @@ function russian(message) {
   return `Замечание к схеме (${message})`;
 }
 
-// Every rule reports in Russian; no rule links to the bpmnlint site from the overlay.
+// Every rule reports in the page's language; no rule links to the bpmnlint site from the overlay.
 function translated(factory) {
   return (config) => {
     const { check } = factory(config);
-    const wrap = (fn) => fn && ((node, reporter) => fn(node, { report: (id, message, path) => reporter.report(id, russian(message), path) }));
+    const wrap = (fn) => fn && ((node, reporter) => fn(node, { report: (id, message, path) => reporter.report(id, shown(message), path) }));
     return { check: typeof check === 'function' ? wrap(check) : { enter: wrap(check.enter), leave: wrap(check.leave) } };
   };
 }

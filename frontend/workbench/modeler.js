@@ -12,6 +12,7 @@ import limits from './limits';
 import ProductPropertiesProvider, { pendingChecks } from './panel';
 import { bpmnlint, lintingModule, lintProblems } from './lint';
 import draftFile from './saving';
+import { say } from './language';
 
 function start(root) {
   const data = root.dataset;
@@ -64,7 +65,8 @@ function start(root) {
       link.dataset.elementId = problem.element_id || '';
       const shape = problem.file === data.file && problem.element_id && registry.get(problem.element_id);
       const where = shape ? shape.businessObject.name || problem.element_id : problem.element_id;
-      link.textContent = (problem.lint ? `проверка схемы${problem.lint === 'warn' ? ', совет' : ''}: ` : '')
+      link.textContent = (problem.lint ? say(`проверка схемы${problem.lint === 'warn' ? ', совет' : ''}: `,
+        `diagram check${problem.lint === 'warn' ? ', advice' : ''}: `) : '')
         + (problem.file && problem.file !== data.file ? `${problem.file}: ` : '')
         + (where ? `«${where}»: ` : '') + problem.message;
       link.addEventListener('click', async () => {
@@ -129,7 +131,7 @@ function start(root) {
       data.readyMs = String(Math.round(performance.now()));
       data.ready = 'true';
     } catch (err) {
-      status(`Не удалось открыть диаграмму: ${err.message}`, 'error');
+      status(say(`Не удалось открыть диаграмму: ${err.message}`, `Could not open the diagram: ${err.message}`), 'error');
       data.ready = 'error';
     }
   })();

@@ -6,9 +6,10 @@ import { useState } from '@bpmn-io/properties-panel/preact/hooks';
 import { Group, SelectEntry, TextAreaEntry, isSelectEntryEdited, isTextAreaEntryEdited } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
+import { say } from './language';
 
 const DROPPED_GROUPS = new Set(['timer', 'multiInstance', 'adHocCompletion', 'compensation']);
-const TIMER_KINDS = { deadline: 'Срок истёк', warning: 'Предупреждение (80 % срока)' };
+const TIMER_KINDS = { deadline: say('Срок истёк', 'Deadline passed'), warning: say('Предупреждение (80 % срока)', 'Warning (80 % of the time)') };
 // Checks in flight: saving waits for them, so a condition typed just before «Сохранить» is not lost (P5).
 export const pendingChecks = new Set();
 
@@ -117,7 +118,8 @@ function TimerSelect({ element, id, label, part, options }) {
   const computed = text && !current.parameter;
   return h(SelectEntry, {
     element, id, label,
-    description: part === 'parameter' && computed ? `Сейчас срок вычисляется выражением ${text}; выбор параметра заменит его` : undefined,
+    description: part === 'parameter' && computed ? say(`Сейчас срок вычисляется выражением ${text}; выбор параметра заменит его`,
+      `The deadline is now computed by the expression ${text}; choosing a parameter replaces it`) : undefined,
     getValue: () => (part === 'kind' ? current.kind || 'deadline' : current.parameter),
     setValue: (value) => {
       if (!value) return;
@@ -125,7 +127,7 @@ function TimerSelect({ element, id, label, part, options }) {
       if (part === 'kind') writeTimer(injector, element, value, now.parameter || Object.keys(options)[0]);
       else writeTimer(injector, element, now.kind || 'deadline', value);
     },
-    getOptions: choices(part === 'kind' ? TIMER_KINDS : options, part === 'kind' ? '—' : '— выберите параметр срока —'),
+    getOptions: choices(part === 'kind' ? TIMER_KINDS : options, part === 'kind' ? '—' : say('— выберите параметр срока —', '— choose a deadline parameter —')),
   });
 }
 
@@ -158,22 +160,22 @@ function ConditionEntry({ element, id, checkUrl, csrf }) {
   const onInput = (event) => { if (event.target.value === stored()) setMessage(null); };
   return h('div', { class: message ? 'condition has-error' : 'condition', onInput }, [
     h(TextAreaEntry, {
-      element, id, label: 'Условие перехода', debounce, monospace: true,
-      description: 'Язык выражений продукта, например importance == "high"',
+      element, id, label: say('Условие перехода', 'Flow condition'), debounce, monospace: true,
+      description: say('Язык выражений продукта, например importance == "high"', 'The product\'s expression language, for example importance == "high"'),
       getValue: stored,
       setValue,
     }),
-    message ? h('div', { class: 'bio-properties-panel-error condition-error' }, `Условие не записано: ${message}`) : null,
+    message ? h('div', { class: 'bio-properties-panel-error condition-error' }, say(`Условие не записано: ${message}`, `The condition was not written: ${message}`)) : null,
   ]);
 }
 
 function CalledProcess({ element, id, options }) {
   const modeling = useService('modeling');
   return h(SelectEntry, {
-    element, id, label: 'Вызываемый процесс',
+    element, id, label: say('Вызываемый процесс', 'Called process'),
     getValue: () => getBusinessObject(element).get('calledElement') || '',
     setValue: (value) => modeling.updateProperties(element, { calledElement: value || undefined }),
-    getOptions: choices(options, '— выберите процесс —'),
+    getOptions: choices(options, say('— выберите процесс —', '— choose a process —')),
   });
 }
 
@@ -187,31 +189,31 @@ export default function ProductPropertiesProvider(propertiesPanel, config) {
     groups = groups.filter((g) => !DROPPED_GROUPS.has(g.id));
     const bo = getBusinessObject(element);
     if (is(element, 'bpmn:UserTask')) {
-      groups.splice(1, 0, group('product-task', 'Задача для человека', [
+      groups.splice(1, 0, group('product-task', say('Задача для человека', 'Task for a person'), [
         { id: 'task-form', component: PropertySelect, isEdited: isSelectEntryEdited, name: 'formJsonSchemaFilename',
-          label: 'Форма', options: Object.fromEntries(options.forms.map((f) => [f, f])), none: '— выберите форму —' },
+          label: say('Форма', 'Form'), options: Object.fromEntries(options.forms.map((f) => [f, f])), none: say('— выберите форму —', '— choose a form —') },
         { id: 'task-role', component: PropertySelect, isEdited: isSelectEntryEdited, name: 'role',
-          label: 'Роль', options: options.roles, none: '— выберите роль —' },
+          label: say('Роль', 'Role'), options: options.roles, none: say('— выберите роль —', '— choose a role —') },
         { id: 'task-deadline', component: PropertySelect, isEdited: isSelectEntryEdited, name: 'deadline',
-          label: 'Срок шага', options: options.deadlines, none: 'без срока' },
+          label: say('Срок шага', 'Step deadline'), options: options.deadlines, none: say('без срока', 'no deadline') },
       ].map((entry) => ({ ...entry, element }))));
     }
     if ((bo.get('eventDefinitions') || []).some((d) => is(d, 'bpmn:TimerEventDefinition'))) {
-      groups.splice(1, 0, group('product-timer', 'Срок таймера', [
-        { id: 'timer-kind', component: TimerSelect, isEdited: isSelectEntryEdited, label: 'Когда срабатывает', part: 'kind', options: options.deadlines, element },
-        { id: 'timer-parameter', component: TimerSelect, isEdited: isSelectEntryEdited, label: 'Параметр срока', part: 'parameter', options: options.deadlines, element },
+      groups.splice(1, 0, group('product-timer', say('Срок таймера', 'Timer deadline'), [
+        { id: 'timer-kind', component: TimerSelect, isEdited: isSelectEntryEdited, label: say('Когда срабатывает', 'Fires when'), part: 'kind', options: options.deadlines, element },
+        { id: 'timer-parameter', component: TimerSelect, isEdited: isSelectEntryEdited, label: say('Параметр срока', 'Deadline parameter'), part: 'parameter', options: options.deadlines, element },
       ]));
     }
     if (is(element, 'bpmn:SequenceFlow') && is(bo.get('sourceRef'), 'bpmn:Gateway') && !is(bo.get('sourceRef'), 'bpmn:ParallelGateway')) {
       const isDefault = bo.get('sourceRef').get('default') === bo;
       if (!isDefault) {
-        groups.splice(1, 0, group('product-condition', 'Условие', [
+        groups.splice(1, 0, group('product-condition', say('Условие', 'Condition'), [
           { id: 'flow-condition', component: ConditionEntry, isEdited: isTextAreaEntryEdited, element, checkUrl, csrf },
         ]));
       }
     }
     if (is(element, 'bpmn:CallActivity')) {
-      groups.splice(1, 0, group('product-call', 'Вызов процесса', [
+      groups.splice(1, 0, group('product-call', say('Вызов процесса', 'Process call'), [
         { id: 'called-process', component: CalledProcess, isEdited: isSelectEntryEdited, element, options: options.processes },
       ]));
     }

@@ -1,6 +1,8 @@
 // Saving one file of a draft, shared by the modeler and the decision-table pages: autosave a few seconds after each
 // change and «Сохранить» with a comment, both naming the revision the page is on; a stale revision shows the
 // conflict banner instead of overwriting; the server answers with the draft's problems.
+import { say } from './language';
+
 const AUTOSAVE_MS = 3000;
 
 export default function draftFile({ data, $, serialize, flush = async () => {}, showProblems }) {
@@ -12,7 +14,7 @@ export default function draftFile({ data, $, serialize, flush = async () => {}, 
     await flush();
     const sent = state.changes;
     const xml = await serialize();
-    status('Сохранение…', 'saving');
+    status(say('Сохранение…', 'Saving…'), 'saving');
     let response, answer;
     try {
       response = await fetch(data.saveUrl, {
@@ -22,26 +24,28 @@ export default function draftFile({ data, $, serialize, flush = async () => {}, 
       });
       answer = await response.json();
     } catch (err) {
-      status('Не удалось сохранить: сервер недоступен. Изменения остаются на странице, повторите сохранение.', 'error');
+      status(say('Не удалось сохранить: сервер недоступен. Изменения остаются на странице, повторите сохранение.',
+        'Could not save: the server is unreachable. The changes stay on the page; save again.'), 'error');
       return;
     }
     if (response.status === 409) {
       state.conflict = true;
       $('conflict-message').textContent = answer.error.message;
       $('conflict').hidden = false;
-      status('Не сохранено: черновик изменён другим пользователем', 'conflict');
+      status(say('Не сохранено: черновик изменён другим пользователем', 'Not saved: another user changed the draft'), 'conflict');
       return;
     }
     if (!response.ok) {
-      status(`Не сохранено: ${answer.error.message}`, 'error');
+      status(say(`Не сохранено: ${answer.error.message}`, `Not saved: ${answer.error.message}`), 'error');
       return;
     }
     state.revision = answer.revision;
     state.saved = sent;
     data.revision = String(answer.revision);
     if (manual) $('save-comment').value = '';
-    status(`Сохранено ${answer.saved_at} (${answer.saved_by}), редакция ${answer.revision}`
-      + (dirty() ? '; есть новые изменения' : ''), dirty() ? 'dirty' : 'saved');
+    status(say(`Сохранено ${answer.saved_at} (${answer.saved_by}), редакция ${answer.revision}`,
+      `Saved ${answer.saved_at} (${answer.saved_by}), revision ${answer.revision}`)
+      + (dirty() ? say('; есть новые изменения', '; there are new changes') : ''), dirty() ? 'dirty' : 'saved');
     showProblems(answer.problems);
   }
 
@@ -56,7 +60,7 @@ export default function draftFile({ data, $, serialize, flush = async () => {}, 
   function changed() {
     state.changes += 1;
     if (state.conflict) return;
-    status('Есть несохранённые изменения', 'dirty');
+    status(say('Есть несохранённые изменения', 'There are unsaved changes'), 'dirty');
     clearTimeout(state.timer);
     state.timer = setTimeout(() => save(''), AUTOSAVE_MS);
   }

@@ -2,6 +2,7 @@
 // expression language, autosave and «Сохранить» with the revision the page started from, the conflict banner, and
 // the server's problems in a list and on their cells.
 import draftFile from './saving';
+import { fromLibrary, say } from './language';
 
 function start(root) {
   const data = root.dataset;
@@ -22,9 +23,9 @@ function start(root) {
     'Expression language': 'Язык выражений', 'Enter expression': 'Введите выражение',
   };
   // Only the product's language, so every cell is a plain text editor and never FEEL's editor or simple mode.
-  const language = { value: 'otklik', label: 'Выражения Отклика' };
+  const language = { value: 'otklik', label: say('Выражения Отклика', 'Otklik expressions') };
   const noSimpleMode = { simpleMode: ['value', { registerProvider() {}, canSimpleEdit: () => false }] };
-  const translate = { translate: ['value', (text, replacements = {}) => (RUSSIAN[text] || text)
+  const translate = { translate: ['value', (text, replacements = {}) => fromLibrary(RUSSIAN, text)
     .replace(/{([^}]+)}/g, (_, key) => replacements[key] ?? `{${key}}`)] };
   const modeler = new window.DmnJS({
     container: $('table'),
@@ -62,13 +63,13 @@ function start(root) {
     try {
       await modeler.importXML(await load());
       const view = modeler.getViews().find((v) => v.type === 'decisionTable');
-      if (!view) throw new Error('в файле нет таблицы решений');
+      if (!view) throw new Error(say('в файле нет таблицы решений', 'the file has no decision table'));
       await modeler.open(view);
       modeler.getActiveViewer().get('eventBus').on('elements.changed', changed);
       showProblems(JSON.parse($('draft-problems').textContent));
       data.ready = 'true';
     } catch (err) {
-      status(`Не удалось открыть таблицу: ${err.message}`, 'error');
+      status(say(`Не удалось открыть таблицу: ${err.message}`, `Could not open the table: ${err.message}`), 'error');
       data.ready = 'error';
     }
   })();

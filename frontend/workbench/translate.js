@@ -1,4 +1,7 @@
-// Russian labels for the modeler, its palette, context pad, replace menu and the properties panel's common fields.
+// Russian labels for the modeler, its palette, context pad, replace menu and the properties panel's common fields
+// (bpmn-js's own English where the page is in English).
+import { fromLibrary } from './language';
+
 const RU = {
   'Activate create/remove space tool': 'Инструмент «раздвинуть/сдвинуть»',
   'Activate global connect tool': 'Инструмент «соединить»',
@@ -113,7 +116,7 @@ const RU = {
 
 export default {
   translate: ['value', function translate(template, replacements) {
-    const text = RU[template] || template;
+    const text = fromLibrary(RU, template);
     return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements ? replacements[key] : `{${key}}`));
   }],
 };

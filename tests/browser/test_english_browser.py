@@ -1,5 +1,5 @@
-"""Issue 14, defect 10 in real Chromium: a person switches to English and reads their notifications in English; the
-notice a triage sent them names the step as the English pages do."""
+"""Issue 14, defect 10 in real Chromium: a person switches to English and reads their notifications in English (the
+notice a triage sent them names the step as the English pages do) and edits diagrams in an English workbench."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import RESULTS, PageProblems, log_in
+from tests.browser.test_workbench_browser import log_in as workbench_log_in
+from tests.browser.test_workbench_browser import no_drafts, open_draft, select_element
 from tests.conftest import login
+from tests.web.test_language import CYRILLIC
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
+
+__all__ = ["no_drafts"]  # the fixture, used by name
 
 
 def test_notifications_read_in_english_after_the_switch(app: Flask, new_page: Callable[[], Page],
@@ -36,3 +41,34 @@ def test_notifications_read_in_english_after_the_switch(app: Flask, new_page: Ca
     expect(page.locator("table.notifications")).not_to_contain_text("Новая задача")
     page.screenshot(path=str(RESULTS / "notifications-english.png"), full_page=True)
     assert problems.items == []
+
+
+def test_the_workbench_speaks_english_after_the_switch(new_page: Callable[[], Page], problems: PageProblems,
+                                                       no_drafts: None) -> None:
+    """The modeler's palette, the properties panel, the save status and the decision table's editor follow the
+    person's language: bpmn-js's and dmn-js's own English, our words in English."""
+    page = workbench_log_in(new_page(), "methodologist")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    open_draft(page, start="Start a draft")
+    expect(page.locator(".djs-palette [data-action=\"create.end-event\"]")).to_have_attribute("aria-label", "Create end event")
+    select_element(page, "draft")
+    expect(page.locator("#properties")).to_contain_text("Task for a person")
+    expect(page.locator("#properties")).to_contain_text("Step deadline")
+    page.locator("select[name=task-deadline]").select_option("part")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#save-status")).to_contain_text("revision 2")
+    expect(page.locator("#save-status")).to_contain_text(re.compile(r"^Saved "))
+    select_element(page, "f_interim")
+    condition = page.locator("textarea[name=flow-condition]")
+    condition.fill(f'{condition.input_value()} and open("x")')
+    expect(page.locator(".condition-error")).to_contain_text(re.compile(r"^The condition was not written: "))
+    page.screenshot(path=str(RESULTS / "workbench-english.png"))
+    assert not CYRILLIC.search(page.locator(".djs-palette").inner_html())
+
+    page.locator("a.table-file", has_text="competent_body.dmn").click()
+    expect(page.locator("#table-editor")).to_have_attribute("data-ready", "true")
+    expect(page.locator(".hit-policy")).to_contain_text("Hit policy:Collect")
+    page.screenshot(path=str(RESULTS / "decision-table-english.png"))
+    # dmn-js's prebuilt modeler bundles Inferno's development build, which says so on the console at every load.
+    assert [item for item in problems.items if "development build of Inferno" not in item] == []

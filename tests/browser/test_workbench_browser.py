@@ -28,14 +28,15 @@ def log_in(page: Page, username: str) -> Page:
     return conftest.log_in(page, username, lands=r"/cases/$")
 
 
-def open_draft(page: Page) -> None:
-    """From the library page to the draft's modeler, the diagram imported."""
+def open_draft(page: Page, start: str = "Создать черновик") -> None:
+    """From the library page to the draft's modeler (its button named `start` in the page's language), the diagram
+    imported."""
     page.goto("/processes/")
     row = page.locator("section#process-case_148rg")
     if row.locator("a.draft-link").count():
         row.locator("a.draft-link").click()
     else:
-        row.get_by_role("button", name="Создать черновик").click()
+        row.get_by_role("button", name=start).click()
     expect(page.locator("#workbench")).to_have_attribute("data-ready", "true")
 
 
