@@ -55,6 +55,7 @@ class User(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(2))  # the one last chosen (ru | en); NULL: never chose
     body: Mapped[Body | None] = relationship(lazy="joined", viewonly=True)
     tenant: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)
 

@@ -90,7 +90,7 @@ PASSWORD = "otklik-demo"
 
 @pytest.fixture(autouse=True)
 def _clean(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[None]:
-    """Every test starts at START with no cases."""
+    """Every test starts at START with no cases and nobody's language chosen."""
     clock.set(START)
     yield
     if "app" in request.fixturenames:
@@ -101,6 +101,7 @@ def _clean(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[None]:
             for table in CASE_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("UPDATE tenant SET calendar_revision = calendar_revision + 1"))
+            conn.execute(text("UPDATE user_account SET language = NULL WHERE language IS NOT NULL"))
 
 
 @pytest.fixture

@@ -25,12 +25,12 @@ from services.auth import user_by_session
 from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, Invalid, ServiceError, TooManyAttempts
 from services.inbox import INBOX_PAGE, MAX_INBOX_PAGE, Filters, parse_filters
+from services.language import LANGUAGES
 from web.labels import N_, event_title, field_label, notice, part_state, shown, translated, value_label
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-LANGUAGES = ("ru", "en")
 SESSION_KEY = "login"  # the cookie session's entry holding the key of its login session (services.auth)
 csrf = CSRFProtect()
 login_manager = LoginManager()

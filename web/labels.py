@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
-from engine.texts import LIBRARY_PARAMS, N_, Text
+from engine.texts import N_, Text
 from models import LeadershipAlert, Notification
+from services.language import in_language
 from web.library_text import plain_library_text
 
 
 def translated(text: str) -> str:
     """A Text the system wrote (an error, a notice) in the interface language, its library parameters (step names)
     as the pages show them; any other text (what people wrote) as it is."""
-    if not isinstance(text, Text):
-        return text
-    params = {name: translated(value) if isinstance(value, Text)
-              else plain_library_text(value) if name in LIBRARY_PARAMS and isinstance(value, str)
-              else value for name, value in text.params.items()}
-    return str(gettext(text.msgid, **params))
+    return in_language(text, str(get_locale()))
 
 
 def shown(value: object) -> object:

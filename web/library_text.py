@@ -6,34 +6,24 @@ untranslated, so an English reader is told plainly rather than left guessing."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-
 from flask import Flask
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
-LIBRARY_EN = Path(__file__).resolve().parent.parent / "translations" / "library.en.json"
-
-
-@cache
-def english() -> dict[str, str]:
-    """The library's English texts by their Russian originals."""
-    return dict(json.loads(LIBRARY_EN.read_text(encoding="utf-8")))
+from services.language import library_english, library_in_language
 
 
 def plain_library_text(text: str) -> str:
     """A library text in the interface language as plain text (a message, a history line), Russian if untranslated."""
-    return english().get(text, text) if str(get_locale()) == "en" else text
+    return library_in_language(text, str(get_locale()))
 
 
 def library_text(text: object) -> object:
     """A library text in the interface language; in English, an untranslated one is marked as such."""
     if not isinstance(text, str) or not text or str(get_locale()) != "en":
         return text
-    if text in english():
-        return english()[text]
+    if text in library_english():
+        return library_english()[text]
     return Markup('<span class="untranslated" lang="ru" title="{}">{}</span>').format(
         gettext("Для этого текста нет английского перевода"), escape(text))
 

@@ -199,10 +199,10 @@ def _library_texts() -> set[str]:
 def test_the_shipped_library_has_english_for_every_text() -> None:
     """Form titles, fields, choices, hints, their own error messages, step and process names:
     translations/library.en.json has them all."""
-    from web.library_text import english
+    from services.language import library_english
 
-    assert sorted(_library_texts() - set(english())) == []
-    assert all(text.strip() and not CYRILLIC.search(text) for text in english().values())
+    assert sorted(_library_texts() - set(library_english())) == []
+    assert all(text.strip() and not CYRILLIC.search(text) for text in library_english().values())
 
 
 def test_forms_and_steps_read_in_english(app: Flask) -> None:
@@ -218,7 +218,8 @@ def test_forms_and_steps_read_in_english(app: Flask) -> None:
         assert text in task, text
     assert "Категория важности" not in task and "Обычная: ответ за 9 рабочих часов" not in task
 
-    from web.library_text import english, library_text
+    from services.language import library_english
+    from web.library_text import library_text
 
     with app.test_request_context("/"):
         from flask import session
@@ -226,4 +227,19 @@ def test_forms_and_steps_read_in_english(app: Flask) -> None:
         session["lang"] = "en"
         marked = str(library_text("Новый текст методолога"))
         assert 'class="untranslated"' in marked and "This text has no English translation yet" in marked
-        assert library_text("Тема") == english()["Тема"] == "Theme"
+        assert library_text("Тема") == library_english()["Тема"] == "Theme"
+
+
+def test_a_persons_language_follows_them_to_their_next_login(app: Flask) -> None:
+    """The choice is the person's, not the browser's: a fresh browser after logging in reads English; another person
+    there stays Russian; switching back is kept too."""
+    first = login(app, "curator")
+    assert first.post("/lang/en").status_code == 302
+    assert _person(app, "curator").language == "en"
+
+    elsewhere = login(app, "curator")  # another browser, nothing chosen on its login page
+    assert "Inbox" in _nav(_page(elsewhere, "/inbox"))
+    assert 'lang="ru"' in _page(login(app, "kgkh.exec1"), "/inbox")
+
+    assert elsewhere.post("/lang/ru").status_code == 302
+    assert 'lang="ru"' in _page(login(app, "curator"), "/inbox")
