@@ -84,7 +84,8 @@
     }
     el.dataset.ready = 'true';
   } catch (err) {
-    el.textContent = 'Не удалось показать схему: ' + err.message;
+    el.textContent = (document.documentElement.lang === 'en' ? 'Could not show the diagram: ' : 'Не удалось показать схему: ')
+      + err.message;
     el.dataset.ready = 'error';
   }
 })();

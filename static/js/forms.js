@@ -1,11 +1,13 @@
 // Forms, enhanced when JavaScript runs (each works without it, the server checking every value):
-// - date and time inputs (input[data-moment]) in Russian, dd.mm.yyyy HH:MM Moscow time, with flatpickr's calendar
+// - date and time inputs (input[data-moment]) in Russian (or English on an English page), dd.mm.yyyy HH:MM Moscow time, with flatpickr's calendar
 //   behind a button beside the input (typing stays the quickest way);
 // - ordered multiple choices (select[data-ordered]) as a Tom Select: search, remove, reorder by drag or by the
 //   arrow buttons of each chosen item; the submission keeps that order (the bodies' turn, clause 8.9);
 // - fields of one decision (.field[data-show-if]) shown, and sent, only while that decision is chosen;
 // - «Скопировать текст» buttons (button[data-copy], hidden without JavaScript) copy an element's text.
 (() => {
+  // Our words in the page's language (<html lang>, the person's choice): Russian by default.
+  const say = (russian, english) => (document.documentElement.lang === 'en' ? english : russian);
   const RUSSIAN = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?$/;
   const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/;
 
@@ -20,15 +22,15 @@
   function momentInput(input) {
     if (!window.flatpickr || input._flatpickr) return;
     const picker = window.flatpickr(input, {
-      locale: 'ru', enableTime: true, time_24hr: true, allowInput: true, clickOpens: false, minuteIncrement: 1,
+      locale: say('ru', { firstDayOfWeek: 1 }), enableTime: true, time_24hr: true, allowInput: true, clickOpens: false, minuteIncrement: 1,
       dateFormat: 'd.m.Y H:i', parseDate: parseMoment,
     });
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'btn btn-outline-secondary moment-picker';
-    button.textContent = input.dataset.pickerText || "Календарь";
+    button.textContent = say('Календарь', 'Calendar');
     // The accessible name starts with the visible text (WCAG 2.5.3).
-    button.setAttribute('aria-label', input.dataset.pickerLabel || 'Календарь: выбрать дату и время');
+    button.setAttribute('aria-label', say('Календарь: выбрать дату и время', 'Calendar: choose the date and time'));
     button.addEventListener('click', () => picker.toggle());
     const group = document.createElement('div');
     group.className = 'input-group moment-group';
@@ -61,7 +63,7 @@
     // Tom Select points the label at its own input; the original select, kept for the form, keeps the name too.
     const name = select.labels.length ? select.labels[0].textContent.trim() : '';
     const ts = new window.TomSelect(select, {
-      plugins: { drag_drop: {}, remove_button: { title: 'Убрать' } },
+      plugins: { drag_drop: {}, remove_button: { title: say('Убрать', 'Remove') } },
       maxItems: select.dataset.maxItems ? Number(select.dataset.maxItems) : null,
       hideSelected: true, closeAfterSelect: true,
       render: {
@@ -70,10 +72,11 @@
           const title = document.createElement('span');
           title.className = 'ts-title';
           title.textContent = data.text;
-          item.append(arrow(data.value, -1, `${data.text}: раньше`, '←'), title, arrow(data.value, 1, `${data.text}: позже`, '→'));
+          item.append(arrow(data.value, -1, say(`${data.text}: раньше`, `${data.text}: earlier`), '←'), title,
+            arrow(data.value, 1, say(`${data.text}: позже`, `${data.text}: later`), '→'));
           return item;
         },
-        no_results: () => '<div class="no-results">Ничего не найдено</div>',
+        no_results: () => `<div class="no-results">${say('Ничего не найдено', 'Nothing found')}</div>`,
       },
     });
     if (name) select.setAttribute('aria-label', name);

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from engine.clock import FixedClock
 from tests.browser.conftest import RESULTS, PageProblems, log_in
+from tests.browser.test_main_path_browser import field
+from tests.browser.test_triage_browser import registered
 from tests.browser.test_workbench_browser import log_in as workbench_log_in
 from tests.browser.test_workbench_browser import no_drafts, open_draft, select_element
 from tests.conftest import login
@@ -73,3 +76,32 @@ def test_the_workbench_speaks_english_after_the_switch(new_page: Callable[[], Pa
     page.screenshot(path=str(RESULTS / "decision-table-english.png"))
     # dmn-js's prebuilt modeler bundles Inferno's development build, which says so on the console at every load.
     assert [item for item in problems.items if "development build of Inferno" not in item] == []
+
+
+def test_the_triage_widgets_speak_english_after_the_switch(app: Flask, clock: FixedClock,
+                                                            new_page: Callable[[], Page],
+                                                            problems: PageProblems) -> None:
+    """Tom Select's buttons and empty search, and flatpickr's button and calendar, in the person's English."""
+    case_id = registered(app, clock, "https://vk.com/wall-1_1415")
+    curator = log_in(new_page(), "curator")
+    curator.get_by_role("button", name="English").click()
+    curator.goto("/inbox")
+    row = curator.locator("table.list tbody tr").filter(has=curator.get_by_role("link", name=f"No. {case_id}"))
+    row.locator("a.task-link").click()
+    expect(curator.get_by_role("heading", level=1)).to_contain_text("Selection and classification of the message")
+    field(curator, "theme").locator("select").select_option("heating")
+    field(curator, "location").locator("select").select_option("gatchinsky")
+    bodies = field(curator, "bodies")
+    expect(bodies.get_by_role("button", name="Комитет по ЖКХ: later")).to_be_visible()  # a body's name is data
+    bodies.get_by_role("combobox").fill("zzz")
+    expect(bodies.locator(".ts-dropdown .no-results")).to_have_text("Nothing found")
+    due = field(curator, "shortened_due_at")
+    due.locator("input[data-moment]").fill("25.11.2026 12:00")
+    due.get_by_role("button", name="Calendar: choose the date and time").click()
+    calendar = curator.locator(".flatpickr-calendar.open")
+    expect(calendar.locator(".flatpickr-weekday").first).to_have_text("Mon")  # the week starts on Monday here too
+    calendar.locator(".flatpickr-day[aria-label='November 24, 2026']").click()
+    expect(due.locator("input[data-moment]")).to_have_value("24.11.2026 12:00")
+    curator.screenshot(path=str(RESULTS / "triage-english.png"), full_page=True)
+    assert not CYRILLIC.search(calendar.inner_text())
+    assert problems.items == []
