@@ -114,7 +114,7 @@ def test_english_interface_and_back(app: Flask) -> None:
 
     case = _page(curator, f"/cases/{case_id}")
     _assert_english_chrome(case, person)
-    for text in (f"Case № {case_id}", "Current tasks", "Process diagram", "History", "When", "Details",
+    for text in (f"Case No. {case_id}", "Current tasks", "Process diagram", "History", "When", "Details",
                  "Message registered", "Method:", "curator's form", "Source:"):
         assert text in case, text
     assert "Сообщение зарегистрировано" not in case and "Схема процесса" not in case
