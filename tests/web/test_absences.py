@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import FixedClock
+from engine.texts import restored_note
 from models import CaseEvent, User
 from scheduler import _sweep
 from services.absences import short_name
@@ -68,12 +69,12 @@ def in_inbox(client: FlaskClient, task_id: int) -> bool:
 
 
 def notes(sessions: Callable[[], Session], case_id: int) -> list[tuple[str, str]]:
-    """(kind, text) of the case's assignment entries, oldest first."""
+    """(kind, text in Russian) of the case's assignment entries, oldest first."""
     with sessions() as session:
         rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                        CaseEvent.kind.in_(("assigned", "reassigned")))
                                .order_by(CaseEvent.id))
-        return [(e.kind, e.details["assignment"]) for e in rows]
+        return [(e.kind, str(restored_note(e.details["assignment"]))) for e in rows]
 
 
 def test_rework_goes_to_the_drafter_or_while_away_to_the_substitute(app: Flask, sessions: Any) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engine.calendar import shipped_year_files
 from engine.clock import FixedClock
+from engine.texts import restored_note
 from models import Body, CalendarYear, Case, CaseEvent, HumanTask, OverrideDay, Tenant, Timer
 from tests.conftest import login
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
@@ -77,12 +78,13 @@ def deadlines(sessions: Any, case_id: int) -> dict[tuple[str, str | None], str]:
 
 
 def changes(sessions: Any, case_id: int) -> list[dict[str, Any]]:
-    """The case's deadline_changed history entries, with their moments in Moscow time."""
+    """The case's deadline_changed history entries, with their moments in Moscow time and their reasons in
+    Russian."""
     with sessions() as session:
         events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                          CaseEvent.kind == "deadline_changed")
                                  .order_by(CaseEvent.id))
-        return [{"step": e.step, "timer": e.details["timer"], "reason": e.details["reason"],
+        return [{"step": e.step, "timer": e.details["timer"], "reason": str(restored_note(e.details["reason"])),
                  "old": msk(datetime.fromisoformat(e.details["old"])),
                  "new": msk(datetime.fromisoformat(e.details["new"]))} for e in events]
 
