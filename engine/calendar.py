@@ -23,13 +23,26 @@ from .production_calendar import (
     shipped_year_files,
     shipped_years,
 )
-from .schedule import KINDS, SCOPES, SHORTENING, OverrideDay, Schedule, WorkHours, shift_time
+from .schedule import (
+    KIND_NAMES,
+    KINDS,
+    SCOPES,
+    SHORTENING,
+    WEEKDAYS,
+    OverrideDay,
+    Schedule,
+    WorkHours,
+    shift_time,
+)
+from .texts import N_
 
 __all__ = [
     "KINDS",
+    "KIND_NAMES",
     "NON_WORKING",
     "SCOPES",
     "SHORTENED",
+    "WEEKDAYS",
     "WORKING",
     "CalendarDataMissing",
     "CalendarError",
@@ -52,9 +65,10 @@ _MAX_WORKING_TIME = timedelta(hours=_MAX_WORKING_HOURS)
 _MAX_WORKING_DAYS = 366
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_KIND_NAMES = {NON_WORKING: "нерабочий", WORKING: "рабочий", SHORTENED: "сокращённый"}
-_SOURCE_NAMES = {"production": "производственный календарь", "region": "решение региона", "body": "решение органа"}
-_DEFAULT_TITLES = {NON_WORKING: "Нерабочий день", WORKING: "Рабочий день", SHORTENED: "Сокращённый рабочий день"}
+_SOURCE_NAMES = {"production": N_("производственный календарь"), "region": N_("решение региона"),
+                 "body": N_("решение органа")}
+_DEFAULT_TITLES = {NON_WORKING: N_("Нерабочий день"), WORKING: N_("Рабочий день"),
+                   SHORTENED: N_("Сокращённый рабочий день")}
 
 
 class InvalidDuration(CalendarError):
@@ -73,9 +87,14 @@ class DayInfo:
     source: str  # "production", "region" or "body"
 
     def describe(self) -> str:
-        """One line in Russian for the command line, e.g. «30.04.2026 сокращённый 09:00–17:00 …»."""
-        hours = "" if self.start is None or self.end is None else f" {self.start:%H:%M}–{self.end:%H:%M}"
-        return f"{format_day(self.day)} {_KIND_NAMES[self.kind]}{hours} — {self.title} ({_SOURCE_NAMES[self.source]})"
+        """One line, e.g. «30.04.2026 сокращённый 09:00–17:00 — Предпраздничный день, сокращён на 1 час
+        (производственный календарь)»."""
+        day, kind, source = format_day(self.day), KIND_NAMES[self.kind], _SOURCE_NAMES[self.source]
+        if self.start is None or self.end is None:
+            return N_("%(day)s %(kind)s — %(title)s (%(source)s)", day=day, kind=kind, title=self.title,
+                      source=source)
+        return N_("%(day)s %(kind)s %(hours)s — %(title)s (%(source)s)", day=day, kind=kind,
+                  hours=f"{self.start:%H:%M}–{self.end:%H:%M}", title=self.title, source=source)
 
 
 class _YearTable(NamedTuple):
@@ -106,9 +125,12 @@ def _offset(table: _YearTable, moment: int) -> int:
 
 
 def _format_duration(delta: timedelta) -> str:
-    """Format a duration as hours and minutes in Russian."""
+    """Format a duration as hours and minutes, e.g. «2 ч 05 мин»."""
     minutes = int(abs(delta) // timedelta(minutes=1))
-    return f"{'минус ' if delta < timedelta(0) else ''}{minutes // 60} ч {minutes % 60:02d} мин"
+    hours, rest = minutes // 60, f"{minutes % 60:02d}"
+    if delta < timedelta(0):
+        return N_("минус %(hours)s ч %(minutes)s мин", hours=hours, minutes=rest)
+    return N_("%(hours)s ч %(minutes)s мин", hours=hours, minutes=rest)
 
 
 class WorkingCalendar:
@@ -132,9 +154,8 @@ class WorkingCalendar:
     def _local(self, moment: datetime) -> datetime:
         """Check that a moment is aware and convert it to the calendar's time zone."""
         if not isinstance(moment, datetime) or moment.utcoffset() is None:
-            raise CalendarError(
-                f"Время «{moment}» указано без часового пояса; нужно время с часовым поясом, например +03:00."
-            )
+            raise CalendarError(N_("Время «%(moment)s» указано без часового пояса; нужно время с часовым поясом, "
+                                   "например +03:00.", moment=str(moment)))
         return moment.astimezone(self._tz)
 
     def _moment(self, us: int) -> datetime:
@@ -210,10 +231,9 @@ class WorkingCalendar:
     def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
         """Return the moment when delta of working time has passed since start (zero returns start itself)."""
         if delta < timedelta(0) or delta > _MAX_WORKING_TIME:
-            raise InvalidDuration(
-                f"Срок в рабочем времени должен быть от 0 до {_MAX_WORKING_HOURS} ч, "
-                f"а получено {_format_duration(delta)}. Проверьте параметры срока."
-            )
+            raise InvalidDuration(N_("Срок в рабочем времени должен быть от 0 до %(limit)s ч, а получено "
+                                     "%(duration)s. Проверьте параметры срока.", limit=_MAX_WORKING_HOURS,
+                                     duration=_format_duration(delta)))
         local = self._local(start)
         if not delta:
             return local
@@ -231,10 +251,8 @@ class WorkingCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """Return the end of the days-th working day after start's date (0: the day of start's next working moment)."""
         if not 0 <= days <= _MAX_WORKING_DAYS:
-            raise InvalidDuration(
-                f"Срок в рабочих днях должен быть от 0 до {_MAX_WORKING_DAYS}, а получено {days}. "
-                "Проверьте параметры срока."
-            )
+            raise InvalidDuration(N_("Срок в рабочих днях должен быть от 0 до %(limit)s, а получено %(days)s. "
+                                     "Проверьте параметры срока.", limit=_MAX_WORKING_DAYS, days=days))
         if days == 0:
             year, table, k, _ = self._next_interval(start)
             index = table.day_index[k]

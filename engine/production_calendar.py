@@ -13,6 +13,8 @@ from types import MappingProxyType
 
 from workalendar.core import SAT, SUN, Calendar
 
+from .texts import N_
+
 NON_WORKING = "non_working"
 WORKING = "working"
 SHORTENED = "shortened"
@@ -26,7 +28,7 @@ _DATA_DIR = Path(__file__).with_name("calendar_data") / "ru"
 
 
 class CalendarError(ValueError):
-    """A calendar problem; str(error) is a Russian message fit to show to a person."""
+    """A calendar problem; its message (engine.texts.text_of) is a Text fit to show to a person."""
 
 
 class CalendarDataMissing(CalendarError):
@@ -34,10 +36,8 @@ class CalendarDataMissing(CalendarError):
 
     def __init__(self, year: int) -> None:
         self.year = year
-        super().__init__(
-            f"Нет данных производственного календаря на {year} год. Загрузите календарь на {year} год "
-            f"(файл в формате xmlcalendar.ru) на странице «Рабочее время»."
-        )
+        super().__init__(N_("Нет данных производственного календаря на %(year)s год. Загрузите календарь на "
+                            "%(year)s год (файл в формате xmlcalendar.ru) на странице «Рабочее время».", year=year))
 
 
 def format_day(day: date) -> str:
@@ -69,34 +69,32 @@ def parse_xmlcalendar(xml: bytes | str) -> YearData:
         root = ET.fromstring(xml)
     except ET.ParseError as error:
         line, column = error.position
-        raise CalendarError(
-            f"Файл календаря повреждён: это не корректный XML (строка {line}, позиция {column})."
-        ) from error
+        raise CalendarError(N_("Файл календаря повреждён: это не корректный XML (строка %(line)s, позиция "
+                               "%(column)s).", line=line, column=column)) from error
     if root.tag != "calendar":
-        raise CalendarError(
-            f"Это не файл производственного календаря: корневой элемент <{root.tag}>, а нужен <calendar>."
-        )
+        raise CalendarError(N_("Это не файл производственного календаря: корневой элемент <%(tag)s>, а нужен "
+                               "<calendar>.", tag=root.tag))
     year_text = root.get("year", "")
     if not re.fullmatch(r"\d{4}", year_text):
-        raise CalendarError(f"В файле календаря не указан год или он неверный (year=«{year_text}»).")
+        raise CalendarError(N_("В файле календаря не указан год или он неверный (year=«%(year)s»).", year=year_text))
     year = int(year_text)
     if root.get("country", "ru") != "ru":
-        raise CalendarError(
-            f"Файл календаря составлен для страны «{root.get('country')}», а нужен календарь России (ru)."
-        )
+        raise CalendarError(N_("Файл календаря составлен для страны «%(country)s», а нужен календарь России (ru).",
+                               country=root.get("country")))
     titles = _holiday_titles(root.iterfind("holidays/holiday"))
     section = root.find("days")
     if section is None:
-        raise CalendarError(f"В файле календаря на {year} год нет раздела <days>.")
+        raise CalendarError(N_("В файле календаря на %(year)s год нет раздела <days>.", year=year))
     days: dict[date, ProductionDay] = {}
     for element in section:
         day, entry = _parse_day(element, year, titles)
         if day in days:
-            raise CalendarError(f"День {format_day(day)} указан в файле календаря дважды.")
+            raise CalendarError(N_("День %(day)s указан в файле календаря дважды.", day=format_day(day)))
         days[day] = entry
     _check_transfers(days)
     _check_complete(year, days)
-    source = root.get("source") or f"xmlcalendar.ru, файл от {root.get('date', 'неизвестной даты')}"
+    # A file without its own source is named by its site and date: the words of no language, as it is stored.
+    source = root.get("source") or ", ".join(("xmlcalendar.ru", *filter(None, [root.get("date")])))
     return YearData(year=year, days=MappingProxyType(days), source=source)
 
 
@@ -106,7 +104,8 @@ def _holiday_titles(elements: Iterable[ET.Element]) -> dict[str, str]:
     for element in elements:
         holiday_id, title = element.get("id", ""), element.get("title", "").strip()
         if not holiday_id or not title or holiday_id in titles:
-            raise CalendarError(f"Неверный праздник в разделе <holidays>: id=«{holiday_id}», title=«{title}».")
+            raise CalendarError(N_("Неверный праздник в разделе <holidays>: id=«%(id)s», title=«%(title)s».",
+                                   id=holiday_id, title=title))
         titles[holiday_id] = title
     return titles
 
@@ -119,37 +118,36 @@ def _month_day(text: str, year: int, attribute: str) -> date:
             raise ValueError(text)
         return date(year, int(match[1]), int(match[2]))
     except ValueError:
-        raise CalendarError(
-            f"Неверная дата {attribute}=«{text}» в календаре на {year} год: нужен формат ММ.ДД существующего дня."
-        ) from None
+        raise CalendarError(N_("Неверная дата %(attribute)s=«%(text)s» в календаре на %(year)s год: нужен формат "
+                               "ММ.ДД существующего дня.", attribute=attribute, text=text, year=year)) from None
 
 
 def _parse_day(element: ET.Element, year: int, titles: Mapping[str, str]) -> tuple[date, ProductionDay]:
     """Parse and check one <day d= t= h= f=/> element."""
     if element.tag != "day":
-        raise CalendarError(f"Неизвестный элемент <{element.tag}> в разделе <days> (ожидается <day>).")
+        raise CalendarError(N_("Неизвестный элемент <%(tag)s> в разделе <days> (ожидается <day>).",
+                               tag=element.tag))
     day = _month_day(element.get("d", ""), year, "d")
     kind = _DAY_TYPES.get(element.get("t", ""))
     if kind is None:
-        raise CalendarError(
-            f"Неверный тип дня t=«{element.get('t', '')}» у дня {format_day(day)}: допустимы 1 (выходной), "
-            f"2 (сокращённый рабочий), 3 (рабочий выходной)."
-        )
+        raise CalendarError(N_("Неверный тип дня t=«%(type)s» у дня %(day)s: допустимы 1 (выходной), "
+                               "2 (сокращённый рабочий), 3 (рабочий выходной).", type=element.get("t", ""),
+                               day=format_day(day)))
     if kind == WORKING and day.weekday() < SAT:
-        raise CalendarError(
-            f"День {format_day(day)} отмечен как рабочий выходной (t=3), но это не суббота и не воскресенье."
-        )
+        raise CalendarError(N_("День %(day)s отмечен как рабочий выходной (t=3), но это не суббота и не "
+                               "воскресенье.", day=format_day(day)))
     holiday_id, moved = element.get("h"), element.get("f")
     if (holiday_id is not None or moved is not None) and kind != NON_WORKING:
-        raise CalendarError(f"У дня {format_day(day)} атрибуты h и f допустимы только для выходного дня (t=1).")
+        raise CalendarError(N_("У дня %(day)s атрибуты h и f допустимы только для выходного дня (t=1).",
+                               day=format_day(day)))
     if holiday_id is not None and holiday_id not in titles:
-        raise CalendarError(f"У дня {format_day(day)} указан неизвестный праздник h=«{holiday_id}».")
+        raise CalendarError(N_("У дня %(day)s указан неизвестный праздник h=«%(holiday)s».", day=format_day(day),
+                               holiday=holiday_id))
     moved_from = None if moved is None else _month_day(moved, year, "f")
     if moved_from is not None and (moved_from.weekday() < SAT or day.weekday() >= SAT):
-        raise CalendarError(
-            f"Перенос выходного дня с {format_day(moved_from)} на {format_day(day)} неверен: "
-            f"переносят субботу или воскресенье на будний день."
-        )
+        raise CalendarError(N_("Перенос выходного дня с %(moved_from)s на %(day)s неверен: переносят субботу или "
+                               "воскресенье на будний день.", moved_from=format_day(moved_from),
+                               day=format_day(day)))
     return day, ProductionDay(kind, titles.get(holiday_id or "", ""), moved_from)
 
 
@@ -158,7 +156,8 @@ def _check_transfers(days: Mapping[date, ProductionDay]) -> None:
     seen: set[date] = set()
     for entry in days.values():
         if entry.moved_from in seen:
-            raise CalendarError(f"Выходной день {format_day(entry.moved_from)} перенесён в файле календаря дважды.")
+            raise CalendarError(N_("Выходной день %(day)s перенесён в файле календаря дважды.",
+                                   day=format_day(entry.moved_from)))
         if entry.moved_from is not None:
             seen.add(entry.moved_from)
 
@@ -172,10 +171,9 @@ def _check_complete(year: int, days: Mapping[date, ProductionDay]) -> None:
         if (entry is None and day.weekday() < SAT) or (entry is not None and entry.kind != NON_WORKING):
             missing.append(day.strftime("%d.%m"))
     if missing:
-        raise CalendarError(
-            f"Календарь на {year} год неполный: не отмечены нерабочими праздничные дни {', '.join(missing)} "
-            f"(ТК РФ, ст. 112). Загрузите полный файл."
-        )
+        raise CalendarError(N_("Календарь на %(year)s год неполный: не отмечены нерабочими праздничные дни "
+                               "%(days)s (ТК РФ, ст. 112). Загрузите полный файл.", year=year,
+                               days=", ".join(missing)))
 
 
 @cache
@@ -236,19 +234,23 @@ class ProductionCalendar(Calendar):  # type: ignore[misc]
         return self._stand_in.get(day)
 
     def title(self, day: date) -> str:
-        """Describe a listed day in Russian, e.g. «Рабочий день вместо 30.04.2024, сокращён на 1 час»."""
+        """Describe a listed day, e.g. «Рабочий день вместо 30.04.2024, сокращён на 1 час»; a holiday by the file's
+        own title."""
         entry = self.year_data(day.year).days[day]
         if entry.kind == NON_WORKING:
             if entry.holiday:
                 return entry.holiday
             if entry.moved_from is not None:
-                return f"Выходной день, перенесённый с {format_day(entry.moved_from)}"
-            return "Нерабочий день"
+                return N_("Выходной день, перенесённый с %(day)s", day=format_day(entry.moved_from))
+            return N_("Нерабочий день")
         if day.weekday() < SAT:
-            return "Предпраздничный день, сокращён на 1 час"
+            return N_("Предпраздничный день, сокращён на 1 час")
         stand_in = self.stands_in_for(day)
-        title = "Рабочий выходной день" if stand_in is None else f"Рабочий день вместо {format_day(stand_in)}"
-        return f"{title}, сокращён на 1 час" if entry.kind == SHORTENED else title
+        if entry.kind == SHORTENED:
+            return (N_("Рабочий выходной день, сокращён на 1 час") if stand_in is None else
+                    N_("Рабочий день вместо %(day)s, сокращён на 1 час", day=format_day(stand_in)))
+        return N_("Рабочий выходной день") if stand_in is None else N_("Рабочий день вместо %(day)s",
+                                                                        day=format_day(stand_in))
 
     def get_calendar_holidays(self, year: int) -> list[tuple[date, str]]:
         """List the non-working days of a year for workalendar (holidays and transferred days off)."""

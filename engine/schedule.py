@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from .production_calendar import NON_WORKING, SHORTENED, WORKING, CalendarError, format_day
+from .texts import N_
 
 KINDS = (NON_WORKING, WORKING, SHORTENED)
+KIND_NAMES = {NON_WORKING: N_("нерабочий"), WORKING: N_("рабочий"), SHORTENED: N_("сокращённый")}
 SCOPES = ("region", "body")
-_WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri")
-_WEEKDAY_NAMES = ("понедельник", "вторник", "среда", "четверг", "пятница")
+WEEKDAYS = {"mon": N_("Понедельник"), "tue": N_("Вторник"), "wed": N_("Среда"), "thu": N_("Четверг"),
+            "fri": N_("Пятница")}
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 SHORTENING = timedelta(hours=1)  # Labour Code art. 95: a pre-holiday working day is one hour shorter
 
@@ -23,18 +25,17 @@ def shift_time(moment: time, delta: timedelta) -> time:
 
 
 def _hours_problem(start: time, end: time, lunch_start: time | None, lunch_end: time | None) -> str | None:
-    """Describe in Russian what is wrong with a day's hours, None when they are valid."""
+    """Say what is wrong with a day's hours, None when they are valid."""
     if end <= start:
-        return f"окончание работы ({end:%H:%M}) должно быть позже начала ({start:%H:%M})"
+        return N_("окончание работы (%(end)s) должно быть позже начала (%(start)s)", end=f"{end:%H:%M}",
+                  start=f"{start:%H:%M}")
     if datetime.combine(date.min, end) - datetime.combine(date.min, start) <= SHORTENING:
-        return "рабочий день должен быть длиннее часа: в предпраздничный день он сокращается на час"
+        return N_("рабочий день должен быть длиннее часа: в предпраздничный день он сокращается на час")
     if (lunch_start is None) != (lunch_end is None):
-        return "укажите и начало, и окончание обеда (или не указывайте обед совсем)"
+        return N_("укажите и начало, и окончание обеда (или не указывайте обед совсем)")
     if lunch_start is not None and lunch_end is not None and not start < lunch_start < lunch_end < end:
-        return (
-            f"обед ({lunch_start:%H:%M}–{lunch_end:%H:%M}) должен быть внутри рабочего дня "
-            f"({start:%H:%M}–{end:%H:%M}) и заканчиваться позже, чем начинается"
-        )
+        return N_("обед (%(lunch)s) должен быть внутри рабочего дня (%(day)s) и заканчиваться позже, чем начинается",
+                  lunch=f"{lunch_start:%H:%M}–{lunch_end:%H:%M}", day=f"{start:%H:%M}–{end:%H:%M}")
     return None
 
 
@@ -50,7 +51,7 @@ class WorkHours:
     def __post_init__(self) -> None:
         problem = _hours_problem(self.start, self.end, self.lunch_start, self.lunch_end)
         if problem:
-            raise CalendarError(f"Неверное рабочее время: {problem}.")
+            raise CalendarError(N_("Неверное рабочее время: %(problem)s.", problem=problem))
 
     def intervals(self, start: time, end: time) -> list[tuple[time, time]]:
         """Return the working intervals of the window start-end with this lunch break cut out."""
@@ -61,10 +62,11 @@ class WorkHours:
 
 
 def _parse_time(value: object, where: str) -> time:
-    """Parse an administrator's HH:MM time."""
+    """Parse an administrator's HH:MM time; `where` names the weekday in errors."""
     match = _TIME.fullmatch(value) if isinstance(value, str) else None
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise CalendarError(f"{where}: неверное время «{value}», нужен формат ЧЧ:ММ, например 09:00.")
+        raise CalendarError(N_("%(weekday)s: неверное время «%(value)s», нужен формат ЧЧ:ММ, например 09:00.",
+                               weekday=where, value=str(value)))
     return time(int(match[1]), int(match[2]))
 
 
@@ -75,8 +77,9 @@ class Schedule:
     weekdays: tuple[WorkHours, ...]
 
     def __post_init__(self) -> None:
-        if len(self.weekdays) != len(_WEEKDAY_KEYS):
-            raise CalendarError("Расписание должно задавать рабочее время на каждый день с понедельника по пятницу.")
+        if len(self.weekdays) != len(WEEKDAYS):
+            raise CalendarError(N_("Расписание должно задавать рабочее время на каждый день с понедельника по "
+                                   "пятницу."))
 
     @classmethod
     def oblast_default(cls) -> Schedule:
@@ -89,13 +92,12 @@ class Schedule:
     def from_dict(cls, data: Mapping[str, object]) -> Schedule:
         """Build a schedule from its JSON form, {"mon": {"start": "09:00", "end": "18:00", "lunch_start": ...}, ...}."""
         if not isinstance(data, Mapping):
-            raise CalendarError("Расписание должно быть словарём с ключами mon, tue, wed, thu, fri.")
-        unknown = sorted(set(data) - set(_WEEKDAY_KEYS))
+            raise CalendarError(N_("Расписание должно быть словарём с ключами mon, tue, wed, thu, fri."))
+        unknown = sorted(set(data) - set(WEEKDAYS))
         if unknown:
-            raise CalendarError(
-                f"Неизвестные дни в расписании: {', '.join(map(str, unknown))} (допустимы mon, tue, wed, thu, fri)."
-            )
-        return cls(tuple(_hours_from_dict(data.get(key), name) for key, name in zip(_WEEKDAY_KEYS, _WEEKDAY_NAMES)))
+            raise CalendarError(N_("Неизвестные дни в расписании: %(days)s (допустимы mon, tue, wed, thu, fri).",
+                                   days=", ".join(map(str, unknown))))
+        return cls(tuple(_hours_from_dict(data.get(key), name) for key, name in WEEKDAYS.items()))
 
     def to_dict(self) -> dict[str, dict[str, str | None]]:
         """Return the JSON form read by from_dict."""
@@ -106,25 +108,25 @@ class Schedule:
                 "lunch_start": None if hours.lunch_start is None else f"{hours.lunch_start:%H:%M}",
                 "lunch_end": None if hours.lunch_end is None else f"{hours.lunch_end:%H:%M}",
             }
-            for key, hours in zip(_WEEKDAY_KEYS, self.weekdays)
+            for key, hours in zip(WEEKDAYS, self.weekdays)
         }
 
 
-def _hours_from_dict(value: object, name: str) -> WorkHours:
+def _hours_from_dict(value: object, where: str) -> WorkHours:
     """Build one weekday's hours from its JSON form, naming the weekday in errors."""
-    where = name.capitalize()
     if not isinstance(value, Mapping):
-        raise CalendarError(f"{where}: не задано рабочее время (нужны start и end).")
+        raise CalendarError(N_("%(weekday)s: не задано рабочее время (нужны start и end).", weekday=where))
     unknown = sorted(set(value) - {"start", "end", "lunch_start", "lunch_end"})
     if unknown:
-        raise CalendarError(f"{where}: неизвестные поля {', '.join(map(str, unknown))}.")
+        raise CalendarError(N_("%(weekday)s: неизвестные поля %(fields)s.", weekday=where,
+                               fields=", ".join(map(str, unknown))))
     start, end = _parse_time(value.get("start"), where), _parse_time(value.get("end"), where)
     lunch = [
         None if value.get(key) is None else _parse_time(value.get(key), where) for key in ("lunch_start", "lunch_end")
     ]
     problem = _hours_problem(start, end, *lunch)
     if problem:
-        raise CalendarError(f"{where}: {problem}.")
+        raise CalendarError(N_("%(weekday)s: %(problem)s.", weekday=where, problem=problem))
     return WorkHours(start, end, *lunch)
 
 
@@ -142,12 +144,16 @@ class OverrideDay:
     def __post_init__(self) -> None:
         when = format_day(self.day)
         if self.kind not in KINDS:
-            raise CalendarError(f"Неизвестный вид дня «{self.kind}» для {when}: допустимы {', '.join(KINDS)}.")
+            raise CalendarError(N_("Неизвестный вид дня «%(kind)s» для %(day)s: допустимы %(kinds)s.",
+                                   kind=self.kind, day=when, kinds=", ".join(KINDS)))
         if self.scope not in SCOPES:
-            raise CalendarError(f"Неизвестная область действия «{self.scope}» для {when}: допустимы region, body.")
+            raise CalendarError(N_("Неизвестная область действия «%(scope)s» для %(day)s: допустимы region, body.",
+                                   scope=self.scope, day=when))
         if (self.start is None) != (self.end is None):
-            raise CalendarError(f"Для {when} укажите и начало, и окончание работы (или не указывайте часы).")
+            raise CalendarError(N_("Для %(day)s укажите и начало, и окончание работы (или не указывайте часы).",
+                                   day=when))
         if self.start is not None and self.kind != WORKING:
-            raise CalendarError(f"Свои часы работы можно задать только рабочему дню, а {when} — «{self.kind}».")
+            raise CalendarError(N_("Свои часы работы можно задать только рабочему дню, а %(day)s — «%(kind)s».",
+                                   day=when, kind=KIND_NAMES.get(self.kind, self.kind)))
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise CalendarError(f"Для {when} окончание работы должно быть позже начала.")
+            raise CalendarError(N_("Для %(day)s окончание работы должно быть позже начала.", day=when))

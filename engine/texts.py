@@ -56,3 +56,17 @@ def joined(texts: Iterable[str], separator: str = "; ") -> str:
     """Several messages as one, each still translated where it is shown (the joining itself needs no words)."""
     values = {f"part{number}": text for number, text in enumerate(texts)}
     return Text(separator.join(f"%({name})s" for name in values), values)
+
+
+def stored_note(text: str) -> object:
+    """A text kept in a JSON field for later display (a case history entry's details): a Text as its msgid and
+    parameters, so that each reader sees it in their own language; any other text as it is."""
+    return {"msgid": text.msgid, "params": text.stored()} if isinstance(text, Text) else text
+
+
+def restored_note(value: object) -> object:
+    """The Text that `stored_note` kept; anything else (a note written before notes kept their msgid, another kind
+    of value) as it is."""
+    if isinstance(value, dict) and value.keys() == {"msgid", "params"}:
+        return Text.restored(value["msgid"], value["params"])
+    return value

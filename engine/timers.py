@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.calendar import WorkingCalendar
+from engine.texts import N_
 
 UNITS = ("minutes", "hours", "days")
 # Functions a timer expression may call, and the kind of timer each one arms.
@@ -18,10 +19,12 @@ TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline"
 # The deadlines case_deadline and case_warning read by themselves: the first reply's, and after an interim reply
 # (8.8) or the author's clarification (7.3).
 CASE_DEADLINES = ("case", "case_urgent", "after_interim", "after_clarification")
+# A deadline's unit in words.
+_UNIT_WORDS = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
 
 
 class ParameterError(ValueError):
-    """A deadline parameter set that cannot be used; the message is in Russian."""
+    """A deadline parameter set that cannot be used; its message (engine.texts.text_of) is a Text."""
 
 
 @dataclass(frozen=True)
@@ -36,14 +39,18 @@ class Duration:
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
-            raise ParameterError(f"Неизвестная единица срока «{self.unit}»: допустимы minutes, hours, days")
+            raise ParameterError(N_("Неизвестная единица срока «%(unit)s»: допустимы minutes, hours, days",
+                                    unit=self.unit))
         if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value <= 0:
-            raise ParameterError(f"Срок «{self.title or self.clause}» должен быть целым положительным числом")
+            raise ParameterError(N_("Срок «%(name)s» должен быть целым положительным числом",
+                                    name=self.title or self.clause))
 
     def describe(self) -> str:
         """Human text such as «5 раб. ч»."""
-        unit = {"minutes": "мин", "hours": "ч", "days": "дн"}[self.unit]
-        return f"{self.value} {'раб. ' if self.working else ''}{unit}"
+        unit = _UNIT_WORDS[self.unit]
+        if self.working:
+            return N_("%(value)s раб. %(unit)s", value=self.value, unit=unit)
+        return N_("%(value)s %(unit)s", value=self.value, unit=unit)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -67,9 +74,9 @@ class DeadlineParameters:
             share = float(raw.get("warning_share", 0.8))
             limits = {name: int(v) for name, v in raw.get("limits", {}).items()}
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ParameterError(f"Файл параметров сроков повреждён: {exc}") from exc
+            raise ParameterError(N_("Файл параметров сроков повреждён: %(problem)s", problem=str(exc))) from exc
         if not 0 < share < 1:
-            raise ParameterError("Доля срока для предупреждения должна быть между 0 и 1")
+            raise ParameterError(N_("Доля срока для предупреждения должна быть между 0 и 1"))
         return cls(durations=durations, warning_share=share, limits=limits)
 
     def duration(self, name: str) -> Duration:
@@ -77,14 +84,14 @@ class DeadlineParameters:
         try:
             return self.durations[name]
         except KeyError:
-            raise ParameterError(f"Срок «{name}» не задан в параметрах процесса") from None
+            raise ParameterError(N_("Срок «%(name)s» не задан в параметрах процесса", name=name)) from None
 
     def limit(self, name: str) -> int:
         """The named loop bound, or a clear error."""
         try:
             return self.limits[name]
         except KeyError:
-            raise ParameterError(f"Предел «{name}» не задан в параметрах процесса") from None
+            raise ParameterError(N_("Предел «%(name)s» не задан в параметрах процесса", name=name)) from None
 
     def with_overrides(self, overrides: Mapping[str, Duration]) -> DeadlineParameters:
         """A copy where a tenant's own values replace the regional ones. A value for a deadline this version does not
@@ -157,9 +164,10 @@ def deadline_functions(
         try:
             moment = datetime.fromisoformat(str(start))
         except ValueError:
-            raise ParameterError(f"Начало отсчёта срока «{start}» не является датой и временем") from None
+            raise ParameterError(N_("Начало отсчёта срока «%(start)s» не является датой и временем",
+                                    start=str(start))) from None
         if moment.tzinfo is None:
-            raise ParameterError(f"Начало отсчёта срока «{start}» указано без часового пояса")
+            raise ParameterError(N_("Начало отсчёта срока «%(start)s» указано без часового пояса", start=str(start)))
         return moment
 
     def _step_due(calendar: WorkingCalendar, begin: datetime, name: str) -> datetime:

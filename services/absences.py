@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
-from engine.texts import N_
+from engine.texts import N_, stored_note
 from models import Absence, Case, HumanTask, User
 from models.org import BODY_ROLES
 from services.db import parse_id
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 
-KIND_TITLES = {"illness": "Болезнь", "leave": "Отпуск", "business_trip": "Командировка", "study": "Обучение",
-               "other": "Другая причина"}
+KIND_TITLES = {"illness": N_("Болезнь"), "leave": N_("Отпуск"), "business_trip": N_("Командировка"),
+               "study": N_("Обучение"), "other": N_("Другая причина")}
 # The same reasons inside a sentence («отпуск до 30.11.2026»).
 KIND_WORDS = {"illness": N_("болезнь"), "leave": N_("отпуск"), "business_trip": N_("командировка"),
               "study": N_("обучение"), "other": N_("другая причина")}
@@ -68,8 +68,8 @@ def short_name(full_name: str, grammatical_case: str = "nom") -> str:
 def _is_female(surname: str, names: list[str]) -> bool:
     """The patronymic tells; without one, the surname's ending."""
     if len(names) >= 2:
-        return names[1].endswith(("вна", "чна", "кызы"))
-    return surname.endswith(("ова", "ева", "ёва", "ина", "ына", "ая"))
+        return names[1].endswith(("вна", "чна", "кызы"))  # not translated: Russian surname endings
+    return surname.endswith(("ова", "ева", "ёва", "ина", "ына", "ая"))  # not translated: Russian surname endings
 
 
 def _decline(surname: str, female: bool, grammatical_case: str) -> str:
@@ -77,34 +77,35 @@ def _decline(surname: str, female: bool, grammatical_case: str) -> str:
     genitive = grammatical_case == "gen"
     low = surname.lower()
     if female:
-        if low.endswith(("ова", "ева", "ёва", "ина", "ына")):
-            return surname[:-1] + "ой"
-        if low.endswith("ая"):
-            return surname[:-2] + "ой"
-        if low.endswith("яя"):
-            return surname[:-2] + "ей"
-        if low.endswith(("а", "я")) and not low.endswith(("иа", "уа")):
+        if low.endswith(("ова", "ева", "ёва", "ина", "ына")):  # not translated: Russian surname endings
+            return surname[:-1] + "ой"  # not translated: Russian surname endings
+        if low.endswith("ая"):  # not translated: Russian surname endings
+            return surname[:-2] + "ой"  # not translated: Russian surname endings
+        if low.endswith("яя"):  # not translated: Russian surname endings
+            return surname[:-2] + "ей"  # not translated: Russian surname endings
+        if low.endswith(("а", "я")) and not low.endswith(("иа", "уа")):  # not translated: Russian surname endings
             return _first_declension(surname, genitive)
         return surname
-    if low.endswith(("ых", "их")) or low[-1] in "оеиуыэю":
+    if low.endswith(("ых", "их")) or low[-1] in "оеиуыэю":  # not translated: Russian surname endings
         return surname
-    if low.endswith("ый") or (low.endswith("ой") and len(low) > 4) or (low.endswith("ий") and low[-3:-2] in "кгх"):
-        return surname[:-2] + ("ого" if genitive else "ому")
-    if low.endswith("ий"):
-        return surname[:-2] + ("его" if genitive else "ему")
-    if low.endswith(("а", "я")):
+    if (low.endswith("ый") or (low.endswith("ой") and len(low) > 4)  # not translated: Russian surname endings
+            or (low.endswith("ий") and low[-3:-2] in "кгх")):  # not translated: Russian surname endings
+        return surname[:-2] + ("ого" if genitive else "ому")  # not translated: Russian surname endings
+    if low.endswith("ий"):  # not translated: Russian surname endings
+        return surname[:-2] + ("его" if genitive else "ему")  # not translated: Russian surname endings
+    if low.endswith(("а", "я")):  # not translated: Russian surname endings
         return _first_declension(surname, genitive)
-    if low.endswith(("ь", "й")):
-        return surname[:-1] + ("я" if genitive else "ю")
-    return surname + ("а" if genitive else "у")
+    if low.endswith(("ь", "й")):  # not translated: Russian surname endings
+        return surname[:-1] + ("я" if genitive else "ю")  # not translated: Russian surname endings
+    return surname + ("а" if genitive else "у")  # not translated: Russian surname endings
 
 
 def _first_declension(surname: str, genitive: bool) -> str:
     """Surnames in -а/-я: Гроза, Гроза -> Грозы, Грозе."""
     if not genitive:
-        return surname[:-1] + "е"
-    soft = surname[-1] == "я" or surname[-2:-1].lower() in "гкхжшчщ"
-    return surname[:-1] + ("и" if soft else "ы")
+        return surname[:-1] + "е"  # not translated: Russian surname endings
+    soft = surname[-1] == "я" or surname[-2:-1].lower() in "гкхжшчщ"  # not translated: Russian surname endings
+    return surname[:-1] + ("и" if soft else "ы")  # not translated: Russian surname endings
 
 
 def describe(absence: Absence) -> str:
@@ -138,12 +139,13 @@ def stand_in(*, session: Session, person: User, day: date) -> tuple[User | None,
 
 def _record(*, session: Session, case: Case, task: HumanTask, actor: User | None, kind: str, note: str,
             at: datetime) -> None:
-    """One history entry about who has the task."""
+    """One history entry about who has the task; the note (a Text) is kept with its msgid, read in each reader's
+    language."""
     # Imported here: services.workflow calls this module when it opens a task.
     from services.workflow import add_event
 
     add_event(session=session, case=case, at=at, actor=actor, kind=kind, step=task.step, body_id=task.body_id,
-              details={"assignment": note})
+              details={"assignment": stored_note(note)})
 
 
 def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clock: Clock,
@@ -153,9 +155,11 @@ def _hand_to(*, session: Session, case: Case, task: HumanTask, person: User, clo
     task.assignee_id, task.assignee = (doer.id if doer else None), doer
     if absence is None:
         return False
-    instead = f"вместо {short_name(person.full_name, 'gen')} ({describe(absence)})"
-    note = (f"Назначено {short_name(doer.full_name, 'dat')} {instead}" if doer else
-            f"Передано в очередь органа {instead}: замещающие тоже отсутствуют")
+    absent, why = short_name(person.full_name, "gen"), describe(absence)
+    note = (N_("Назначено %(person)s вместо %(absent)s (%(absence)s)", person=short_name(doer.full_name, "dat"),
+               absent=absent, absence=why) if doer else
+            N_("Передано в очередь органа вместо %(absent)s (%(absence)s): замещающие тоже отсутствуют",
+               absent=absent, absence=why))
     _record(session=session, case=case, task=task, actor=actor, kind="assigned", note=note, at=clock.now())
     return True
 
@@ -317,11 +321,11 @@ def end_absence(*, session: Session, clock: Clock, actor: User, absence_id: int)
     if absence.starts_on >= day:
         session.delete(absence)
         session.flush()
-        return f"Отсутствие отменено: {who}"
+        return N_("Отсутствие отменено: %(person)s", person=who)
     absence.ends_on = day - timedelta(days=1)
     session.flush()
-    return (f"Отсутствие завершено: {who} снова на месте. Задачи, переданные замещающему, остаются у него; "
-            "вернуть их можно кнопкой «Передать задачу»")
+    return N_("Отсутствие завершено: %(person)s снова на месте. Задачи, переданные замещающему, остаются у него; "
+              "вернуть их можно кнопкой «Передать задачу»", person=who)
 
 
 def reassign_options(*, session: Session, clock: Clock, actor: User, task: HumanTask) -> list[Candidate] | None:
@@ -362,11 +366,13 @@ def reassign_task(*, session: Session, clock: Clock, actor: User, task_id: int, 
     previous = task.assignee
     task.assignee_id, task.assignee = new_id, target.user if target else None
     if previous is not None and target is None:
-        note = f"Возвращено в очередь органа от {short_name(previous.full_name, 'gen')}"
+        note = N_("Возвращено в очередь органа от %(previous)s", previous=short_name(previous.full_name, "gen"))
     else:
         assert target is not None
-        source = f"вместо {short_name(previous.full_name, 'gen')}" if previous else "из очереди органа"
-        note = f"Передано {short_name(target.user.full_name, 'dat')} {source}"
+        person = short_name(target.user.full_name, "dat")
+        note = (N_("Передано %(person)s вместо %(previous)s", person=person,
+                   previous=short_name(previous.full_name, "gen")) if previous else
+                N_("Передано %(person)s из очереди органа", person=person))
     _record(session=session, case=task.case, task=task, actor=actor, kind="reassigned", note=note, at=clock.now())
     session.flush()
     return task

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.calendar import (
+    KIND_NAMES,
     KINDS,
     NON_WORKING,
     SHORTENED,
@@ -25,7 +26,7 @@ from engine.calendar import (
 )
 from engine.calendar import OverrideDay as CalendarOverride
 from engine.clock import MOSCOW, Clock
-from engine.texts import N_, joined, text_of
+from engine.texts import N_, joined, stored_note, text_of
 from models import Body, CalendarYear, Case, OverrideDay, Tenant, Timer, User
 from services.calendars import bump_revision, calendar_resolver
 from services.db import parse_id
@@ -33,9 +34,7 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.reference import bodies
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
-KIND_TITLES = {NON_WORKING: N_("нерабочий"), SHORTENED: N_("сокращённый"), WORKING: N_("рабочий")}
-WEEKDAYS = {"mon": N_("Понедельник"), "tue": N_("Вторник"), "wed": N_("Среда"), "thu": N_("Четверг"),
-            "fri": N_("Пятница")}
+KIND_TITLES = {kind: KIND_NAMES[kind] for kind in (NON_WORKING, SHORTENED, WORKING)}
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_FILE_BYTES = 256 * 1024  # a year of xmlcalendar.ru is about 5 KB
 MAX_REASON = 300
@@ -80,7 +79,8 @@ class _Fields(NamedTuple):
 
 @dataclass(frozen=True)
 class Change:
-    """What an administrator changed and in how many open cases deadlines moved."""
+    """What an administrator changed (a Text, also the reason in the moved deadlines' history) and in how many open
+    cases deadlines moved."""
 
     description: str
     recalculated: int
@@ -134,8 +134,9 @@ def _calendar_day(calendar: WorkingCalendar, day: date, info: DayInfo | None) ->
     intervals = calendar.day_intervals(day)
     hours = f"{intervals[0][0]:%H:%M}–{intervals[-1][1]:%H:%M}" if intervals else ""
     if info is None:
+        when = f"{day:%d.%m.%Y}"
         return CalendarDay(day, "working" if intervals else "non_working", hours,
-                           f"{day:%d.%m.%Y} {'рабочий день' if intervals else 'выходной день'}")
+                           N_("%(day)s рабочий день", day=when) if intervals else N_("%(day)s выходной день", day=when))
     if info.source != "production":
         category = "override"
     else:
@@ -153,7 +154,7 @@ def add_override(*, session: Session, clock: Clock, actor: User, day: object, ki
     row = OverrideDay(tenant_id=actor.tenant_id, body_id=body.id if body else None, **fields._asdict())
     session.add(row)
     session.flush()
-    return _changed(session, clock, actor, f"Добавлен особый день: {_describe(row, body)}")
+    return _changed(session, clock, actor, N_("Добавлен особый день: %(day)s", day=_describe(row, body)))
 
 
 def edit_override(*, session: Session, clock: Clock, actor: User, override_id: object, day: object, kind: object,
@@ -168,14 +169,16 @@ def edit_override(*, session: Session, clock: Clock, actor: User, override_id: o
     for name, value in fields._asdict().items():
         setattr(row, name, value)
     session.flush()
-    return _changed(session, clock, actor, f"Изменён особый день: было {before}; стало {_describe(row, body)}")
+    return _changed(session, clock, actor, N_("Изменён особый день: было %(before)s; стало %(after)s", before=before,
+                                              after=_describe(row, body)))
 
 
 def remove_override(*, session: Session, clock: Clock, actor: User, override_id: object) -> Change:
     """Remove an override day, then recalculate open deadlines."""
     require_admin(actor)
     row = _override(session, actor.tenant_id, override_id)
-    description = f"Удалён особый день: {_describe(row, session.get(Body, row.body_id) if row.body_id else None)}"
+    description = N_("Удалён особый день: %(day)s",
+                     day=_describe(row, session.get(Body, row.body_id) if row.body_id else None))
     session.delete(row)
     session.flush()
     return _changed(session, clock, actor, description)
@@ -195,7 +198,7 @@ def update_schedule(*, session: Session, clock: Clock, actor: User, body_code: s
                       fields={"schedule": text_of(exc)}) from exc
     body.schedule = parsed.to_dict()
     session.flush()
-    return _changed(session, clock, actor, f"Изменено расписание органа «{body.short_name}»")
+    return _changed(session, clock, actor, N_("Изменено расписание органа «%(body)s»", body=body.short_name))
 
 
 def import_calendar(*, session: Session, clock: Clock, actor: User, year: object, filename: str,
@@ -224,13 +227,16 @@ def import_calendar(*, session: Session, clock: Clock, actor: User, year: object
         message = N_("В файле календарь на %(found)s год, а загружается %(year)s год", found=data.year, year=number)
         raise Invalid(N_("Календарь не загружен: %(problem)s", problem=message), fields={"year": message})
     row = session.get(CalendarYear, number)
-    action = "Загружен" if row is None else "Заменён"
     if row is None:
+        description = N_("Загружен производственный календарь на %(year)s год (%(source)s)", year=number,
+                         source=data.source)
         row = CalendarYear(year=number)
         session.add(row)
+    else:
+        description = N_("Заменён производственный календарь на %(year)s год (%(source)s)", year=number,
+                         source=data.source)
     row.xml, row.source, row.loaded_at = text, data.source[:300], clock.now()
     session.flush()
-    description = f"{action} производственный календарь на {number} год ({data.source})"
     # The production calendar is the country's: every tenant's deadlines follow it.
     tenants = list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
     return Change(description, sum(recalculate_deadlines(session=session, clock=clock, tenant_id=tenant_id,
@@ -239,7 +245,8 @@ def import_calendar(*, session: Session, clock: Clock, actor: User, year: object
 
 def recalculate_deadlines(*, session: Session, clock: Clock, tenant_id: int, reason: str,
                           actor: User | None = None) -> int:
-    """Recompute the not yet passed timers of the tenant's open cases; returns how many cases' deadlines moved."""
+    """Recompute the not yet passed timers of the tenant's open cases; returns how many cases' deadlines moved. The
+    reason goes into each moved deadline's history."""
     bump_revision(session=session, tenant_id=tenant_id)
     timers = session.scalars(select(Timer).join(Case, Case.id == Timer.case_id).where(
         Case.tenant_id == tenant_id, Case.status != "closed", Timer.due_at > clock.now(),
@@ -278,12 +285,12 @@ def _reschedule(session: Session, clock: Clock, case: Case, timers: list[Timer],
         add_event(session=session, case=case, at=clock.now(), actor=actor, kind="deadline_changed", step=timer.step,
                   body_id=case.body_id, due_at=timer.due_at,
                   details={"timer": timer.kind, "old": before[timer.id].isoformat(), "new": timer.due_at.isoformat(),
-                           "reason": reason})
+                           "reason": stored_note(reason)})
     return True
 
 
 def _changed(session: Session, clock: Clock, actor: User, description: str) -> Change:
-    """Recalculate the actor's tenant's deadlines after a change described in Russian."""
+    """Recalculate the actor's tenant's deadlines after a change described by a Text."""
     return Change(description, recalculate_deadlines(session=session, clock=clock, tenant_id=actor.tenant_id,
                                                      reason=description, actor=actor))
 
@@ -376,12 +383,13 @@ def _refuse_file(problem: str) -> NoReturn:
 
 
 def _scope(body: Body | None) -> str:
-    """Where an override day applies, in Russian."""
+    """Where an override day applies, in words."""
     return N_("весь регион") if body is None else N_("орган «%(body)s»", body=body.short_name)
 
 
 def _describe(row: OverrideDay, body: Body | None) -> str:
     """An override day in one line, e.g. «25.11.2026 нерабочий (весь регион) — Решение губернатора»."""
     hours = f" {row.start:%H:%M}–{row.end:%H:%M}" if row.start and row.end else ""
-    reason = f" — {row.reason}" if row.reason else ""
-    return f"{row.day:%d.%m.%Y} {KIND_TITLES.get(row.kind, row.kind)}{hours} ({_scope(body)}){reason}"
+    reason = f" — {row.reason}" if row.reason else ""  # what the administrator wrote, as written
+    return N_("%(day)s %(kind)s%(hours)s (%(scope)s)%(reason)s", day=f"{row.day:%d.%m.%Y}",
+              kind=KIND_TITLES.get(row.kind, row.kind), hours=hours, scope=_scope(body), reason=reason)

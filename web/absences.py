@@ -19,13 +19,11 @@ from services.absences import (
 )
 from services.db import parse_id
 from services.errors import Conflict, Invalid
-from web.common import N_, clock, db, me
+from web.common import clock, db, me
 from web.labels import translated
+from web.library_text import plain_library_text
 
 bp = Blueprint("absences", __name__)
-# services.absences.KIND_TITLES stays Russian; absences.html shows each title through _(title), so the titles are
-# listed here for pybabel (tests/web/test_language.py checks that every one of them has a translation).
-KIND_MSGIDS = (N_("Болезнь"), N_("Отпуск"), N_("Командировка"), N_("Обучение"), N_("Другая причина"))
 
 
 @bp.app_template_global("reassign_options")
@@ -68,7 +66,7 @@ def add() -> ResponseReturnValue:
 @login_required
 def end(absence_id: int) -> ResponseReturnValue:
     """End an absence early, or cancel one that has not begun."""
-    flash(end_absence(session=db(), clock=clock(), actor=me(), absence_id=absence_id), "success")
+    flash(translated(end_absence(session=db(), clock=clock(), actor=me(), absence_id=absence_id)), "success")
     return redirect(url_for("absences.index"))
 
 
@@ -85,7 +83,7 @@ def reassign(task_id: int) -> ResponseReturnValue:
         flash(translated(exc.message), "warning")
         return redirect(back)
     who = task.assignee.full_name if task.assignee else gettext("очередь органа")
-    flash(gettext("Задача «%(task)s» передана: %(who)s", task=task.name, who=who), "success")
+    flash(gettext("Задача «%(task)s» передана: %(who)s", task=plain_library_text(task.name), who=who), "success")
     return redirect(back)
 
 

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.calendar import WEEKDAYS
 from services.calendar_admin import (
     KIND_TITLES,
     MAX_FILE_BYTES,
-    WEEKDAYS,
     Change,
     add_override,
     edit_override,
@@ -22,10 +22,11 @@ from services.calendar_admin import (
 )
 from services.errors import Invalid
 from web.common import N_, clock, db, me
+from web.labels import translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# admin_calendar.html translates these and services.calendar_admin's KIND_TITLES and WEEKDAYS with _(title)
-# (tests/web/test_language.py checks that each has a translation).
+# admin_calendar.html translates these, services.calendar_admin's KIND_TITLES and engine.calendar's WEEKDAYS with
+# _(title) (tests/web/test_language.py checks that each has a translation).
 MONTHS = (N_("Январь"), N_("Февраль"), N_("Март"), N_("Апрель"), N_("Май"), N_("Июнь"), N_("Июль"), N_("Август"),
           N_("Сентябрь"), N_("Октябрь"), N_("Ноябрь"), N_("Декабрь"))
 
@@ -122,7 +123,7 @@ def _refused(error: Invalid, failed: str) -> ResponseReturnValue:
 
 def _done(change: Change, year: str | None = None) -> ResponseReturnValue:
     """Say what changed and how many open cases' deadlines moved, and go back to the page."""
-    flash(gettext("%(change)s. Открытых случаев с пересчитанными сроками: %(count)s.", change=change.description,
-                  count=change.recalculated), "success")
+    flash(gettext("%(change)s. Открытых случаев с пересчитанными сроками: %(count)s.",
+                  change=translated(change.description), count=change.recalculated), "success")
     return redirect(url_for("admin.calendar", year=year or request.form.get("back_year") or None,
                             body=request.form.get("back_body") or None))

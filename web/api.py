@@ -22,7 +22,7 @@ from services.notifications import notification_centre
 from services.register import parse_period, register
 from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
-from web.labels import notice
+from web.labels import detail_text, notice
 from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -216,7 +216,8 @@ def _event_json(event: CaseEvent) -> dict[str, Any]:
     return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": event.actor_name,
             "actor_body": event.actor.body.code if event.actor and event.actor.body else None,
             "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
-            "details": json.loads(json.dumps(event.details, default=str))}
+            "details": json.loads(json.dumps({key: detail_text(value) for key, value in event.details.items()},
+                                             default=str))}
 
 
 @bp.get("/notifications")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import get_locale, gettext
 
-from engine.texts import N_, Text
+from engine.texts import N_, Text, restored_note
 from models import LeadershipAlert, Notification
 from services.language import in_language
 from web.library_text import plain_library_text
@@ -105,6 +105,15 @@ def field_label(key: str) -> str:
     return str(gettext(FIELD_LABELS[key])) if key in FIELD_LABELS else key
 
 
+def detail_text(value: object) -> object:
+    """A history detail the system wrote as a Text (engine.texts.stored_note) in the interface language; any other
+    value as it is."""
+    restored = restored_note(value)
+    return translated(restored) if isinstance(restored, Text) else value
+
+
 def value_label(value: object) -> object:
     """A history detail value as words, in the interface language; other values as they are."""
-    return gettext(VALUE_LABELS[value]) if isinstance(value, str) and value in VALUE_LABELS else value
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return gettext(VALUE_LABELS[value])
+    return detail_text(value)

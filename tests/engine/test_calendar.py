@@ -493,7 +493,7 @@ def test_xmlcalendar_file_without_extras_parses() -> None:
     xml = (DATA_DIR / "2024.xml").read_bytes()
     plain = re.sub(rb' source="[^"]*"| f="[^"]*"', b"", xml).replace(b'date="2023.08.10"', b'date="2023.09.02"')
     data = parse_xmlcalendar(plain)
-    assert data.source == "xmlcalendar.ru, файл от 2023.09.02"
+    assert data.source == "xmlcalendar.ru, 2023.09.02"
     assert data.days.keys() == shipped_years()[2024].days.keys()
     # Without f= the working Saturdays fall back to Monday's hours; the shortened one still ends at 17:00.
     calendar = WorkingCalendar(ProductionCalendar({2024: data}))

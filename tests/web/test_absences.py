@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -13,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import FixedClock
+from engine.texts import restored_note
 from models import CaseEvent, User
 from scheduler import _sweep
 from services.absences import short_name
-from tests.conftest import MSK, login, task_id_from
+from tests.conftest import MSK, api_token, login, task_id_from
+from tests.web.test_language import _text
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
 
 EGOROV = "kgkh.exec1"  # Егоров Иван Александрович
@@ -68,12 +71,12 @@ def in_inbox(client: FlaskClient, task_id: int) -> bool:
 
 
 def notes(sessions: Callable[[], Session], case_id: int) -> list[tuple[str, str]]:
-    """(kind, text) of the case's assignment entries, oldest first."""
+    """(kind, text in Russian) of the case's assignment entries, oldest first."""
     with sessions() as session:
         rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                        CaseEvent.kind.in_(("assigned", "reassigned")))
                                .order_by(CaseEvent.id))
-        return [(e.kind, e.details["assignment"]) for e in rows]
+        return [(e.kind, str(restored_note(e.details["assignment"]))) for e in rows]
 
 
 def test_rework_goes_to_the_drafter_or_while_away_to_the_substitute(app: Flask, sessions: Any) -> None:
@@ -281,3 +284,57 @@ def test_task_page_shows_the_queue_before_anyone_drafts(app: Flask) -> None:
     draft = task_id_from(kozlova.get("/inbox").get_data(as_text=True), "Подготовка проекта ответа")
     assert "очередь органа" in kozlova.get(f"/tasks/{draft}").get_data(as_text=True)
     assert in_inbox(login(app, EGOROV), draft)
+
+
+def test_assignment_notes_read_in_each_readers_language(app: Flask, sessions: Any) -> None:
+    """Issue 14, defect 10: the history keeps each assignment note's msgid and parameters, so the curator reads it in
+    English and the body's people in Russian; the API answers in the language it is asked for."""
+    responsible, english, russian = login(app, RESPONSIBLE), login(app, "curator"), login(app, KOZLOVA)
+    assert english.post("/lang/en").status_code == 302
+    case_id = drafted(app)
+    assert responsible.post("/absences", data=absence(sessions)).status_code == 302
+    rework = returned(app)
+    kozlova_id = user_id(sessions, KOZLOVA)
+    assert responsible.post(f"/tasks/{rework}/assignee", data={"assignee": ""}).status_code == 302
+    assert responsible.post(f"/tasks/{rework}/assignee", data={"assignee": kozlova_id}).status_code == 302
+
+    page = html.unescape(_text(english.get(f"/cases/{case_id}").get_data(as_text=True)))
+    for note in ("Assignment: Assigned to Козловой Т. Ю. instead of Егорова И. А. (leave until 30.11.2026)",
+                 "Assignment: Returned to the body's queue from Козловой Т. Ю.",
+                 "Assignment: Passed to Козловой Т. Ю. from the body's queue"):
+        assert note in page, note
+    assert "Назначено" not in page and "Передано" not in page
+    page = html.unescape(_text(russian.get(f"/cases/{case_id}").get_data(as_text=True)))
+    for note in (f"Назначение: {INSTEAD}", "Назначение: Возвращено в очередь органа от Козловой Т. Ю.",
+                 "Назначение: Передано Козловой Т. Ю. из очереди органа"):
+        assert note in page, note
+    assert notes(sessions, case_id)[0] == ("assigned", INSTEAD)
+
+    client = app.test_client()
+    bearer = api_token(client, "curator")
+    for headers, instead in (({**bearer, "Accept-Language": "en"}, "Assigned to Козловой Т. Ю. instead of Егорова "
+                                                                   "И. А. (leave until 30.11.2026)"),
+                             (bearer, INSTEAD)):
+        history = client.get(f"/api/v1/cases/{case_id}", headers=headers).json["history"]
+        assert next(e["details"]["assignment"] for e in history if e["kind"] == "assigned") == instead
+
+
+def test_absence_pages_and_messages_in_english(app: Flask, sessions: Any) -> None:
+    responsible, egorov = login(app, RESPONSIBLE), login(app, EGOROV)
+    assert responsible.post("/lang/en").status_code == 302
+    page = responsible.get("/absences").get_data(as_text=True)
+    assert ">Leave<" in page and ">Business trip<" in page and "Командировка" not in page
+    refused = responsible.post("/absences", data=absence(sessions, substitute=EGOROV)).get_data(as_text=True)
+    assert "An employee cannot substitute for themselves" in html.unescape(refused)
+
+    case_id = drafted(app)
+    rework = returned(app)
+    response = responsible.post(f"/tasks/{rework}/assignee", data={"assignee": "", "case": case_id},
+                                follow_redirects=True)
+    assert "Task “Rework of the draft reply” passed to: body's queue" in html.unescape(response.get_data(as_text=True))
+    assert egorov.post(f"/tasks/{rework}/assignee", data={"assignee": ""}).status_code == 403
+
+    response = responsible.post("/absences", data=absence(sessions), follow_redirects=True)
+    absence_id = int(response.get_data(as_text=True).split('action="/absences/', 1)[1].split("/end", 1)[0])
+    response = responsible.post(f"/absences/{absence_id}/end", follow_redirects=True)
+    assert "Absence cancelled: Егоров И. А." in response.get_data(as_text=True)

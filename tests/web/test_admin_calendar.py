@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from sqlalchemy import select
 
 from engine.calendar import shipped_year_files
 from engine.clock import FixedClock
+from engine.texts import restored_note
 from models import Body, CalendarYear, Case, CaseEvent, HumanTask, OverrideDay, Tenant, Timer
-from tests.conftest import login
+from tests.conftest import api_token, login
+from tests.web.test_language import CYRILLIC, _text
 from tests.web.test_main_path import TRIAGE, open_inbox_task, register
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -77,12 +80,13 @@ def deadlines(sessions: Any, case_id: int) -> dict[tuple[str, str | None], str]:
 
 
 def changes(sessions: Any, case_id: int) -> list[dict[str, Any]]:
-    """The case's deadline_changed history entries, with their moments in Moscow time."""
+    """The case's deadline_changed history entries, with their moments in Moscow time and their reasons in
+    Russian."""
     with sessions() as session:
         events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                          CaseEvent.kind == "deadline_changed")
                                  .order_by(CaseEvent.id))
-        return [{"step": e.step, "timer": e.details["timer"], "reason": e.details["reason"],
+        return [{"step": e.step, "timer": e.details["timer"], "reason": str(restored_note(e.details["reason"])),
                  "old": msk(datetime.fromisoformat(e.details["old"])),
                  "new": msk(datetime.fromisoformat(e.details["new"]))} for e in events]
 
@@ -316,3 +320,109 @@ def test_unknown_body_or_override_is_named(admin: FlaskClient) -> None:
     assert "Органа с кодом «nope» нет" in admin.get("/admin/calendar?body=nope").get_data(as_text=True)
     assert "Особый день не найден" in post(admin, "/admin/calendar/overrides/999999/delete", BACK, status=404)
     assert "Неверный год «1700»" in admin.get("/admin/calendar?year=1700").get_data(as_text=True)
+
+
+def titles(page: str) -> dict[str, str]:
+    """The year page's day descriptions (the grid's title attributes) by ISO date."""
+    return {day: html.unescape(title) for day, title in re.findall(r'data-date="([\d-]+)"[^>]*title="([^"]*)"', page)}
+
+
+def test_the_calendar_page_reads_in_english(app: Flask, clock: FixedClock, sessions: Any, admin: FlaskClient) -> None:
+    """Issue 14, defect 10: the days' kinds and sources, the changes and the refusals in English; Russian stays the
+    default."""
+    russian = login(app, "admin")
+    assert admin.post("/lang/en").status_code == 302
+    page = post(admin, "/admin/calendar/overrides", {**DAY_OFF, "day": "2026-11-26", "kind": "shortened",
+                                                     "reason": ""})
+    assert "Special day added: 26.11.2026 shortened (whole region). Open cases with recalculated deadlines: 0." \
+        in html.unescape(page)
+    days = titles(page)
+    assert days["2026-11-03"] == ("03.11.2026 shortened 09:00–17:00 — Pre-holiday day, shortened by 1 hour "
+                                  "(production calendar), 09:00–17:00")
+    assert days["2026-11-26"] == ("26.11.2026 shortened 09:00–17:00 — Shortened working day (the region's decision), "
+                                  "09:00–17:00")
+    assert days["2026-11-24"] == "24.11.2026 working day, 09:00–18:00" and days["2026-11-28"] == "28.11.2026 day off"
+    assert days["2026-11-04"] == "04.11.2026 non-working — День народного единства (production calendar)"  # the file's
+    assert not CYRILLIC.search(days["2026-11-26"])
+
+    days = titles(russian.get("/admin/calendar?year=2026").get_data(as_text=True))
+    assert days["2026-11-26"] == ("26.11.2026 сокращённый 09:00–17:00 — Сокращённый рабочий день "
+                                  "(решение региона), 09:00–17:00")
+    assert days["2026-11-24"] == "24.11.2026 рабочий день, 09:00–18:00"
+
+
+def test_refused_calendar_files_schedules_and_days_in_english(app: Flask, sessions: Any, admin: FlaskClient) -> None:
+    russian = login(app, "admin")
+    assert admin.post("/lang/en").status_code == 302
+    partial = shipped(2026).replace('<day d="11.04" t="1" h="8"/>', "")
+    for text, message, in_russian in [
+        (partial, "The calendar was not loaded: The calendar for 2026 is incomplete: the holidays 04.11 are not "
+                  "marked as non-working (Labour Code, art. 112). Load the complete file.",
+         "Календарь не загружен: Календарь на 2026 год неполный: не отмечены нерабочими праздничные дни 04.11"),
+        ("<calendar year='2026'><days>", "The calendar was not loaded: The calendar file is damaged: it is not valid "
+                                         "XML (line 1, position 28).",
+         "Календарь не загружен: Файл календаря повреждён: это не корректный XML (строка 1, позиция 28)."),
+        (shipped(2026).replace('<day d="11.04" t="1" h="8"/>', '<day d="11.04" t="7"/>'),
+         "A wrong day type t=«7» for 04.11.2026: allowed are 1 (day off), 2 (shortened working day), 3 (working "
+         "weekend day).", "Неверный тип дня t=«7» у дня 04.11.2026"),
+    ]:
+        refused = html.unescape(upload(admin, "2026", text, status=422))
+        assert message in refused and "Календарь не загружен" not in refused, message
+        assert in_russian in html.unescape(upload(russian, "2026", text, status=422))
+
+    hours = {f"{day}_{part}": value for day in ("mon", "tue", "wed", "thu", "fri")
+             for part, value in (("start", "09:00"), ("end", "18:00"))}
+    form = {**BACK, "back_body": "kgkh", "body": "kgkh", **hours, "wed_lunch_start": "12:00"}
+    refused = html.unescape(post(admin, "/admin/calendar/schedule", {**form, "tue_end": "08:00"}, status=422))
+    assert "The schedule was not saved: Tuesday: the end of work (08:00) must be later than its start (09:00)." \
+        in refused
+    refused = html.unescape(post(admin, "/admin/calendar/schedule", form, status=422))
+    assert "Wednesday: give both the start and the end of the lunch break (or no lunch break at all)." in refused
+    assert "Среда: укажите и начало, и окончание обеда" in html.unescape(
+        post(russian, "/admin/calendar/schedule", form, status=422))
+
+    refused = html.unescape(post(admin, "/admin/calendar/overrides", {**DAY_OFF, "start": "10:00", "end": "15:00"},
+                                 status=422))
+    assert ("The special day was not saved: Own working hours can be given only to a working day, and 25.11.2026 is "
+            "«non-working».") in refused
+    assert "Свои часы работы можно задать только рабочему дню, а 25.11.2026 — «нерабочий»." in html.unescape(
+        post(russian, "/admin/calendar/overrides", {**DAY_OFF, "start": "10:00", "end": "15:00"}, status=422))
+    with sessions() as session:
+        assert session.scalar(select(OverrideDay.id)) is None
+
+
+def test_a_moved_deadlines_reason_reads_in_each_readers_language(app: Flask, clock: FixedClock, sessions: Any,
+                                                                 admin: FlaskClient) -> None:
+    """The history keeps the change's msgid and parameters: the curator reads it in English, a colleague in Russian,
+    the API in the language it asks for; what the administrator wrote (the ground) stays as written."""
+    case_id = sent_to(app, clock)
+    post(admin, "/admin/calendar/overrides", DAY_OFF)
+    english, russian = login(app, "curator"), login(app, "kgkh.resp")
+    assert english.post("/lang/en").status_code == 302
+    reason = f"Special day added: 25.11.2026 non-working (whole region) — {REASON}"
+    assert f"Reason: {reason}" in _text(english.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert (f"Причина: Добавлен особый день: 25.11.2026 нерабочий (весь регион) — {REASON}"
+            in _text(russian.get(f"/cases/{case_id}").get_data(as_text=True)))
+
+    client = app.test_client()
+    bearer = api_token(client, "curator")
+    history = client.get(f"/api/v1/cases/{case_id}", headers={**bearer, "Accept-Language": "en"}).json["history"]
+    assert {e["details"]["reason"] for e in history if e["kind"] == "deadline_changed"} == {reason}
+    history = client.get(f"/api/v1/cases/{case_id}", headers=bearer).json["history"]
+    assert {e["details"]["reason"] for e in history if e["kind"] == "deadline_changed"} == {
+        f"Добавлен особый день: 25.11.2026 нерабочий (весь регион) — {REASON}"}
+
+
+def test_a_reason_stored_before_reads_as_it_was_written(app: Flask, clock: FixedClock, sessions: Any,
+                                                        admin: FlaskClient) -> None:
+    case_id = sent_to(app, clock)
+    post(admin, "/admin/calendar/overrides", DAY_OFF)
+    with sessions() as session:
+        for event in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                             CaseEvent.kind == "deadline_changed")):
+            event.details = {**event.details, "reason": "Добавлен особый день: 25.11.2026 нерабочий"}
+        session.commit()
+    english = login(app, "curator")
+    assert english.post("/lang/en").status_code == 302
+    assert "Reason: Добавлен особый день: 25.11.2026 нерабочий" in _text(
+        english.get(f"/cases/{case_id}").get_data(as_text=True))

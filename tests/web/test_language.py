@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from engine.calendar import WEEKDAYS
 from models import User
 from services.absences import KIND_TITLES as ABSENCE_KINDS
 from services.calendar_admin import KIND_TITLES as DAY_KINDS
-from services.calendar_admin import WEEKDAYS
 from services.lexicon import LIST_TITLES
 from services.reports.whatif import CALENDARS
 from tests.conftest import login, task_id_from
