@@ -11,30 +11,35 @@ from typing import Any
 from lxml import etree
 
 from engine.diagram_rules import BPMN, SPIFF
+from engine.texts import N_
 from engine.validation import PARAMETERS_FILE
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
+# The labels of element kinds and of their properties, shown in a list of changes (translated there).
 KINDS = {
-    "process": "Процесс", "userTask": "Задача", "serviceTask": "Служебная задача", "manualTask": "Ручная задача",
-    "scriptTask": "Задача-сценарий", "businessRuleTask": "Задача правил", "sendTask": "Задача отправки",
-    "receiveTask": "Задача получения", "task": "Задача", "callActivity": "Вызов процесса", "subProcess": "Подпроцесс",
-    "startEvent": "Начальное событие", "endEvent": "Конечное событие", "boundaryEvent": "Граничное событие",
-    "intermediateCatchEvent": "Промежуточное событие", "intermediateThrowEvent": "Промежуточное событие",
-    "exclusiveGateway": "Исключающий шлюз", "parallelGateway": "Параллельный шлюз",
-    "inclusiveGateway": "Включающий шлюз", "eventBasedGateway": "Шлюз по событию", "sequenceFlow": "Поток",
+    "process": N_("Процесс"), "userTask": N_("Задача"), "serviceTask": N_("Служебная задача"),
+    "manualTask": N_("Ручная задача"), "scriptTask": N_("Задача-сценарий"), "businessRuleTask": N_("Задача правил"),
+    "sendTask": N_("Задача отправки"), "receiveTask": N_("Задача получения"), "task": N_("Задача"),
+    "callActivity": N_("Вызов процесса"), "subProcess": N_("Подпроцесс"), "startEvent": N_("Начальное событие"),
+    "endEvent": N_("Конечное событие"), "boundaryEvent": N_("Граничное событие"),
+    "intermediateCatchEvent": N_("Промежуточное событие"), "intermediateThrowEvent": N_("Промежуточное событие"),
+    "exclusiveGateway": N_("Исключающий шлюз"), "parallelGateway": N_("Параллельный шлюз"),
+    "inclusiveGateway": N_("Включающий шлюз"), "eventBasedGateway": N_("Шлюз по событию"), "sequenceFlow": N_("Поток"),
 }
-TASK_PROPERTIES = {"formJsonSchemaFilename": "форма", "formUiSchemaFilename": "вид формы", "role": "роль",
-                   "deadline": "срок", "body": "орган"}
-ATTRIBUTES = {"name": "название", "calledElement": "вызываемый процесс", "default": "поток по умолчанию",
-              "sourceRef": "откуда", "targetRef": "куда", "attachedToRef": "прикреплено к",
-              "cancelActivity": "прерывает задачу", "messageRef": "сообщение"}
-TIMERS = {"timeDate": "таймер (момент)", "timeDuration": "таймер (длительность)", "timeCycle": "таймер (цикл)"}
-DEADLINE_FIELDS = {"value": "значение", "unit": "единица", "clause": "пункт", "title": "название"}
-FIELD_FACTS = {"type": "тип", "title": "название", "description": "описание", "enum": "варианты",
-               "x-options": "справочник", "format": "формат", "default": "по умолчанию",
-               "minLength": "наименьшая длина", "maxLength": "наибольшая длина", "minimum": "наименьшее значение",
-               "maximum": "наибольшее значение", "allOf": "условия", "ui:help": "подсказка", "ui:widget": "вид"}
+TASK_PROPERTIES = {"formJsonSchemaFilename": N_("форма"), "formUiSchemaFilename": N_("вид формы"), "role": N_("роль"),
+                   "deadline": N_("срок"), "body": N_("орган")}
+ATTRIBUTES = {"name": N_("название"), "calledElement": N_("вызываемый процесс"), "default": N_("поток по умолчанию"),
+              "sourceRef": N_("откуда"), "targetRef": N_("куда"), "attachedToRef": N_("прикреплено к"),
+              "cancelActivity": N_("прерывает задачу"), "messageRef": N_("сообщение")}
+TIMERS = {"timeDate": N_("таймер (момент)"), "timeDuration": N_("таймер (длительность)"),
+          "timeCycle": N_("таймер (цикл)")}
+DEADLINE_FIELDS = {"value": N_("значение"), "unit": N_("единица"), "clause": N_("пункт"), "title": N_("название")}
+FIELD_FACTS = {"type": N_("тип"), "title": N_("название"), "description": N_("описание"), "enum": N_("варианты"),
+               "x-options": N_("справочник"), "format": N_("формат"), "default": N_("по умолчанию"),
+               "minLength": N_("наименьшая длина"), "maxLength": N_("наибольшая длина"),
+               "minimum": N_("наименьшее значение"), "maximum": N_("наибольшее значение"), "allOf": N_("условия"),
+               "ui:help": N_("подсказка"), "ui:widget": N_("вид")}
 # Attribute values the BPMN standard assumes when they are left out: bpmn-js leaves them out when it saves.
 DEFAULTS = {"isSequential": "false", "cancelActivity": "true", "isInterrupting": "true", "isForCompensation": "false",
             "startQuantity": "1", "completionQuantity": "1", "isImmediate": "true", "isClosed": "false"}
@@ -71,18 +76,18 @@ def compare_libraries(old: Mapping[str, str], new: Mapping[str, str]) -> list[Ch
         elif name.endswith(".json"):
             changes += _form_changes(name, before, after)
         else:
-            changes.append(Change(name, None, CHANGED, _file_kind(name), "содержимое"))
+            changes.append(Change(name, None, CHANGED, _file_kind(name), N_("содержимое")))
     return changes
 
 
 def _file_kind(name: str) -> str:
     if name.endswith(".bpmn"):
-        return f"Диаграмма {name}"
+        return N_("Диаграмма %(name)s", name=name)
     if name == PARAMETERS_FILE:
-        return "Параметры сроков"
+        return N_("Параметры сроков")
     if name.endswith(".dmn"):
-        return f"Таблица решений {name}"
-    return f"Форма {name}" if name.endswith(".json") else f"Файл {name}"
+        return N_("Таблица решений %(name)s", name=name)
+    return N_("Форма %(name)s", name=name) if name.endswith(".json") else N_("Файл %(name)s", name=name)
 
 
 def _pairs(name: str, old: dict[str, tuple[str, dict[str, str]]], new: dict[str, tuple[str, dict[str, str]]],
@@ -108,7 +113,7 @@ def _pairs(name: str, old: dict[str, tuple[str, dict[str, str]]], new: dict[str,
 def _diagram_changes(name: str, old: str, new: str) -> list[Change]:
     before, after = _elements(old), _elements(new)
     if before is None or after is None:
-        return [Change(name, None, CHANGED, _file_kind(name), "содержимое", None, "не читается как XML")]
+        return [Change(name, None, CHANGED, _file_kind(name), N_("содержимое"), None, N_("не читается как XML"))]
     return list(_pairs(name, before, after))
 
 
@@ -131,12 +136,13 @@ def _subject(element: etree._Element) -> str:
     kind = etree.QName(element).localname
     label = KINDS.get(kind, kind)
     name = (element.get("name") or "").strip()
-    return f"{label} «{name}»" if name else f"{label} {element.get('id')}"
+    return N_("%(kind)s «%(step)s»", kind=label, step=name) if name else N_("%(kind)s %(id)s", kind=label,
+                                                                            id=element.get("id"))
 
 
 def _facts(element: etree._Element) -> dict[str, str]:
     """What an element means for a case, nested details (timers, properties, conditions) included."""
-    facts = {"тип": KINDS.get(etree.QName(element).localname, etree.QName(element).localname)}
+    facts = {N_("тип"): KINDS.get(etree.QName(element).localname, etree.QName(element).localname)}
     for key, value in _attributes(element):
         facts[ATTRIBUTES.get(key, key)] = value
     for node in element.iter():
@@ -145,19 +151,19 @@ def _facts(element: etree._Element) -> dict[str, str]:
         tag = etree.QName(node)
         if tag.namespace == SPIFF and tag.localname == "property":
             key = node.get("name", "")
-            facts[TASK_PROPERTIES.get(key, f"свойство {key}")] = node.get("value", "")
+            facts[TASK_PROPERTIES.get(key) or N_("свойство %(name)s", name=key)] = node.get("value", "")
         elif tag.namespace == SPIFF and tag.localname != "properties":
             facts[tag.localname] = (node.text or "").strip()
         elif tag.localname in TIMERS:
             facts[TIMERS[tag.localname]] = (node.text or "").strip()
         elif tag.localname == "conditionExpression":
-            facts["условие"] = (node.text or "").strip()
+            facts[N_("условие")] = (node.text or "").strip()
         elif tag.localname.endswith("EventDefinition"):
-            facts["событие"] = " ".join([tag.localname, *(f"{k}={v}" for k, v in _attributes(node))])
+            facts[N_("событие")] = " ".join([tag.localname, *(f"{k}={v}" for k, v in _attributes(node))])
         elif tag.localname.endswith("LoopCharacteristics"):
-            facts["повторение"] = _describe(node)
+            facts[N_("повторение")] = _describe(node)
         elif tag.localname == "documentation":
-            facts["описание"] = (node.text or "").strip()
+            facts[N_("описание")] = (node.text or "").strip()
     return facts
 
 
@@ -199,7 +205,7 @@ def _inside_tracked(node: etree._Element, element: etree._Element) -> bool:
 def _parameter_changes(name: str, old: str, new: str) -> list[Change]:
     before, after = _json(old), _json(new)
     if not isinstance(before, dict) or not isinstance(after, dict):
-        return [Change(name, None, CHANGED, _file_kind(name), "содержимое")]
+        return [Change(name, None, CHANGED, _file_kind(name), N_("содержимое"))]
     return list(_pairs(name, _parameters(before), _parameters(after)))
 
 
@@ -208,13 +214,13 @@ def _parameters(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
     for key, spec in _part(data, "deadlines").items():
         spec = spec if isinstance(spec, dict) else {"value": spec}
         title = spec.get("title")
-        subject = f"Срок «{title}» ({key})" if title else f"Срок {key}"
+        subject = N_("Срок «%(library)s» (%(key)s)", library=title, key=key) if title else N_("Срок %(key)s", key=key)
         entries[f"deadline:{key}"] = (subject, {DEADLINE_FIELDS.get(str(k), str(k)): _text(v) for k, v in spec.items()})
     for key, value in _part(data, "limits").items():
-        entries[f"limit:{key}"] = (f"Предел {key}", {"значение": _text(value)})
+        entries[f"limit:{key}"] = (N_("Предел %(key)s", key=key), {N_("значение"): _text(value)})
     for key, value in data.items():
         if key not in ("deadlines", "limits"):
-            entries[key] = (f"Параметр {key}", {"значение": _text(value)})
+            entries[key] = (N_("Параметр %(key)s", key=key), {N_("значение"): _text(value)})
     return entries
 
 
@@ -224,7 +230,7 @@ def _parameters(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
 def _form_changes(name: str, old: str, new: str) -> list[Change]:
     before, after = _json(old), _json(new)
     if not isinstance(before, dict) or not isinstance(after, dict):
-        return [Change(name, None, CHANGED, _file_kind(name), "содержимое")]
+        return [Change(name, None, CHANGED, _file_kind(name), N_("содержимое"))]
     return list(_pairs(name, _form(name, before), _form(name, after)))
 
 
@@ -232,8 +238,9 @@ def _form(name: str, schema: dict[str, Any]) -> dict[str, tuple[str, dict[str, s
     """The form itself (its title and rules) and each of its fields with its facts."""
     ui = _part(schema, "ui")
     required: list[Any] = schema["required"] if isinstance(schema.get("required"), list) else []
-    entries = {"": (f"Форма {name}", {FIELD_FACTS.get(str(k), str(k)): _text(v) for k, v in schema.items()
-                                      if k not in ("properties", "required", "ui")})}
+    entries = {"": (N_("Форма %(name)s", name=name), {FIELD_FACTS.get(str(k), str(k)): _text(v)
+                                                       for k, v in schema.items()
+                                                       if k not in ("properties", "required", "ui")})}
     for key in _part(schema, "properties"):
         field = _part(_part(schema, "properties"), key)
         title = field.get("title")
@@ -241,12 +248,14 @@ def _form(name: str, schema: dict[str, Any]) -> dict[str, tuple[str, dict[str, s
                  if k not in ("enum", "x-enumTitles")}
         if "enum" in field:
             titles = field.get("x-enumTitles") or {}
-            facts["варианты"] = ", ".join(f"{v} ({titles[v]})" if isinstance(titles, dict) and v in titles else _text(v)
-                                          for v in field["enum"])
-        facts["обязательное"] = "да" if key in required else "нет"
+            facts[N_("варианты")] = ", ".join(f"{v} ({titles[v]})" if isinstance(titles, dict) and v in titles
+                                              else _text(v) for v in field["enum"])
+        # Capitalised: the catalog's lower-case «нет» means "none".
+        facts[N_("обязательное")] = N_("Да") if key in required else N_("Нет")
         for hint, value in _part(ui, key).items():
             facts[FIELD_FACTS.get(hint, hint)] = _text(value)
-        entries[key] = (f"Форма {name}: поле «{title}» ({key})" if title else f"Форма {name}: поле {key}", facts)
+        entries[key] = (N_("Форма %(name)s: поле «%(library)s» (%(key)s)", name=name, library=title, key=key) if title
+                        else N_("Форма %(name)s: поле %(key)s", name=name, key=key), facts)
     return entries
 
 

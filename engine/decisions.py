@@ -19,6 +19,7 @@ from lxml import etree
 
 from engine.diagram_rules import DiagramProblem, parse_xml
 from engine.expressions import BUILTIN_FUNCTIONS, Expression, ExpressionError, compile_expression
+from engine.texts import N_, joined
 
 HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
 _VALUE = "_input_value"  # what `?` becomes in the expression language; one leading underscore is allowed there
@@ -30,7 +31,7 @@ _FEEL_FUNCTIONS = ("date", "time", "duration")
 
 
 class DecisionError(ValueError):
-    """A decision table that cannot be read or evaluated; str() is a Russian message naming the rule or column."""
+    """A decision table that cannot be read or evaluated; its message (a Text) names the rule or column."""
 
 
 @dataclass(frozen=True)
@@ -56,25 +57,29 @@ class DecisionTable:
 
     def decide(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The outputs of the matching rules (FIRST and UNIQUE: at most one) for the data; raises DecisionError."""
-        values = [self._run(expression, data, "входное выражение") for expression in self.inputs]
+        values = [self._run(expression, data, None) for expression in self.inputs]
         matched: list[Rule] = []
         for rule in self.rules:
-            if all(test is None or self._run(test, {**data, _VALUE: value}, f"правило {rule.number}")
+            if all(test is None or self._run(test, {**data, _VALUE: value}, rule)
                    for test, value in zip(rule.tests, values)):
                 matched.append(rule)
                 if self.hit_policy == "FIRST":
                     break
         if self.hit_policy == "UNIQUE" and len(matched) > 1:
             numbers = ", ".join(str(rule.number) for rule in matched)
-            raise DecisionError(f"Таблица «{self.name}» (UNIQUE): подходят сразу несколько правил: {numbers}")
-        return [{name: None if cell is None else self._run(cell, data, f"правило {rule.number}")
+            raise DecisionError(N_("Таблица «%(name)s» (UNIQUE): подходят сразу несколько правил: %(numbers)s",
+                                   name=self.name, numbers=numbers))
+        return [{name: None if cell is None else self._run(cell, data, rule)
                  for name, cell in zip(self.outputs, rule.outputs)} for rule in matched]
 
-    def _run(self, expression: Expression, names: Mapping[str, Any], where: str) -> Any:
+    def _run(self, expression: Expression, names: Mapping[str, Any], rule: Rule | None) -> Any:
+        """An input expression's value (rule None) or a rule's cell's."""
         try:
             return expression.evaluate(names)
         except ExpressionError as exc:
-            raise DecisionError(f"Таблица «{self.name}», {where}: {exc.reason}") from None
+            where = N_("входное выражение") if rule is None else N_("правило %(number)s", number=rule.number)
+            raise DecisionError(N_("Таблица «%(name)s», %(where)s: %(reason)s", name=self.name, where=where,
+                                   reason=exc.reason)) from None
 
 
 def check_table(text: str) -> list[DiagramProblem]:
@@ -86,7 +91,8 @@ def load_table(text: str) -> DecisionTable:
     """A checked decision table (cached by text); raises DecisionError naming its first problem."""
     table, problems = _read(text)
     if problems or table is None:
-        raise DecisionError(f"Таблица решений не прошла проверку: {problems[0].message if problems else ''}")
+        raise DecisionError(N_("Таблица решений не прошла проверку: %(problem)s",
+                               problem=problems[0].message if problems else ""))
     return table
 
 
@@ -99,8 +105,8 @@ def _read(text: str) -> tuple[DecisionTable | None, list[DiagramProblem]]:
     decisions = root.findall(f"{{{namespace}}}decision")
     tables = [table for decision in decisions for table in decision.findall(f"{{{namespace}}}decisionTable")]
     if len(decisions) != 1 or len(tables) != 1:
-        return None, [DiagramProblem(root.get("id"), "в файле должно быть ровно одно решение с одной таблицей "
-                                                     "(decision и decisionTable)", root.sourceline)]
+        return None, [DiagramProblem(root.get("id"), N_("в файле должно быть ровно одно решение с одной таблицей "
+                                                        "(decision и decisionTable)"), root.sourceline)]
     reader = _Reader(namespace)
     table = reader.table(decisions[0], tables[0])
     return (None if reader.problems else table), reader.problems
@@ -127,25 +133,25 @@ class _Reader:
         name = decision.get("name") or decision.get("id") or ""
         policy = table.get("hitPolicy", "UNIQUE")
         if policy not in HIT_POLICIES:
-            self._problem(table, f"политика попаданий «{policy}» не поддерживается; допустимы "
-                                 f"{', '.join(HIT_POLICIES)}")
+            self._problem(table, N_("политика попаданий «%(policy)s» не поддерживается; допустимы %(policies)s",
+                                    policy=policy, policies=", ".join(HIT_POLICIES)))
         if table.get("aggregation"):
-            self._problem(table, f"агрегирование COLLECT {table.get('aggregation')} не поддерживается: "
-                                 f"COLLECT возвращает список результатов всех подошедших правил")
+            self._problem(table, N_("агрегирование COLLECT %(aggregation)s не поддерживается: COLLECT возвращает "
+                                    "список результатов всех подошедших правил", aggregation=table.get("aggregation")))
         inputs, labels, known = [], [], set(BUILTIN_FUNCTIONS) | {_VALUE}
         for column in self._all(table, "input"):
             label = column.get("label") or column.get("id") or ""
             labels.append(label)
             source = self._text(column.find(f"{{{self.ns}}}inputExpression"))
-            expression = self._compile(column, f"входное выражение «{label}»", source, None)
+            expression = self._compile(column, N_("входное выражение «%(label)s»", label=label), source, None)
             if expression is not None:
                 inputs.append(expression)
                 known |= expression.names
         outputs = []
         for column in self._all(table, "output"):
             if not column.get("name"):
-                self._problem(column, f"у выхода «{column.get('label') or column.get('id')}» нет имени (name): "
-                                      "по нему форма получает результат")
+                self._problem(column, N_("у выхода «%(label)s» нет имени (name): по нему форма получает результат",
+                                         label=column.get("label") or column.get("id")))
             outputs.append(column.get("name") or "")
             labels.append(column.get("label") or column.get("name") or column.get("id") or "")
         rules = [rule for number, element in enumerate(self._all(table, "rule"), start=1)
@@ -157,12 +163,12 @@ class _Reader:
         cells = self._all(rule, "inputEntry")
         results = self._all(rule, "outputEntry")
         if len(cells) + len(results) != len(labels):
-            self._problem(rule, f"правило {number}: число ячеек не совпадает с числом столбцов")
+            self._problem(rule, N_("правило %(number)s: число ячеек не совпадает с числом столбцов", number=number))
             return None
-        where = f"правило {number} ({rule.get('id')})"
-        tests = [self._compile(cell, f"{where}, «{label}»", _test_source(self._text(cell)), known)
+        where = N_("правило %(number)s (%(id)s)", number=number, id=rule.get("id"))
+        tests = [self._compile(cell, joined([where, f"«{label}»"], ", "), _test_source(self._text(cell)), known)
                  for cell, label in zip(cells, labels)]
-        outputs = [self._compile(cell, f"{where}, «{label}»", self._text(cell) or None, known)
+        outputs = [self._compile(cell, joined([where, f"«{label}»"], ", "), self._text(cell) or None, known)
                    for cell, label in zip(results, labels[inputs:])]
         return Rule(rule.get("id") or "", number, tuple(tests), tuple(outputs))
 
@@ -175,11 +181,11 @@ class _Reader:
                 return None
             expression = compile_expression(text)
         except ExpressionError as exc:
-            self._problem(element, f"{where}: {exc.reason}")
+            self._problem(element, joined([where, exc.reason], ": "))
             return None
         if known is not None:
             for name in sorted(expression.names - known):
-                self._problem(element, f"{where}: {_unknown(name)}")
+                self._problem(element, joined([where, _unknown(name)], ": "))
         return expression
 
 
@@ -190,7 +196,7 @@ def _test_source(text: str) -> Callable[[], str | None]:
             return None
         outside = "".join(_outside_strings(text))
         if ".." in outside:
-            raise ExpressionError("диапазон [a..b] — запись FEEL; пишите 1 <= ? <= 10")
+            raise ExpressionError(N_("диапазон [a..b] — запись FEEL; пишите 1 <= ? <= 10"))
         if "?" in outside:
             return "".join(part.replace("?", f" {_VALUE} ") if plain else part
                            for part, plain in _parts(text))
@@ -208,18 +214,18 @@ def _refuse_feel_literal(text: str) -> None:
     except SyntaxError:
         return  # compile_expression names the syntax error
     if isinstance(tree, ast.Tuple):
-        raise ExpressionError(f"перечисление через запятую — запись FEEL; пишите in ({text})")
+        raise ExpressionError(N_("перечисление через запятую — запись FEEL; пишите in (%(text)s)", text=text))
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not):
-        raise ExpressionError("not(…) — отрицание FEEL; пишите != \"значение\" или not in (\"a\", \"b\")")
+        raise ExpressionError(N_("not(…) — отрицание FEEL; пишите != \"значение\" или not in (\"a\", \"b\")"))
 
 
 def _unknown(name: str) -> str:
     if name in _FEEL_NAMES:
-        return f"«{name}» — запись FEEL; пишите {_FEEL_NAMES[name]}"
+        return N_("«%(name)s» — запись FEEL; пишите %(python)s", name=name, python=_FEEL_NAMES[name])
     if name in _FEEL_FUNCTIONS:
-        return f"функции дат FEEL ({', '.join(_FEEL_FUNCTIONS)}) не поддерживаются"
-    return (f"неизвестное имя «{name}»: ячейка видит только входы таблицы; строку пишите в кавычках: "
-            f"\"{name}\"")
+        return N_("функции дат FEEL (%(functions)s) не поддерживаются", functions=", ".join(_FEEL_FUNCTIONS))
+    return N_("неизвестное имя «%(name)s»: ячейка видит только входы таблицы; строку пишите в кавычках: "
+              "\"%(name)s\"", name=name)
 
 
 def _parts(text: str) -> Iterator[tuple[str, bool]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.expressions import BUILTIN_FUNCTIONS, ExpressionError, compile_expression
+from engine.texts import N_, joined
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -17,20 +18,20 @@ NAMESPACES = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 _SCRIPT_TAGS = {f"{{{BPMN}}}scriptTask", f"{{{BPMN}}}script", f"{{{SPIFF}}}preScript", f"{{{SPIFF}}}postScript",
                 f"{{{SPIFF}}}script"}
-_SCRIPT_MESSAGE = "сценарии на Python в диаграммах запрещены; используйте именованное действие (служебную задачу)"
+_SCRIPT_MESSAGE = N_("сценарии на Python в диаграммах запрещены; используйте именованное действие (служебную задачу)")
 # SpiffWorkflow treats these as manual tasks that silently wait for a person without a form or a role.
 _WAITING_TAGS = {f"{{{BPMN}}}task": "bpmn:task", f"{{{BPMN}}}manualTask": "bpmn:manualTask"}
-_TIMER_TAGS = {f"{{{BPMN}}}timeDate": "дата таймера", f"{{{BPMN}}}timeDuration": "длительность таймера",
-               f"{{{BPMN}}}timeCycle": "цикл таймера"}
+_TIMER_TAGS = {f"{{{BPMN}}}timeDate": N_("дата таймера"), f"{{{BPMN}}}timeDuration": N_("длительность таймера"),
+               f"{{{BPMN}}}timeCycle": N_("цикл таймера")}
 # Every element whose text SpiffWorkflow evaluates as an expression, with a label for the message.
 _EXPRESSION_TAGS = {
-    f"{{{BPMN}}}conditionExpression": "условие перехода",
+    f"{{{BPMN}}}conditionExpression": N_("условие перехода"),
     **_TIMER_TAGS,
-    f"{{{BPMN}}}loopCardinality": "число экземпляров",
-    f"{{{BPMN}}}completionCondition": "условие завершения",
-    f"{{{BPMN}}}loopCondition": "условие цикла",
-    f"{{{BPMN}}}condition": "условие события",
-    f"{{{SPIFF}}}messagePayload": "содержимое сообщения",
+    f"{{{BPMN}}}loopCardinality": N_("число экземпляров"),
+    f"{{{BPMN}}}completionCondition": N_("условие завершения"),
+    f"{{{BPMN}}}loopCondition": N_("условие цикла"),
+    f"{{{BPMN}}}condition": N_("условие события"),
+    f"{{{SPIFF}}}messagePayload": N_("содержимое сообщения"),
 }
 _CORRELATION_TAG = f"{{{BPMN}}}formalExpression"
 _RETRIEVAL_TAG = f"{{{BPMN}}}correlationPropertyRetrievalExpression"
@@ -41,7 +42,7 @@ _ISO_DURATION = re.compile(r"^P(\d+[YMWD])*(T(\d+[HMS])+)?$")
 
 @dataclass(frozen=True)
 class DiagramProblem:
-    """One reason to refuse a diagram, in Russian, fit to show a methodologist."""
+    """One reason to refuse a diagram, fit to show a methodologist (a Text, engine.texts)."""
 
     element_id: str | None
     message: str
@@ -67,8 +68,9 @@ def check_tree(root: etree._Element, *, functions: Collection[str]) -> list[Diag
         if tag in _SCRIPT_TAGS:
             problems.append(problem_at(element, _SCRIPT_MESSAGE))
         elif tag in _WAITING_TAGS:
-            problems.append(problem_at(element, f"задача типа {_WAITING_TAGS[tag]} в SpiffWorkflow молча ждёт "
-                                              "человека; используйте пользовательскую или служебную задачу"))
+            problems.append(problem_at(element, N_("задача типа %(tag)s в SpiffWorkflow молча ждёт человека; "
+                                                   "используйте пользовательскую или служебную задачу",
+                                                   tag=_WAITING_TAGS[tag])))
         elif tag == _SERVICE_TASK:
             problems += _check_service_task(element, known)
         for owner, label, source in _expressions_of(element):
@@ -87,12 +89,12 @@ def _expressions_of(element: etree._Element) -> Iterator[tuple[etree._Element, s
     if tag in _EXPRESSION_TAGS:
         yield element, _EXPRESSION_TAGS[tag], element.text or ""
     elif tag == _CORRELATION_TAG and element.getparent().tag == _RETRIEVAL_TAG:
-        yield element, "ключ корреляции", element.text or ""
+        yield element, N_("ключ корреляции"), element.text or ""
     elif tag == _SERVICE_TASK:
         for parameter in element.iterfind(f"./bpmn:extensionElements/{_OPERATOR_PATH}//spiffworkflow:parameter",
                                           NAMESPACES):
             if parameter.get("value") is not None:
-                yield element, f"параметр «{parameter.get('id', '')}»", parameter.get("value")
+                yield element, N_("параметр «%(name)s»", name=parameter.get("id", "")), parameter.get("value")
 
 
 def xml_problem(xml: bytes) -> DiagramProblem | None:
@@ -102,12 +104,12 @@ def xml_problem(xml: bytes) -> DiagramProblem | None:
 
 
 def expression_problems(source: str, *, functions: Collection[str]) -> list[str]:
-    """Why an expression may not stand in a diagram, in Russian; an empty list when it may."""
+    """Why an expression may not stand in a diagram (Texts); an empty list when it may."""
     try:
         expression = compile_expression(source)
     except ExpressionError as exc:
-        return [f"выражение «{source.strip()[:120]}» — {exc.reason}"]
-    return [f"функция «{name}» неизвестна"
+        return [N_("выражение «%(source)s» — %(reason)s", source=source.strip()[:120], reason=exc.reason)]
+    return [N_("функция «%(name)s» неизвестна", name=name)
             for name in sorted(expression.calls - frozenset(functions) - BUILTIN_FUNCTIONS.keys())]
 
 
@@ -117,12 +119,13 @@ def parse_xml(xml: bytes) -> etree._Element | DiagramProblem:
     try:
         root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, parser)
     except etree.XMLSyntaxError as exc:
-        return DiagramProblem(None, f"Файл не является корректным XML (строка {exc.lineno}): {exc.msg}", exc.lineno)
+        return DiagramProblem(None, N_("Файл не является корректным XML (строка %(line)s): %(error)s",
+                                       line=exc.lineno, error=exc.msg), exc.lineno)
     except ValueError as exc:
-        return DiagramProblem(None, f"Файл не является корректным XML: {exc}")
+        return DiagramProblem(None, N_("Файл не является корректным XML: %(error)s", error=str(exc)))
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        return DiagramProblem(None, "Объявление DOCTYPE в диаграмме запрещено")
+        return DiagramProblem(None, N_("Объявление DOCTYPE в диаграмме запрещено"))
     return root
 
 
@@ -130,7 +133,7 @@ def parse_diagram(xml: bytes) -> etree._Element | DiagramProblem:
     """Parse a BPMN diagram hardened (parse_xml) and check that it is one."""
     root = parse_xml(xml)
     if not isinstance(root, DiagramProblem) and root.tag != f"{{{BPMN}}}definitions":
-        return DiagramProblem(None, "Корневой элемент должен быть bpmn:definitions (BPMN 2.0)", root.sourceline)
+        return DiagramProblem(None, N_("Корневой элемент должен быть bpmn:definitions (BPMN 2.0)"), root.sourceline)
     return root
 
 
@@ -152,16 +155,17 @@ def problem_at(element: etree._Element, text: str) -> DiagramProblem:
 
 def _check_expression(element: etree._Element, label: str, source: str, known: frozenset[str]) -> list[DiagramProblem]:
     """Compile one expression and check that every function it calls is known."""
-    problems = [problem_at(element, f"{label}: {reason}") for reason in expression_problems(source, functions=known)]
+    problems = [problem_at(element, joined([label, reason], ": "))
+                for reason in expression_problems(source, functions=known)]
     try:
         expression = compile_expression(source)
     except ExpressionError:
         return problems
     if label in _TIMER_TAGS.values():
         # A bare PT1H parses as a name and fails only when the timer is armed.
-        problems += [problem_at(element, f"{label}: «{name}» похоже на срок ISO 8601 без кавычек; "
-                                       f"пишите \"{name}\"") for name in sorted(expression.names)
-                     if _ISO_DURATION.match(name) and name != "P"]
+        problems += [problem_at(element, N_("%(label)s: «%(name)s» похоже на срок ISO 8601 без кавычек; пишите "
+                                            "\"%(name)s\"", label=label, name=name))
+                     for name in sorted(expression.names) if _ISO_DURATION.match(name) and name != "P"]
         problems += _hard_coded_deadline(element, label, source)
     return problems
 
@@ -175,14 +179,14 @@ def _hard_coded_deadline(element: etree._Element, label: str, source: str) -> li
     durations = [c for c in constants if isinstance(c, str) and _ISO_DURATION.match(c) and c != "P"]
     if not numbers and not durations:
         return []
-    return [problem_at(element, f"{label}: срок «{source.strip()[:80]}» задан числом; задайте его параметром "
-                              "процесса, например deadline(\"draft\", body)")]
+    return [problem_at(element, N_("%(label)s: срок «%(source)s» задан числом; задайте его параметром процесса, "
+                                   "например deadline(\"draft\", body)", label=label, source=source.strip()[:80]))]
 
 
 def _check_service_task(task: etree._Element, known: frozenset[str]) -> list[DiagramProblem]:
     """A service task names a registered action (its parameters are expressions, checked as such)."""
     operator = task.find(f"./bpmn:extensionElements/{_OPERATOR_PATH}", NAMESPACES)
     if operator is None:
-        return [problem_at(task, "у служебной задачи не указано действие (spiffworkflow:serviceTaskOperator)")]
+        return [problem_at(task, N_("у служебной задачи не указано действие (spiffworkflow:serviceTaskOperator)"))]
     action = operator.get("id") or ""
-    return [] if action in known else [problem_at(task, f"функция «{action}» неизвестна")]
+    return [] if action in known else [problem_at(task, N_("функция «%(name)s» неизвестна", name=action))]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from engine.texts import N_
+
 MAX_SOURCE = 2000  # characters of source text
 MAX_NODES = 200  # expression nodes in the syntax tree
 MAX_DEPTH = 30  # nesting levels of the syntax tree
@@ -22,11 +24,12 @@ _CONTAINERS = (list, tuple, dict, set, frozenset)
 
 
 class ExpressionError(ValueError):
-    """A rejected or failed expression; str() is a Russian message naming the source and the problem."""
+    """A rejected or failed expression; its message (a Text, engine.texts) names the source and the problem."""
 
     def __init__(self, reason: str, *, source: str | None = None) -> None:
         self.reason, self.source = reason, source
-        super().__init__(reason if source is None else f"Выражение «{_shorten(source)}»: {reason}")
+        super().__init__(reason if source is None else N_("Выражение «%(source)s»: %(reason)s",
+                                                           source=_shorten(source), reason=reason))
 
 
 def _shorten(text: str, limit: int = 120) -> str:
@@ -35,7 +38,7 @@ def _shorten(text: str, limit: int = 120) -> str:
 
 def _check_length(size: int) -> None:
     if size > MAX_LENGTH:
-        raise ExpressionError(f"результат длиннее {MAX_LENGTH} элементов")
+        raise ExpressionError(N_("результат длиннее %(count)s элементов", count=MAX_LENGTH))
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -50,27 +53,27 @@ def _mul(a: Any, b: Any) -> Any:
         _check_length(len(seq) * count)
         # Repeating a list of lists shares the inner ones: a cheap way to build a huge structure.
         if count > 1 and not isinstance(seq, str) and any(isinstance(item, _CONTAINERS) for item in seq):
-            raise ExpressionError("повторять (*) можно только списки из чисел и строк")
+            raise ExpressionError(N_("повторять (*) можно только списки из чисел и строк"))
     elif isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise ExpressionError("слишком большое число")
+        raise ExpressionError(N_("слишком большое число"))
     return a * b
 
 
 def _mod(a: Any, b: Any) -> Any:
     if isinstance(a, (str, bytes)):  # printf-style formatting can request huge widths
-        raise ExpressionError("форматирование строк оператором % запрещено")
+        raise ExpressionError(N_("форматирование строк оператором % запрещено"))
     return a % b
 
 
 def _str(value: object = "") -> str:
     if isinstance(value, _CONTAINERS):
-        raise ExpressionError("str() принимает только числа, строки и даты")
+        raise ExpressionError(N_("str() принимает только числа, строки и даты"))
     return str(value)
 
 
 def _round(number: Any, ndigits: Any = None) -> Any:
     if isinstance(ndigits, int) and abs(ndigits) > 100:  # round(5, -10**9) computes 10**(10**9)
-        raise ExpressionError("round(): слишком большое число знаков")
+        raise ExpressionError(N_("round(): слишком большое число знаков"))
     return round(number, ndigits)
 
 
@@ -92,25 +95,26 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
     ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
 }
 _FORBIDDEN: dict[type[ast.AST], str] = {
-    ast.Attribute: "обращение к атрибутам запрещено",
-    ast.Lambda: "лямбда-функции запрещены",
-    **dict.fromkeys((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), "генераторы (for) запрещены"),
-    **dict.fromkeys((ast.JoinedStr, ast.FormattedValue), "f-строки запрещены"),
-    **dict.fromkeys((ast.Await, ast.Yield, ast.YieldFrom), "await и yield запрещены"),
-    ast.NamedExpr: "присваивание (:=) запрещено",
-    ast.Starred: "распаковка (*) запрещена",
-    ast.Slice: "срезы запрещены",
-    ast.Set: "множества не поддерживаются",
-    ast.Pow: "возведение в степень (**) запрещено",
+    ast.Attribute: N_("обращение к атрибутам запрещено"),
+    ast.Lambda: N_("лямбда-функции запрещены"),
+    **dict.fromkeys((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), N_("генераторы (for) запрещены")),
+    **dict.fromkeys((ast.JoinedStr, ast.FormattedValue), N_("f-строки запрещены")),
+    **dict.fromkeys((ast.Await, ast.Yield, ast.YieldFrom), N_("await и yield запрещены")),
+    ast.NamedExpr: N_("присваивание (:=) запрещено"),
+    ast.Starred: N_("распаковка (*) запрещена"),
+    ast.Slice: N_("срезы запрещены"),
+    ast.Set: N_("множества не поддерживаются"),
+    ast.Pow: N_("возведение в степень (**) запрещено"),
 }
 _SYMBOLS = {"BitOr": "|", "BitAnd": "&", "BitXor": "^", "LShift": "<<", "RShift": ">>", "Invert": "~", "MatMult": "@"}
-_RUNTIME_REASONS: tuple[tuple[type[Exception], str], ...] = (
-    (ZeroDivisionError, "деление на ноль"),
-    (IndexError, "индекс за пределами списка или строки"),
-    (OverflowError, "слишком большое число"),
-    (TypeError, "недопустимые типы значений ({})"),
-    (ValueError, "недопустимое значение ({})"),
-    (Exception, "ошибка при вычислении ({})"),
+# Why an evaluation failed, given the Python error's own words (kept as they are, in English).
+_RUNTIME_REASONS: tuple[tuple[type[Exception], Callable[[str], str]], ...] = (
+    (ZeroDivisionError, lambda error: N_("деление на ноль")),
+    (IndexError, lambda error: N_("индекс за пределами списка или строки")),
+    (OverflowError, lambda error: N_("слишком большое число")),
+    (TypeError, lambda error: N_("недопустимые типы значений (%(error)s)", error=error)),
+    (ValueError, lambda error: N_("недопустимое значение (%(error)s)", error=error)),
+    (Exception, lambda error: N_("ошибка при вычислении (%(error)s)", error=error)),
 )
 
 
@@ -137,9 +141,9 @@ class Expression:
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, KeyError):
-        return f"нет ключа {_shorten(repr(exc.args[0]) if exc.args else '', 80)}"
+        return N_("нет ключа %(key)s", key=_shorten(repr(exc.args[0]) if exc.args else "", 80))
     reason = next(text for kind, text in _RUNTIME_REASONS if isinstance(exc, kind))
-    return reason.format(_shorten(f"{type(exc).__name__}: {exc}", 200))
+    return reason(_shorten(f"{type(exc).__name__}: {exc}", 200))
 
 
 class _Builder:
@@ -152,13 +156,14 @@ class _Builder:
     def build(self, node: ast.AST) -> Evaluator:
         method: Callable[[Any], Evaluator] | None = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise ExpressionError(_FORBIDDEN.get(type(node), f"конструкция {type(node).__name__} не поддерживается"))
+            raise ExpressionError(_FORBIDDEN.get(type(node), N_("конструкция %(name)s не поддерживается",
+                                                                        name=type(node).__name__)))
         return method(node)
 
     def _Constant(self, node: ast.Constant) -> Evaluator:
         value = node.value
         if value is not None and type(value) not in (str, int, float, bool):
-            raise ExpressionError(f"литерал типа {type(value).__name__} не поддерживается")
+            raise ExpressionError(N_("литерал типа %(name)s не поддерживается", name=type(value).__name__))
         return lambda ns: value
 
     def _Name(self, node: ast.Name) -> Evaluator:
@@ -171,7 +176,7 @@ class _Builder:
                 return ns[name]
             except KeyError:
                 if fallback is None:
-                    raise ExpressionError(f"неизвестное имя «{name}»") from None
+                    raise ExpressionError(N_("неизвестное имя «%(name)s»", name=name)) from None
                 return fallback
         return run
 
@@ -198,7 +203,7 @@ class _Builder:
     def _Compare(self, node: ast.Compare) -> Evaluator:
         for op, right in zip(node.ops, node.comparators):
             if isinstance(op, (ast.Is, ast.IsNot)) and not (isinstance(right, ast.Constant) and right.value is None):
-                raise ExpressionError("«is» допустим только как «is None» или «is not None»")
+                raise ExpressionError(N_("«is» допустим только как «is None» или «is not None»"))
         left = self.build(node.left)
         pairs = [(_lookup(_COMPARE, op), self.build(right)) for op, right in zip(node.ops, node.comparators)]
 
@@ -223,7 +228,7 @@ class _Builder:
         def run(ns: Mapping[str, Any]) -> Any:
             container = value(ns)
             if not isinstance(container, (dict, list, tuple, str, Mapping)):
-                raise ExpressionError("индексировать можно только словари, списки и строки")
+                raise ExpressionError(N_("индексировать можно только словари, списки и строки"))
             return container[key(ns)]
         return run
 
@@ -237,59 +242,60 @@ class _Builder:
 
     def _Dict(self, node: ast.Dict) -> Evaluator:
         if any(key is None for key in node.keys):
-            raise ExpressionError("распаковка словаря (**) запрещена")
+            raise ExpressionError(N_("распаковка словаря (**) запрещена"))
         pairs = [(self.build(k), self.build(v)) for k, v in zip(node.keys, node.values) if k is not None]
         return lambda ns: {k(ns): v(ns) for k, v in pairs}
 
     def _Call(self, node: ast.Call) -> Evaluator:
         if not isinstance(node.func, ast.Name):
             self.build(node.func)  # report an attribute or another forbidden callee first
-            raise ExpressionError("вызывать можно только функцию по имени, например deadline(\"draft\")")
+            raise ExpressionError(N_("вызывать можно только функцию по имени, например deadline(\"draft\")"))
         name = node.func.id
         func, args = self.build(node.func), [self.build(arg) for arg in node.args]
         self.calls.add(name)
         if any(keyword.arg is None for keyword in node.keywords):
-            raise ExpressionError("распаковка аргументов (**) запрещена")
+            raise ExpressionError(N_("распаковка аргументов (**) запрещена"))
         keywords = [(_identifier(str(kw.arg)), self.build(kw.value)) for kw in node.keywords]
 
         def run(ns: Mapping[str, Any]) -> Any:
             function = func(ns)
             if not callable(function):
-                raise ExpressionError(f"«{name}» не является функцией")
+                raise ExpressionError(N_("«%(name)s» не является функцией", name=name))
             return function(*[arg(ns) for arg in args], **{key: value(ns) for key, value in keywords})
         return run
 
 
 def _identifier(name: str) -> str:
     if name.startswith("__"):
-        raise ExpressionError(f"имена с двойным подчёркиванием запрещены («{_shorten(name, 40)}»)")
+        raise ExpressionError(N_("имена с двойным подчёркиванием запрещены («%(name)s»)", name=_shorten(name, 40)))
     return name
 
 
 def _lookup(table: Mapping[type[Any], Any], op: ast.AST) -> Any:
     if type(op) not in table:
         symbol = _SYMBOLS.get(type(op).__name__, type(op).__name__)
-        raise ExpressionError(_FORBIDDEN.get(type(op), f"оператор «{symbol}» не поддерживается"))
+        raise ExpressionError(_FORBIDDEN.get(type(op), N_("оператор «%(symbol)s» не поддерживается", symbol=symbol)))
     return table[type(op)]
 
 
 def _parse(source: str) -> ast.expr:
     """Parse in eval mode and enforce the size limits before anything is built."""
     if len(source) > MAX_SOURCE:
-        raise ExpressionError(f"выражение длиннее {MAX_SOURCE} символов")
+        raise ExpressionError(N_("выражение длиннее %(count)s символов", count=MAX_SOURCE))
     text = source.strip()  # diagrams often wrap an expression in spaces and newlines
     if not text:
-        raise ExpressionError("пустое выражение")
+        raise ExpressionError(N_("пустое выражение"))
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         try:
             ast.parse(text, mode="exec")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            raise ExpressionError(f"синтаксическая ошибка {_where(exc)}") from None
-        raise ExpressionError("допустимо только выражение, а не инструкция (присваивание, импорт и т. п.)") from None
+            raise ExpressionError(N_("синтаксическая ошибка %(where)s", where=_where(exc))) from None
+        raise ExpressionError(N_("допустимо только выражение, а не инструкция (присваивание, импорт и т. п.)")
+                              ) from None
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionError("выражение не удаётся разобрать") from None
+        raise ExpressionError(N_("выражение не удаётся разобрать")) from None
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]  # (node, depth)
     while stack:  # iterative, so a deeply nested tree cannot exhaust the Python stack here
@@ -297,17 +303,18 @@ def _parse(source: str) -> ast.expr:
         counted = isinstance(node, (ast.expr, ast.keyword))
         count += counted
         if count > MAX_NODES:
-            raise ExpressionError(f"выражение слишком сложное (больше {MAX_NODES} элементов)")
+            raise ExpressionError(N_("выражение слишком сложное (больше %(count)s элементов)", count=MAX_NODES))
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"слишком глубокая вложенность (больше {MAX_DEPTH} уровней)")
+            raise ExpressionError(N_("слишком глубокая вложенность (больше %(count)s уровней)", count=MAX_DEPTH))
         stack.extend((child, depth + counted) for child in ast.iter_child_nodes(node))
     return tree.body
 
 
 def _where(exc: SyntaxError) -> str:
     if not exc.offset:
-        return "в конце выражения"
-    return f"в позиции {exc.offset}" if (exc.lineno or 1) == 1 else f"в строке {exc.lineno}, позиции {exc.offset}"
+        return N_("в конце выражения")
+    return N_("в позиции %(offset)s", offset=exc.offset) if (exc.lineno or 1) == 1 else \
+        N_("в строке %(line)s, позиции %(offset)s", line=exc.lineno, offset=exc.offset)
 
 
 def _compile(source: str) -> Expression:
@@ -326,7 +333,7 @@ _compile_cached = functools.lru_cache(maxsize=4096)(_compile)
 def compile_expression(source: str) -> Expression:
     """Parse and validate once (cached by source); raises ExpressionError."""
     if not isinstance(source, str):
-        raise ExpressionError("выражение должно быть строкой")
+        raise ExpressionError(N_("выражение должно быть строкой"))
     return _compile_cached(source)
 
 

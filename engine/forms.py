@@ -24,7 +24,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class FormError(ValueError):
-    """A form file outside the supported subset; the message is in Russian, the field named when there is one."""
+    """A form file outside the supported subset; the message (a Text) names the field when there is one."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -65,19 +65,23 @@ class FormSchema:
             schema = json.loads(text)
             ui = json.loads(ui_text) if ui_text else schema.pop("ui", {})
         except json.JSONDecodeError as exc:
-            raise FormError(f"Форма {name}: файл не является JSON ({exc})") from exc
+            raise FormError(N_("Форма %(name)s: файл не является JSON (%(error)s)", name=name, error=str(exc))) from exc
         if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-            raise FormError(f"Форма {name}: нужна схема type=object со свойствами properties")
+            raise FormError(N_("Форма %(name)s: нужна схема type=object со свойствами properties", name=name))
         for key, prop in schema["properties"].items():
             if not isinstance(prop, dict):
-                raise FormError(f"Форма {name}, поле {key}: описание поля должно быть объектом", key)
+                raise FormError(N_("Форма %(name)s, поле %(field)s: описание поля должно быть объектом", name=name,
+                                   field=key), key)
             kind = prop.get("type")
             if kind not in SUPPORTED_TYPES:
-                raise FormError(f"Форма {name}, поле {key}: тип «{kind}» не поддерживается", key)
+                raise FormError(N_("Форма %(name)s, поле %(field)s: тип «%(kind)s» не поддерживается", name=name,
+                                   field=key, kind=kind), key)
             if prop.get("format") and prop["format"] not in SUPPORTED_FORMATS:
-                raise FormError(f"Форма {name}, поле {key}: формат «{prop['format']}» не поддерживается", key)
+                raise FormError(N_("Форма %(name)s, поле %(field)s: формат «%(format)s» не поддерживается", name=name,
+                                   field=key, format=prop["format"]), key)
             if kind == "array" and prop.get("items", {}).get("type") != "string":
-                raise FormError(f"Форма {name}, поле {key}: поддерживаются только списки строк", key)
+                raise FormError(N_("Форма %(name)s, поле %(field)s: поддерживаются только списки строк", name=name,
+                                   field=key), key)
         Draft202012Validator.check_schema(schema)
         return cls(name, schema, ui)
 
@@ -176,7 +180,7 @@ def _coerce(prop: Mapping[str, Any], value: Any) -> Any:
     if kind == "boolean":
         if isinstance(value, bool) or value is None:
             return value
-        return str(value).lower() in ("1", "true", "on", "yes", "да")
+        return str(value).lower() in ("1", "true", "on", "yes", "да")  # not translated: a word parsed from input
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if kind == "integer":

@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from engine.compare import ADDED, REMOVED, compare_libraries
+from engine.texts import N_, joined
 
 _MISSING = object()
 # Children of a flow element that name its flows: the new regional version's are kept, whatever the variant had.
@@ -23,7 +24,7 @@ _CONTAINERS = ("process", "subProcess")
 
 @dataclass(frozen=True)
 class Unmerged:
-    """A change of the variant that the merge could not carry as it is, and what was done instead (in Russian)."""
+    """A change of the variant that the merge could not carry as it is, and what was done instead (Texts)."""
 
     file: str
     element_id: str | None
@@ -49,8 +50,8 @@ def merge_libraries(base: Mapping[str, str], ours: Mapping[str, str], theirs: Ma
             text = _merge_json(name, b, o, t, unmerged)
         else:
             text = o
-            unmerged.append(Unmerged(name, None, name, "файл изменён и в варианте, и в региональной версии (или удалён "
-                                     "в одной из них): оставлен вариант"))
+            unmerged.append(Unmerged(name, None, name, N_("файл изменён и в варианте, и в региональной версии (или "
+                                                          "удалён в одной из них): оставлен вариант")))
         if text is not None:
             merged[name] = text
     return merged, unmerged
@@ -62,7 +63,7 @@ def _merge_diagram(name: str, base: str, ours: str, theirs: str, unmerged: list[
     try:
         tree, own = etree.fromstring(theirs.encode(), parser), etree.fromstring(ours.encode(), parser)
     except etree.XMLSyntaxError:
-        unmerged.append(Unmerged(name, None, name, "диаграмма не читается как XML: оставлен вариант"))
+        unmerged.append(Unmerged(name, None, name, N_("диаграмма не читается как XML: оставлен вариант")))
         return ours
     upstream = {c.element_id for c in compare_libraries({name: base}, {name: theirs})}
     local = compare_libraries({name: base}, {name: ours})
@@ -73,19 +74,21 @@ def _merge_diagram(name: str, base: str, ours: str, theirs: str, unmerged: list[
             continue
         done.add(element_id)
         if change.kind in (ADDED, REMOVED):
-            what = "добавлен" if change.kind == ADDED else "удалён"
-            unmerged.append(Unmerged(name, element_id, change.subject, f"{what} в варианте, а региональная версия "
-                                     "тоже изменила эту диаграмму: не перенесено, повторите в черновике"))
+            unmerged.append(Unmerged(name, element_id, change.subject, N_(
+                "добавлен в варианте, а региональная версия тоже изменила эту диаграмму: не перенесено, повторите в "
+                "черновике") if change.kind == ADDED else N_(
+                "удалён в варианте, а региональная версия тоже изменила эту диаграмму: не перенесено, повторите в "
+                "черновике")))
             continue
         target, source = _by_id(tree, element_id), _by_id(own, element_id)
         if target is None or source is None:
-            unmerged.append(Unmerged(name, element_id, change.subject, "удалён в региональной версии: изменение "
-                                     "варианта не перенесено"))
+            unmerged.append(Unmerged(name, element_id, change.subject, N_("удалён в региональной версии: изменение "
+                                                                         "варианта не перенесено")))
             continue
         _carry(source, target)
         if element_id in upstream:
-            unmerged.append(Unmerged(name, element_id, change.subject, "изменён и в варианте, и в региональной "
-                                     "версии: оставлен вариант, проверьте"))
+            unmerged.append(Unmerged(name, element_id, change.subject, N_("изменён и в варианте, и в региональной "
+                                                                         "версии: оставлен вариант, проверьте")))
     return str(etree.tostring(tree, xml_declaration=True, encoding="UTF-8").decode())
 
 
@@ -119,12 +122,13 @@ def _merge_json(name: str, base: str, ours: str, theirs: str, unmerged: list[Unm
     try:
         b, o, t = json.loads(base), json.loads(ours), json.loads(theirs)
     except json.JSONDecodeError:
-        unmerged.append(Unmerged(name, None, name, "файл не читается как JSON: оставлен вариант"))
+        unmerged.append(Unmerged(name, None, name, N_("файл не читается как JSON: оставлен вариант")))
         return ours
     conflicts: list[str] = []
     merged = _merge_value(b, o, t, "", conflicts)
-    unmerged += [Unmerged(name, None, f"{name}: {path}", "изменено и в варианте, и в региональной версии: оставлен "
-                          "вариант, проверьте") for path in conflicts]
+    unmerged += [Unmerged(name, None, joined([name, path], ": "), N_("изменено и в варианте, и в региональной "
+                                                                    "версии: оставлен вариант, проверьте"))
+                 for path in conflicts]
     return json.dumps(merged, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -141,5 +145,5 @@ def _merge_value(b: Any, o: Any, t: Any, path: str, conflicts: list[str]) -> Any
             if value is not _MISSING:
                 merged[key] = value
         return merged
-    conflicts.append(path or "весь файл")
+    conflicts.append(path or N_("весь файл"))
     return o

@@ -10,13 +10,14 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.parser import ProcessBundle
 from engine.runner import SERIALIZER, Runner, Snapshot, _all_tasks, load_state
+from engine.texts import N_
 
 # A task in one of these states is where the case stands: its step must exist in the version it moves to.
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 class MigrationRefused(Exception):
-    """The workflow cannot move to the other version; the message is in Russian and names the step."""
+    """The workflow cannot move to the other version; the message (a Text) names the step."""
 
 
 def migrate(runner: Runner, old: ProcessBundle, state: str) -> Snapshot:
@@ -46,7 +47,8 @@ def migrate(runner: Runner, old: ProcessBundle, state: str) -> Snapshot:
                  for spec in process.task_specs.values()}
         stale = [task for task in _all_tasks(workflow) if id(task.task_spec) not in known]
         if stale:
-            raise MigrationRefused(f"Шаг «{_name(old, stale[0].task_spec)}» не удалось сопоставить с новой версией")
+            raise MigrationRefused(N_("Шаг «%(step)s» не удалось сопоставить с новой версией",
+                                      step=_name(old, stale[0].task_spec)))
 
     snapshot = runner._step(workflow, move)
     load_state(new, snapshot.state)  # what is stored must restore on the new version alone
@@ -63,12 +65,13 @@ def _refuse_removed(old: ProcessBundle, top: WorkflowDiff, subs: dict[Any, Workf
     waiting = [task for task in removed + renamed if task.has_state(_WAITING)]
     passed = [task for task in removed if task.state == TaskState.COMPLETED and task.task_spec.bpmn_id]
     if waiting:
-        raise MigrationRefused(f"Шага «{_name(old, waiting[0].task_spec)}», на котором случай ждёт, "
-                               "нет в новой версии")
+        raise MigrationRefused(N_("Шага «%(step)s», на котором случай ждёт, нет в новой версии",
+                                  step=_name(old, waiting[0].task_spec)))
     if any(diff is None for diff in subs.values()):
-        raise MigrationRefused("Подпроцесса, который сейчас выполняется, нет в новой версии")
+        raise MigrationRefused(N_("Подпроцесса, который сейчас выполняется, нет в новой версии"))
     if passed:
-        raise MigrationRefused(f"Пройденного шага «{_name(old, passed[0].task_spec)}» нет в новой версии")
+        raise MigrationRefused(N_("Пройденного шага «%(step)s» нет в новой версии",
+                                  step=_name(old, passed[0].task_spec)))
 
 
 def _name(bundle: ProcessBundle, spec: Any) -> str:

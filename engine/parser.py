@@ -12,6 +12,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 
 from engine.forms import FormSchema
+from engine.texts import N_, joined
 from engine.timers import DeadlineParameters
 from engine.validation import LIBRARY_SUFFIXES, check_library
 
@@ -19,7 +20,7 @@ _LISTED = 10  # problems named in a load error; engine.validation lists them all
 
 
 class LibraryError(ValueError):
-    """A process library that cannot be run; the message is in Russian and names the file."""
+    """A process library that cannot be run; the message (a Text) names the file."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,13 @@ def read_library(directories: list[Path]) -> dict[str, str]:
             if path.suffix not in LIBRARY_SUFFIXES or not path.is_file():
                 continue
             if path.name in seen:
-                raise LibraryError(f"Файл {path.name} встречается дважды: {seen[path.name]} и {path}")
+                raise LibraryError(N_("Файл %(name)s встречается дважды: %(first)s и %(second)s", name=path.name,
+                                      first=str(seen[path.name]), second=str(path)))
             seen[path.name] = path
             try:
                 files[path.name] = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
-                raise LibraryError(f"Файл {path} не в кодировке UTF-8") from None
+                raise LibraryError(N_("Файл %(path)s не в кодировке UTF-8", path=str(path))) from None
     return files
 
 
@@ -94,11 +96,12 @@ def parse_bundle(files: Mapping[str, str], process_id: str) -> ProcessBundle:
     """Check a library (engine.validation) and parse it for one process, always anew (what a fresh process does)."""
     library = check_library(files)
     if library.problems:
-        listed = "; ".join(str(problem) for problem in library.problems[:_LISTED])
-        more = f" и ещё {len(library.problems) - _LISTED}" if len(library.problems) > _LISTED else ""
-        raise LibraryError(f"Библиотека процессов не прошла проверку: {listed}{more}")
+        listed = joined(problem.described() for problem in library.problems[:_LISTED])
+        if len(library.problems) > _LISTED:
+            listed = N_("%(problems)s и ещё %(count)s", problems=listed, count=len(library.problems) - _LISTED)
+        raise LibraryError(N_("Библиотека процессов не прошла проверку: %(problems)s", problems=listed))
     if process_id not in library.specs:
-        raise LibraryError(f"Процесса «{process_id}» нет в библиотеке")
+        raise LibraryError(N_("Процесса «%(process)s» нет в библиотеке", process=process_id))
     assert library.parameters is not None  # a library without problems has them
     spec, subprocess_specs = library.specs[process_id]
     for process in (spec, *subprocess_specs.values()):

@@ -134,12 +134,12 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         return evaluate(expression, {**context, **self.functions})
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
-        raise ExpressionError("Сценарии на Python в диаграммах запрещены")
+        raise ExpressionError(N_("Сценарии на Python в диаграммах запрещены"))
 
     def call_service(self, context: dict[str, Any], operation_name: str = "", operation_params: Any = None,
                      task: Task | None = None, **_: Any) -> str:
         if operation_name not in ACTIONS:
-            raise ExpressionError(f"Действие «{operation_name}» неизвестно")
+            raise ExpressionError(N_("Действие «%(name)s» неизвестно", name=operation_name))
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         if operation_name == "assign":
             return json.dumps(params.get("value"), ensure_ascii=False)
@@ -200,7 +200,7 @@ def load_state(bundle: ProcessBundle, state: str) -> BpmnWorkflow:
     """Rebuild a workflow from its stored JSON and its process version."""
     dct = json.loads(state)
     if dct.pop("format", None) != FORMAT:
-        raise EngineFailure("Сохранённое состояние процесса имеет неизвестный формат")
+        raise EngineFailure(N_("Сохранённое состояние процесса имеет неизвестный формат"))
     dct["bundle"] = bundle
     return SERIALIZER.from_dict(dct)
 

@@ -1,4 +1,4 @@
-"""Check a whole process library and name every problem: its file, its element and a Russian message.
+"""Check a whole process library and name every problem: its file, its element and a message (a Text).
 
 The same check guards publishing, the command line and loading a stored version (engine.parser): one set of rules.
 """
@@ -10,7 +10,7 @@ import functools
 import json
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from engine.diagram_rules import (
     problem_at,
 )
 from engine.forms import FormError, FormSchema
+from engine.texts import N_, joined, text_of
 from engine.timers import CASE_DEADLINES, DeadlineParameters, Duration, ParameterError
 
 PARAMETERS_FILE = "parameters.json"
@@ -46,24 +47,27 @@ TASK_ROLES = ("curator", "executor")  # the inboxes a user task can go to
 _NAMED_PARAMETERS = {"deadline": "durations", "warning": "durations", "limit": "limits"}
 _PROPERTY = "./bpmn:extensionElements/spiffworkflow:properties//spiffworkflow:property"
 _DRAFT7 = Draft7Validator(Draft7Validator.META_SCHEMA)
-# libxml2's schema messages, the parts worth saying in Russian; the rest stays as it is.
-_XSD_PHRASES = (
-    (re.compile(r"^Element '([^']+)', attribute '([^']+)': "), r"элемент \1, атрибут \2: "),
-    (re.compile(r"^Element '([^']+)': "), r"элемент \1: "),
-    (re.compile(r"This element is not expected\."), "здесь такой элемент не допускается."),
-    (re.compile(r"Expected is one of \("), "ожидается один из ("),
-    (re.compile(r"Expected is \("), "ожидается ("),
-    (re.compile(r"The attribute '([^']+)' is not allowed\."), r"атрибут «\1» не допускается."),
-    (re.compile(r"The attribute '([^']+)' is required but missing\."), r"обязательный атрибут «\1» не указан."),
-    (re.compile(r"Missing child element\(s\)\."), "не хватает вложенных элементов."),
+# libxml2's schema messages, the parts worth translating; the rest (names, lists) stays as libxml2 wrote it.
+_XSD_PHRASES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^Element '([^']+)', attribute '([^']+)': "),
+     lambda m: N_("элемент %(element)s, атрибут %(attribute)s: ", element=m[1], attribute=m[2])),
+    (re.compile(r"^Element '([^']+)': "), lambda m: N_("элемент %(element)s: ", element=m[1])),
+    (re.compile(r"This element is not expected\."), lambda m: N_("здесь такой элемент не допускается.")),
+    (re.compile(r"Expected is one of \("), lambda m: N_("ожидается один из (")),
+    (re.compile(r"Expected is \("), lambda m: N_("ожидается (")),
+    (re.compile(r"The attribute '([^']+)' is not allowed\."),
+     lambda m: N_("атрибут «%(attribute)s» не допускается.", attribute=m[1])),
+    (re.compile(r"The attribute '([^']+)' is required but missing\."),
+     lambda m: N_("обязательный атрибут «%(attribute)s» не указан.", attribute=m[1])),
+    (re.compile(r"Missing child element\(s\)\."), lambda m: N_("не хватает вложенных элементов.")),
     (re.compile(r"'([^']*)' is not a valid value of the atomic type '([^']+)'\."),
-     r"«\1» не является допустимым значением типа \2."),
+     lambda m: N_("«%(value)s» не является допустимым значением типа %(type)s.", value=m[1], type=m[2])),
 )
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a library cannot be published: the file, the element (when there is one), a Russian message."""
+    """One reason a library cannot be published: the file, the element (when there is one), a message (a Text)."""
 
     file: str
     element_id: str | None
@@ -72,8 +76,12 @@ class Problem:
 
     def __str__(self) -> str:
         """One line: the file (and line), the element id or «—», the message."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.element_id or '—'}: {self.message}"
+        return str.__str__(self.described())
+
+    def described(self) -> str:
+        """The same line as a Text, its message translated where it is shown."""
+        return joined([f"{self.file}:{self.line}" if self.line else self.file, self.element_id or "—", self.message],
+                      ": ")
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,7 @@ def check_library(files: Mapping[str, str]) -> Library:
     problems: list[Problem] = []
     diagrams = {name: text for name, text in files.items() if name.endswith(".bpmn")}
     if not diagrams:
-        problems.append(Problem("—", None, "в библиотеке нет ни одной диаграммы BPMN (.bpmn)"))
+        problems.append(Problem("—", None, N_("в библиотеке нет ни одной диаграммы BPMN (.bpmn)")))
     parameters = _check_parameters(files, problems)
     roots: dict[str, etree._Element] = {}  # every diagram that parsed
     schema_valid: dict[str, etree._Element] = {}  # and of those, every one the BPMN schema accepts
@@ -151,16 +159,21 @@ def _schema_problems(name: str, root: etree._Element, problems: list[Problem], s
     for error in schema.error_log:
         element = at_line.get(error.line)
         problems.append(Problem(name, owner_id(element) if element is not None else None,
-                                f"не соответствует схеме BPMN 2.0 / SpiffWorkflow: {_russian(error.message)}",
-                                error.line))
+                                N_("не соответствует схеме BPMN 2.0 / SpiffWorkflow: %(error)s",
+                                   error=_schema_message(error.message)), error.line))
     return False
 
 
-def _russian(message: str) -> str:
+def _schema_message(message: str) -> str:
+    """libxml2's message with its known phrases translated, the rest as it is (a Text)."""
     text = message.replace(f"{{{BPMN}}}", "bpmn:").replace(f"{{{SPIFF}}}", "spiffworkflow:")
-    for pattern, replacement in _XSD_PHRASES:
-        text = pattern.sub(replacement, text)
-    return text
+    parts, position = [], 0
+    while found := [(match.start(), number, match) for number, (pattern, _) in enumerate(_XSD_PHRASES)
+                    if (match := pattern.search(text, position))]:
+        start, number, match = min(found)  # the first phrase; (start, number) never ties, matches are not compared
+        parts += [text[position:start], _XSD_PHRASES[number][1](match)]
+        position = match.end()
+    return joined([*parts, text[position:]], "")
 
 
 def _json(name: str, text: str, problems: list[Problem]) -> Any:
@@ -168,22 +181,22 @@ def _json(name: str, text: str, problems: list[Problem]) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        problems.append(Problem(name, None, f"файл не является корректным JSON (строка {exc.lineno}): {exc.msg}",
-                                exc.lineno))
+        problems.append(Problem(name, None, N_("файл не является корректным JSON (строка %(line)s): %(error)s",
+                                               line=exc.lineno, error=exc.msg), exc.lineno))
         return None
 
 
 def _check_parameters(files: Mapping[str, str], problems: list[Problem]) -> DeadlineParameters | None:
     """The deadline parameters, each bad deadline named."""
     if PARAMETERS_FILE not in files:
-        problems.append(Problem(PARAMETERS_FILE, None, "в библиотеке нет файла параметров сроков parameters.json"))
+        problems.append(Problem(PARAMETERS_FILE, None, N_("в библиотеке нет файла параметров сроков parameters.json")))
         return None
     raw = _json(PARAMETERS_FILE, files[PARAMETERS_FILE], problems)
     if raw is None:
         return None
     deadlines = raw.get("deadlines") if isinstance(raw, dict) else None
     if not isinstance(deadlines, dict):
-        problems.append(Problem(PARAMETERS_FILE, None, "нужен объект JSON с разделом deadlines: сроки по именам"))
+        problems.append(Problem(PARAMETERS_FILE, None, N_("нужен объект JSON с разделом deadlines: сроки по именам")))
         return None
     bad = False
     for deadline, spec in deadlines.items():
@@ -191,14 +204,15 @@ def _check_parameters(files: Mapping[str, str], problems: list[Problem]) -> Dead
             Duration(**spec)
         except (ParameterError, TypeError) as exc:
             bad = True
-            message = str(exc) if isinstance(exc, ParameterError) else "нужны поля value, unit, clause, title"
-            problems.append(Problem(PARAMETERS_FILE, deadline, f"срок «{deadline}»: {message}"))
+            message = text_of(exc) if isinstance(exc, ParameterError) else N_("нужны поля value, unit, clause, title")
+            problems.append(Problem(PARAMETERS_FILE, deadline, N_("срок «%(name)s»: %(problem)s", name=deadline,
+                                                                  problem=message)))
     if bad:
         return None
     try:
         return DeadlineParameters.from_dict(raw)
     except ParameterError as exc:
-        problems.append(Problem(PARAMETERS_FILE, None, str(exc)))
+        problems.append(Problem(PARAMETERS_FILE, None, text_of(exc)))
         return None
 
 
@@ -208,22 +222,23 @@ def _check_form(name: str, text: str, problems: list[Problem]) -> FormSchema | N
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.append(Problem(name, None, "форма должна быть объектом JSON (схемой JSON Schema)"))
+        problems.append(Problem(name, None, N_("форма должна быть объектом JSON (схемой JSON Schema)")))
         return None
     errors = sorted(_DRAFT7.iter_errors(raw), key=lambda e: [str(part) for part in e.path])
     for error in errors:
         path = [str(part) for part in error.path]
         element = path[1] if len(path) > 1 and path[0] == "properties" else None
-        problems.append(Problem(name, element, f"схема формы не соответствует JSON Schema (Draft 7) в "
-                                               f"/{'/'.join(path)}: {error.message}"))
+        problems.append(Problem(name, element, N_("схема формы не соответствует JSON Schema (Draft 7) в "
+                                                  "/%(path)s: %(error)s", path="/".join(path), error=error.message)))
     if errors:
         return None
     try:
         return FormSchema.from_json(name, text)
     except FormError as exc:
-        problems.append(Problem(name, exc.field, str(exc)))
+        problems.append(Problem(name, exc.field, text_of(exc)))
     except SchemaError as exc:
-        problems.append(Problem(name, None, f"схема формы не соответствует JSON Schema: {exc.message}"))
+        problems.append(Problem(name, None, N_("схема формы не соответствует JSON Schema: %(error)s",
+                                               error=exc.message)))
     return None
 
 
@@ -245,32 +260,38 @@ def _check_references(root: etree._Element, files: Mapping[str, str], parameters
         props = _properties(task)
         role, form, ui = props.get("role"), props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")
         if not role:
-            yield problem_at(task, f"у пользовательской задачи не указана роль (свойство role: "
-                                   f"{' или '.join(TASK_ROLES)})")
+            yield problem_at(task, N_("у пользовательской задачи не указана роль (свойство role: %(roles)s или "
+                                      "%(last)s)", roles=", ".join(TASK_ROLES[:-1]), last=TASK_ROLES[-1]))
         elif role not in TASK_ROLES:
-            yield problem_at(task, f"роль «{role}» неизвестна; допустимы: {', '.join(TASK_ROLES)}")
+            yield problem_at(task, N_("роль «%(role)s» неизвестна; допустимы: %(roles)s", role=role,
+                                      roles=", ".join(TASK_ROLES)))
         if not form:
-            yield problem_at(task, "у пользовательской задачи нет формы (свойство formJsonSchemaFilename)")
+            yield problem_at(task, N_("у пользовательской задачи нет формы (свойство formJsonSchemaFilename)"))
         elif form not in files:
-            yield problem_at(task, f"файла формы «{form}» нет в библиотеке")
+            yield problem_at(task, N_("файла формы «%(name)s» нет в библиотеке", name=form))
         if ui and ui not in files:
-            yield problem_at(task, f"файла uiSchema «{ui}» нет в библиотеке")
+            yield problem_at(task, N_("файла uiSchema «%(name)s» нет в библиотеке", name=ui))
         if parameters is not None and props.get("deadline") and props["deadline"] not in parameters.durations:
-            yield problem_at(task, f"срок «{props['deadline']}» не задан в {PARAMETERS_FILE}")
+            yield problem_at(task, N_("срок «%(name)s» не задан в %(file)s", name=props["deadline"],
+                                      file=PARAMETERS_FILE))
     if parameters is not None:
         for element, label, source in expressions(root):
             for function, name in _named_calls(source):
                 if name not in getattr(parameters, _NAMED_PARAMETERS[function]):
-                    what = "предел цикла" if function == "limit" else "срок"
-                    yield problem_at(element, f"{label}: {what} «{name}» не задан в {PARAMETERS_FILE}")
+                    facts = {"label": label, "name": name, "file": PARAMETERS_FILE}
+                    yield problem_at(element, N_("%(label)s: предел цикла «%(name)s» не задан в %(file)s", **facts)
+                                     if function == "limit" else N_("%(label)s: срок «%(name)s» не задан в %(file)s",
+                                                                    **facts))
             if any(isinstance(node, ast.Name) and node.id in ("case_deadline", "case_warning")
                    for node in ast.walk(_ast(source))):
                 for name in CASE_DEADLINES:
                     if name not in parameters.durations:
-                        yield problem_at(element, f"{label}: срок ответа «{name}» не задан в {PARAMETERS_FILE}")
+                        yield problem_at(element, N_("%(label)s: срок ответа «%(name)s» не задан в %(file)s",
+                                                     label=label, name=name, file=PARAMETERS_FILE))
     for call in root.iter(f"{{{BPMN}}}callActivity"):
         if call.get("calledElement") not in process_ids:
-            yield problem_at(call, f"вызываемого процесса «{call.get('calledElement') or ''}» нет в библиотеке")
+            yield problem_at(call, N_("вызываемого процесса «%(name)s» нет в библиотеке",
+                                      name=call.get("calledElement") or ""))
 
 
 def _named_calls(source: str) -> Iterator[tuple[str, str]]:
@@ -316,13 +337,13 @@ def _unbounded_loops(root: etree._Element) -> Iterator[DiagramProblem]:
         component = {other for other in reach[node] if node in reach.get(other, ())}
         looped |= component
         path = " → ".join(_cycle(node, edges, component))
-        yield problem_at(element, f"цикл без предела: {path}; на одном из его переходов нужно условие с пределом "
-                                  f"из {PARAMETERS_FILE} (count(\"…\") < limit(\"…\")) или по длине списка "
-                                  f"(turn < len(bodies))")
+        yield problem_at(element, N_("цикл без предела: %(path)s; на одном из его переходов нужно условие с "
+                                     "пределом из %(file)s (count(\"…\") < limit(\"…\")) или по длине списка "
+                                     "(turn < len(bodies))", path=path, file=PARAMETERS_FILE))
     for loop in root.iter(f"{{{BPMN}}}standardLoopCharacteristics"):
         condition = loop.find("bpmn:loopCondition", NAMESPACES)
         if loop.get("loopMaximum") is None and (condition is None or not _bounds_loop(condition.text or "")):
-            yield problem_at(loop, "повторение задачи без предела: задайте loopMaximum или условие с limit(\"…\")")
+            yield problem_at(loop, N_("повторение задачи без предела: задайте loopMaximum или условие с limit(\"…\")"))
 
 
 def _reachable(start: str, edges: Mapping[str, list[str]]) -> set[str]:
@@ -399,7 +420,7 @@ def _add_table(parser: Any, name: str, text: str, problems: list[Problem]) -> No
         return
     schema = _dmn_schema(etree.QName(root).namespace or "")
     if schema is None:
-        problems.append(Problem(name, None, "не является таблицей решений DMN 1.1–1.3", root.sourceline))
+        problems.append(Problem(name, None, N_("не является таблицей решений DMN 1.1–1.3"), root.sourceline))
     elif _schema_problems(name, root, problems, schema):
         problems += [_from_diagram(name, p) for p in check_table(text)]
         try:
@@ -416,4 +437,4 @@ def _dmn_schema(namespace: str) -> etree.XMLSchema | None:
 
 def _spiff_problem(name: str, exc: Exception) -> Problem:
     element = getattr(exc, "id", None) or None if isinstance(exc, ValidationException) else None
-    return Problem(name, element, f"SpiffWorkflow не принимает описание: {exc}")
+    return Problem(name, element, N_("SpiffWorkflow не принимает описание: %(error)s", error=str(exc)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from engine.compare import Change, compare_libraries
-from engine.texts import N_
+from engine.texts import N_, joined
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Invalid, NotFound
 from services.library.catalog import history
@@ -56,7 +56,7 @@ def compare(*, session: Session, user: User, process_id: str, old: str | None = 
     keys = {v.id: key(v) for v in [*versions, *own]}
     sides = {key(v): _version_side(v, in_use) for v in [*versions, *own]}
     if draft is not None:
-        sides[DRAFT] = Side(DRAFT, f"черновик (редакция {draft.revision})", dict(draft.files))
+        sides[DRAFT] = Side(DRAFT, N_("черновик (редакция %(revision)s)", revision=draft.revision), dict(draft.files))
     new = new or (DRAFT if draft else keys[in_use])
     if old is None:
         old = _default_old(new, draft, {key(v): v for v in [*versions, *own]}, keys, versions)
@@ -98,11 +98,12 @@ def _default_old(new: str, draft: ProcessDraft | None, by_key: dict[str, Process
 
 def _version_side(version: ProcessVersion, in_use: int) -> Side:
     if version.tenant_id is None:
-        label = f"v{version.number}" + (" (текущая региональная)" if version.is_current else "")
+        label = N_("v%(number)s (текущая региональная)", number=version.number) if version.is_current \
+            else f"v{version.number}"
     else:
-        label = f"вариант муниципалитета m{version.number}"
+        label = N_("вариант муниципалитета m%(number)s", number=version.number)
     if version.id == in_use:
-        label += ", используется"
+        label = joined([label, N_("используется")], ", ")
     return Side(key(version), label, version.files)
 
 

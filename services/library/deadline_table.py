@@ -16,6 +16,7 @@ from engine.validation import PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, User
 from services.errors import Invalid
 from services.library.drafts import NAME, NAME_RULE, get_draft, store_files
+from services.library.versions import COMMENTS
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def save_parameters(*, session: Session, clock: Clock, user: User, draft_id: int
                              element=p.element_id or "—", problem=p.message) for p in added)
         raise Invalid(N_("Параметры не сохранены: %(problems)s", problems=problems), fields=_cells(added, table))
     return store_files(session=session, clock=clock, user=user, draft=draft, files=files, revision=revision,
-                       comment=comment or "Изменены параметры сроков")
+                       comment=comment or COMMENTS["parameters"])
 
 
 def _raw(draft: ProcessDraft) -> dict[str, Any]:

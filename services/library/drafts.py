@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
 from engine.diagram_rules import DiagramProblem, expression_problems, parse_xml, xml_problem
-from engine.texts import N_
+from engine.texts import N_, joined
 from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library.catalog import process_title
-from services.library.versions import PUBLISHERS, current_version_id, in_library, library_of
+from services.library.versions import COMMENTS, PUBLISHERS, current_version_id, in_library, library_of
 
 # The roles a user task may go to, as the panel offers them.
-TASK_ROLES = {"curator": "Куратор", "executor": "Исполнитель (орган)"}
+TASK_ROLES = {"curator": N_("Куратор"), "executor": N_("Исполнитель (орган)")}
 MAX_COMMENT = 500
 # Names a methodologist gives: deadline parameters, form fields, form files.
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -70,8 +70,8 @@ def start_draft(*, session: Session, clock: Clock, user: User, process_id: str) 
     template = None if tenant_id is None else (version.forked_from_id or version.id)
     return add_draft(session=session, clock=clock, user=user, process_id=process_id, base_version_id=version.id,
                      forked_from_id=template, files=dict(version.files),
-                     comment="Черновик создан из текущей версии" if tenant_id is None else
-                     f"Вариант создан из версии {'m' if version.tenant_id else 'v'}{version.number}")
+                     comment=COMMENTS["draft"] if tenant_id is None else
+                     COMMENTS["variant"] % {"version": f"{'m' if version.tenant_id else 'v'}{version.number}"})
 
 
 def add_draft(*, session: Session, clock: Clock, user: User, process_id: str, base_version_id: int,
@@ -207,9 +207,9 @@ def panel_options(*, session: Session, draft: ProcessDraft) -> dict[str, Any]:
 
 
 def check_condition(*, user: User, source: str) -> str | None:
-    """Why a gateway condition may not be written in a diagram, in Russian; None when it may."""
+    """Why a gateway condition may not be written in a diagram (a Text); None when it may."""
     require_editor(user)
     if not source.strip():
         return N_("Условие пусто")
     reasons = expression_problems(source, functions=DIAGRAM_FUNCTIONS)
-    return "; ".join(reasons) if reasons else None
+    return joined(reasons) if reasons else None

@@ -12,17 +12,19 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.forms import FormSchema
-from engine.texts import N_
+from engine.texts import N_, joined
 from engine.validation import check_form
 from models import ProcessDraft, User
 from services.errors import Invalid, NotFound
 from services.library.drafts import NAME, NAME_RULE, get_draft, store_files
+from services.library.versions import COMMENTS
 from services.reference import form_options
 
 FORM_SUFFIX = ".schema.json"
 # What a methodologist chooses for a field, in the words of the form, and how the renderer shows each.
-KINDS = {"text": "Текст (строка)", "textarea": "Длинный текст", "number": "Число", "datetime": "Дата и время",
-         "boolean": "Да / нет", "choice": "Выбор одного", "multiple": "Выбор нескольких"}
+KINDS = {"text": N_("Текст (строка)"), "textarea": N_("Длинный текст"), "number": N_("Число"),
+         "datetime": N_("Дата и время"), "boolean": N_("Да / нет"), "choice": N_("Выбор одного"),
+         "multiple": N_("Выбор нескольких")}
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def checked_form(*, name: str, text: str) -> FormSchema:
     """The form the renderer would use for this text; Invalid (the field named) when the library check refuses it."""
     form, problems = check_form(name, text)
     if form is None:
-        raise Invalid(N_("Форма не принята: %(problems)s", problems="; ".join(p.message for p in problems)),
+        raise Invalid(N_("Форма не принята: %(problems)s", problems=joined(p.message for p in problems)),
                       fields={p.element_id or "__all__": p.message for p in problems})
     return form
 
@@ -213,7 +215,7 @@ def save_form(*, session: Session, clock: Clock, user: User, draft_id: int, name
     text = text if text is not None else form_text(form or FormDraft("", []))
     checked_form(name=name, text=text)
     return store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: text},
-                       revision=revision, comment=comment or f"Изменена форма {name}")
+                       revision=revision, comment=comment or COMMENTS["form_changed"] % {"name": name})
 
 
 def add_form(*, session: Session, clock: Clock, user: User, draft_id: int, stem: str, title: str,
@@ -233,5 +235,5 @@ def add_form(*, session: Session, clock: Clock, user: User, draft_id: int, stem:
     name = stem + FORM_SUFFIX
     text = json.dumps({"title": title, "type": "object", "properties": {}}, ensure_ascii=False, indent=2) + "\n"
     draft = store_files(session=session, clock=clock, user=user, draft=draft, files={**draft.files, name: text},
-                        revision=revision, comment=f"Добавлена форма {name}")
+                        revision=revision, comment=COMMENTS["form_added"] % {"name": name})
     return draft, name

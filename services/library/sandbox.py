@@ -220,8 +220,8 @@ def _tasks(session: Session, user: User, bundle: ProcessBundle, snapshot: Snapsh
     for task in snapshot.open_tasks:
         form = _form(session, user, bundle, task.form)
         due = {t.kind: t.due_at for t in snapshot.timers if t.attached_task_id == task.id}
-        body = bodies.get(task.body, task.body) if task.body else "Куратор"
-        out.append(SandboxTask(task.id, task.step, task.name, TASK_ROLES.get(task.role, task.role), str(body), form,
+        body: str = bodies.get(task.body, task.body) if task.body else N_("Куратор")
+        out.append(SandboxTask(task.id, task.step, task.name, TASK_ROLES.get(task.role, task.role), body, form,
                                {f.name: f.default for f in form.fields() if f.default is not None},
                                due.get("deadline"), due.get("warning")))
     return out

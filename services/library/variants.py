@@ -18,7 +18,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.library.adoption import require_municipal_editor
 from services.library.catalog import process_title, version_of
 from services.library.drafts import add_draft, library_drafts
-from services.library.versions import current_version_id, in_library
+from services.library.versions import COMMENTS, current_version_id, in_library
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,6 @@ def rebase(*, session: Session, clock: Clock, user: User, process_id: str) -> tu
     files, unmerged = merge_libraries(page.template.files, page.variant.files, page.regional.files)
     draft = add_draft(session=session, clock=clock, user=user, process_id=process_id,
                       base_version_id=page.variant.id, forked_from_id=page.regional.id, files=files,
-                      comment=f"Вариант m{page.variant.number} перенесён на региональную версию "
-                              f"v{page.regional.number}")
+                      comment=COMMENTS["rebased"] % {"variant": page.variant.number,
+                                                     "regional": page.regional.number})
     return draft, unmerged

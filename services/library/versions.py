@@ -6,6 +6,7 @@ its own variant."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.parser import LibraryError, ProcessBundle, content_hash, load_bundle, read_library
-from engine.texts import N_, text_of
+from engine.texts import N_, Text, joined, text_of
 from engine.validation import Problem, check_library
 from models import ProcessAdoption, ProcessVersion, Tenant, User
 from services.db import savepoint
@@ -28,7 +29,15 @@ ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("otklik.library")
 LIBRARY_DIRS = [ROOT / "bpmn", ROOT / "forms"]
 CASE_PROCESS = "case_148rg"
-SHIPPED_COMMENT = "Библиотека процессов из поставки (bpmn/, forms/)"
+# The comments the system writes itself (the shipped library, a draft started, a save without a comment): stored as
+# the Russian sentence, as a person's comment is, and shown in the reader's language (comment_text).
+COMMENTS = {"shipped": N_("Библиотека процессов из поставки (bpmn/, forms/)"),
+            "draft": N_("Черновик создан из текущей версии"), "variant": N_("Вариант создан из версии %(version)s"),
+            "rebased": N_("Вариант m%(variant)s перенесён на региональную версию v%(regional)s"),
+            "form_changed": N_("Изменена форма %(name)s"), "form_added": N_("Добавлена форма %(name)s"),
+            "parameters": N_("Изменены параметры сроков")}
+_COMMENT_PATTERNS = [(msgid, re.compile(re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+)", re.escape(msgid))))
+                     for msgid in COMMENTS.values()]
 PUBLISHERS = ("methodologist", "admin")
 REGION = "region"  # the kind of the oblast's tenant; the others are municipalities
 
@@ -127,7 +136,7 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
             raise LibraryRefused(library.problems)
         with savepoint(session):
             outcome = [_publish_one(session, clock, process_id, {name: files[name] for name in sorted(names)},
-                                    SHIPPED_COMMENT, None, keep_known=True)
+                                    COMMENTS["shipped"], None, keep_known=True)
                        for process_id, names in sorted(library.processes.items())]
     except Invalid as exc:
         if session.scalar(select(func.count()).select_from(ProcessVersion)) == 0:
@@ -141,12 +150,13 @@ def sync_library(*, session: Session, clock: Clock, directories: list[Path] | No
 def _report_refused(session: Session, clock: Clock, exc: Invalid, directories: list[Path]) -> None:
     """The shipped library was refused: the last good versions stay; the log, administrators and methodologists
     hear of it loudly."""
-    problems = [str(p) for p in getattr(exc, "problems", [])] or [exc.message]
-    log.error("ВНИМАНИЕ: библиотека процессов из %s отклонена, работа продолжается на последних проверенных "
-              "версиях. Проблемы:\n  %s", ", ".join(str(d) for d in directories), "\n  ".join(problems))
+    problems = [p.described() for p in getattr(exc, "problems", [])] or [exc.message]
+    log.error("ВНИМАНИЕ: библиотека процессов из %s отклонена, "  # not translated: the operators' log
+              "работа продолжается на последних проверенных версиях. Проблемы:\n  %s",
+              ", ".join(str(d) for d in directories), "\n  ".join(problems))
     text = N_("Файлы процессов на сервере отклонены при запуске: %(problems)s. Работа продолжается на последних "
               "проверенных версиях; исправьте файлы или опубликуйте исправление в конструкторе.",
-              problems="; ".join(problems))
+              problems=joined(problems))
     notify(session=session, people=library_people(session), kind="library_refused", text=text, now=clock.now())
 
 
@@ -208,7 +218,8 @@ def current_version_id(*, session: Session, tenant_id: int, process_id: str = CA
     """The id of the version a tenant's new cases of a process start on."""
     version_id = session.connection().execute(_CURRENT, {"tenant_id": tenant_id, "process_id": process_id}).scalar()
     if version_id is None:
-        raise LookupError(f"Процесс «{process_id}» не загружен: выполните flask --app app init-db")
+        raise LookupError(N_("Процесс «%(process)s» не загружен: выполните flask --app app init-db",
+                             process=process_id))
     return int(version_id)
 
 
@@ -239,6 +250,15 @@ def bundle_for(*, session: Session, version_id: int) -> ProcessBundle:
     if key not in _bundles:
         version = session.get(ProcessVersion, version_id)
         if version is None:
-            raise LookupError(f"Версия процесса {version_id} не найдена")
+            raise LookupError(N_("Версия процесса %(id)s не найдена", id=version_id))
         _bundles[key] = bundle_of(version)
     return _bundles[key]
+
+
+def comment_text(comment: str) -> str:
+    """A stored version's or draft's comment: one the system wrote as a Text, translated where it is shown; what a
+    person wrote as it is."""
+    for msgid, pattern in _COMMENT_PATTERNS:
+        if match := pattern.fullmatch(comment):
+            return Text(msgid, match.groupdict())
+    return comment

@@ -47,7 +47,7 @@ def test_every_change_is_named_in_the_products_terms() -> None:
     assert Change("reply_publication.bpmn", "f_approved", CHANGED, "Поток «Согласован»", "куда", "publication",
                   "legal_review") in changes
     field = "Форма approval.schema.json: поле «Комментарий куратора» (approval_comment)"
-    assert Change("approval.schema.json", None, CHANGED, field, "обязательное", "нет", "да") in changes
+    assert Change("approval.schema.json", None, CHANGED, field, "обязательное", "Нет", "Да") in changes
     assert Change("approval.schema.json", None, CHANGED, field, "наибольшая длина", "2000", "1000") in changes
     assert Change("approval.schema.json", None, ADDED,
                   "Форма approval.schema.json: поле «Заключение юриста» (legal_note)") in changes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -14,6 +16,7 @@ from services.library.drafts import (
     save_diagram,
     start_draft,
 )
+from services.library.versions import comment_text
 from web.common import clock, db, me, msk
 from web.labels import translated
 from web.workbench import migrate, sandbox, tables  # noqa: F401  (their routes join bp and data)
@@ -36,6 +39,18 @@ def draft(draft_id: int) -> ResponseReturnValue:
     """The modeler on one diagram of the draft (the process's own diagram unless ?file= names another)."""
     page = draft_page(session=db(), user=me(), draft_id=draft_id, name=request.args.get("file"))
     return render_template("workbench_draft.html", page=page, problems=[problem_json(p) for p in page.problems])
+
+
+@bp.app_template_filter("panel_options")
+def panel_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The properties panel's choices as its script reads them: the task roles in the reader's language."""
+    return {**options, "roles": {role: translated(label) for role, label in options["roles"].items()}}
+
+
+@bp.app_template_filter("library_comment")
+def library_comment(comment: str) -> str:
+    """A version's or draft's comment: one the system wrote in the reader's language, a person's as written."""
+    return translated(comment_text(comment))
 
 
 @data.get("/drafts/<int:draft_id>/files/<name>")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from engine.validation import Problem
+from web.labels import translated
 
 
 def problem_json(problem: Problem) -> dict[str, str | None]:
-    """The file, the element (if known) and the Russian message."""
-    return {"file": problem.file, "element_id": problem.element_id, "message": problem.message}
+    """The file, the element (if known) and the message in the reader's language."""
+    return {"file": problem.file, "element_id": problem.element_id, "message": translated(problem.message)}

@@ -7,8 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from engine.texts import N_, joined
 from services.library.variants import rebase, variant_page
 from web.common import clock, db, me
+from web.labels import translated
 
 bp = Blueprint("variants", __name__)
 
@@ -25,6 +27,7 @@ def rebase_variant(process_id: str) -> ResponseReturnValue:
     draft, unmerged = rebase(session=db(), clock=clock(), user=me(), process_id=process_id)
     flash(gettext("Черновик варианта создан на новой региональной версии; перенесены все изменения варианта.")
           if not unmerged else
-          gettext("Черновик варианта создан на новой региональной версии. Проверьте: %(items)s",
-                  items="; ".join(f"{u.subject} — {u.reason}" for u in unmerged)), "warning" if unmerged else "success")
+          translated(N_("Черновик варианта создан на новой региональной версии. Проверьте: %(items)s",
+                        items=joined(joined([u.subject, u.reason], " — ") for u in unmerged))),
+          "warning" if unmerged else "success")
     return redirect(url_for("workbench.draft", draft_id=draft.id), 303)
