@@ -99,8 +99,8 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
         entry["slow"] = bar is not None and median is not None and median >= bar
         entry["level"] = level(entry["breach_share"])
     diagrams = [{"name": name, "title": title} for name, title in (
-        ("case.bpmn", "Основной процесс"), ("reply_publication.bpmn", "Согласование и публикация"),
-        ("body_part.bpmn", "Информация органа для общего ответа")) if name in bundle.files]
+        ("case.bpmn", N_("Основной процесс")), ("reply_publication.bpmn", N_("Согласование и публикация")),
+        ("body_part.bpmn", N_("Информация органа для общего ответа"))) if name in bundle.files]
     code = session.get(Body, body_id).code if body_id is not None else None  # type: ignore[union-attr]
     return Heatmap(period=text, body=code, steps=steps, diagrams=diagrams)
 
