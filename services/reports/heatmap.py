@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.texts import N_
+from engine.texts import N_, from_library
 from models import Body, StepFact, User
 from services.errors import Invalid, NotFound
 from services.library.versions import bundle_for, current_version_id
@@ -87,7 +87,7 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
         waits = entry.pop("waits")
         decided = entry.pop("decided")
         share = entry["breached"] / decided if decided else None
-        steps.append({"step": step, "name": bundle.step_names.get(step, step), **entry,
+        steps.append({"step": step, "name": from_library(bundle.step_names.get(step, step)), **entry,
                       "clauses": sorted(entry["clauses"]), "median_wait_minutes": statistics.median(waits)
                       if waits else None, "breach_share": round(share, 4) if share is not None else None})
     steps.sort(key=lambda s: (-(s["median_wait_minutes"] or -1), s["step"]))
