@@ -22,7 +22,7 @@ from services.notifications import notification_centre
 from services.register import parse_period, register
 from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
-from web.labels import detail_text, notice
+from web.labels import detail_text, notice, translated
 from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -247,6 +247,6 @@ def breaches() -> ResponseReturnValue:
         return xlsx_response(result, request.args.get("deputy") or None)
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "as_of": _iso(result.as_of),
             "body": result.body, "total": len(result.entries),
-            "deputies": [{"deputy": g.deputy, "breaches": len(g.entries), "unjustified": g.unjustified,
+            "deputies": [{"deputy": translated(g.deputy), "breaches": len(g.entries), "unjustified": g.unjustified,
                           "late_minutes": g.late_minutes} for g in result.deputies],
             "breaches": [entry_json(e) for e in result.entries]}

@@ -19,6 +19,18 @@ def translated(text: str) -> str:
     return in_language(text, str(get_locale()))
 
 
+def translated_all(value: Any) -> Any:
+    """An API answer (dicts, lists) with every Text in it in the interface language; keys and other values as they
+    are."""
+    if isinstance(value, Text):
+        return translated(value)
+    if isinstance(value, dict):
+        return {key: translated_all(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [translated_all(item) for item in value]
+    return value
+
+
 def shown(value: object) -> object:
     """Jinja's finalize: every Text a template prints is in the interface language."""
     return translated(value) if isinstance(value, Text) else value

@@ -23,8 +23,8 @@ REASONS = {"absence": N_("Отсутствие сотрудника без за�
            "waiting_curator": N_("Ожидание куратора"), "technical": N_("Технический сбой"),
            "complexity": N_("Сложность вопроса"), "other": N_("Другое")}
 VERDICTS = {"justified": N_("уважительная"), "unjustified": N_("неуважительная")}
-NO_DEPUTY = "Курирующий заместитель не указан"
-NO_PERSON = "Не назначен (очередь органа)"
+NO_DEPUTY = N_("Курирующий заместитель не указан")
+NO_PERSON = N_("Не назначен (очередь органа)")
 TENANT_WIDE = ("leader", "curator", "admin")
 MEASURE_ROLES = ("curator", "admin", "leader")  # the deputy's measures, recorded on the deputy's behalf
 MAX_TEXT = 4000
@@ -334,5 +334,5 @@ def late_text(minutes: int) -> str:
     """Working minutes as «1 ч 20 мин», «45 мин», «3 ч»."""
     hours, rest = divmod(max(0, minutes), 60)
     if not hours:
-        return f"{rest} мин"
-    return f"{hours} ч {rest} мин" if rest else f"{hours} ч"
+        return N_("%(minutes)s мин", minutes=rest)
+    return N_("%(hours)s ч %(minutes)s мин", hours=hours, minutes=rest) if rest else N_("%(hours)s ч", hours=hours)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.texts import N_
+from engine.texts import N_, from_library
 from models import Body, StepFact, User
 from services.errors import Invalid, NotFound
 from services.library.versions import bundle_for, current_version_id
@@ -87,7 +87,7 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
         waits = entry.pop("waits")
         decided = entry.pop("decided")
         share = entry["breached"] / decided if decided else None
-        steps.append({"step": step, "name": bundle.step_names.get(step, step), **entry,
+        steps.append({"step": step, "name": from_library(bundle.step_names.get(step, step)), **entry,
                       "clauses": sorted(entry["clauses"]), "median_wait_minutes": statistics.median(waits)
                       if waits else None, "breach_share": round(share, 4) if share is not None else None})
     steps.sort(key=lambda s: (-(s["median_wait_minutes"] or -1), s["step"]))
@@ -99,8 +99,8 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
         entry["slow"] = bar is not None and median is not None and median >= bar
         entry["level"] = level(entry["breach_share"])
     diagrams = [{"name": name, "title": title} for name, title in (
-        ("case.bpmn", "Основной процесс"), ("reply_publication.bpmn", "Согласование и публикация"),
-        ("body_part.bpmn", "Информация органа для общего ответа")) if name in bundle.files]
+        ("case.bpmn", N_("Основной процесс")), ("reply_publication.bpmn", N_("Согласование и публикация")),
+        ("body_part.bpmn", N_("Информация органа для общего ответа"))) if name in bundle.files]
     code = session.get(Body, body_id).code if body_id is not None else None  # type: ignore[union-attr]
     return Heatmap(period=text, body=code, steps=steps, diagrams=diagrams)
 

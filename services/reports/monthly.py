@@ -80,6 +80,18 @@ CASE_FILTERS: dict[str, ColumnElement[bool]] = {
     "reassigned": CaseFact.reassigned > 0,
     "socially_significant": CaseFact.socially_significant.is_(True),
 }
+# The names of the summary's figures, in the order the exports list them: counts, shares, reply times.
+FIGURES = {"received": N_("Поступило"), "answered": N_("Дан ответ"), "on_time": N_("В срок (п. 8.3)"),
+           "overdue": N_("Просрочено"), "breaches": N_("Нарушения сроков"), "returned": N_("Возвращено на доработку"),
+           "first_pass": N_("Принято с первого раза"), "defects": N_("Ответы с замечаниями (п. 9, 11)"),
+           "interim": N_("Промежуточные ответы"), "repeat": N_("Повторные сообщения"),
+           "not_subject": N_("Не подлежит обработке"), "socially_significant": N_("Социально значимые (п. 14)"),
+           "on_time_share": N_("Доля в срок"), "first_pass_share": N_("Доля принятых с первого раза"),
+           "defects_share": N_("Доля ответов с замечаниями"), "repeat_share": N_("Доля повторных"),
+           "median_reply_minutes": N_("Медиана времени до ответа, р. мин"),
+           "p90_reply_minutes": N_("90-й перцентиль, р. мин"), "mean_reply_minutes": N_("Среднее, р. мин")}
+NO_BODY = N_("Без органа")
+NOT_GIVEN = N_("Не указано")
 
 
 @dataclass
@@ -102,18 +114,23 @@ class MonthlySummary:
     has_data: bool = field(default=False)
 
     def as_json(self) -> dict[str, Any]:
-        """The API's answer."""
+        """The API's answer; `figures` names each figure of `totals` (Texts, translated where it is shown)."""
         return {"month": self.month, "tenant": self.tenant, "body": self.body, "cut_off": self.cut_off.isoformat(),
                 "calendar_revision": self.calendar_revision, "formula_version": self.formula_version,
-                "has_data": self.has_data, "totals": self.totals, "previous": self.previous, "bodies": self.bodies,
-                "steps": self.steps, "dynamics": self.dynamics, "matrix": self.matrix, "events": self.events}
-
+                "has_data": self.has_data, "figures": dict(FIGURES), "totals": self.totals, "previous": self.previous,
+                "bodies": self.bodies, "steps": self.steps, "dynamics": self.dynamics, "matrix": self.matrix,
+                "events": self.events}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MonthlySummary:
-        """A summary back from its JSON (a published edition)."""
+        """A summary back from its JSON (a published edition); the names the system gave (no body, not given) are
+        Texts again, so each reader sees them in their language."""
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**{**fields, "cut_off": datetime.fromisoformat(data["cut_off"])})
+        bodies = [{**b, "name": NO_BODY} if b.get("body") is None else b for b in data["bodies"]]
+        dynamics = {name: [{**item, "name": NOT_GIVEN} if item.get("code") is None else item for item in items]
+                    for name, items in data["dynamics"].items()}
+        return cls(**{**fields, "cut_off": datetime.fromisoformat(data["cut_off"]), "bodies": bodies,
+                      "dynamics": dynamics})
 
 
 def report_scope(*, session: Session, user: User, body: str | None) -> int | None:
@@ -191,10 +208,11 @@ def monthly_summary(*, session: Session, user: User, clock: Clock, month: str | 
     bodies_of = {b.id: b for b in session.scalars(select(Body).where(Body.tenant_id == user.tenant_id))}
     this = [r for r in rows if r.local_month == when]
     bodies = []
-    for row in sorted(this, key=lambda r: bodies_of[r.body_id].short_name if r.body_id in bodies_of else "я"):
+    last = "я"  # not translated: sorts the cases of no body after every body's name
+    for row in sorted(this, key=lambda r: bodies_of[r.body_id].short_name if r.body_id in bodies_of else last):
         figures = _figures(row, minutes[row.body_id])
         holder = bodies_of.get(row.body_id)
-        bodies.append({"body": holder.code if holder else None, "name": holder.short_name if holder else "Без органа",
+        bodies.append({"body": holder.code if holder else None, "name": holder.short_name if holder else NO_BODY,
                        **figures})
     totals = _figures(_sum_rows(this), [m for values in minutes.values() for m in values])
     previous = _figures(_sum_rows([r for r in rows if r.local_month == before]), [])
@@ -268,7 +286,7 @@ def _dynamics(session: Session, scope: list[Any], when: int, before: int) -> dic
             counts[value][month] = n
         names = {row.id: (row.code, row.name) for row in session.scalars(
             select(model).where(model.id.in_([k for k in counts if k is not None])))} if counts else {}
-        rows = [{"code": names.get(k, (None, ""))[0], "name": names.get(k, (None, "Не указано"))[1],
+        rows = [{"code": names.get(k, (None, ""))[0], "name": names.get(k, (None, NOT_GIVEN))[1],
                  "count": v[when], "previous": v[before], "delta": v[when] - v[before]} for k, v in counts.items()]
         out[name] = sorted(rows, key=lambda r: (-r["count"], -r["previous"], r["name"]))
     return out

@@ -28,7 +28,8 @@ SMOOTHING = 10  # m: pseudo-cases at the tenant's average
 MIN_CASES = 5  # ranked only with this many cases with a decided reply deadline in the quarter
 REPEAT_DAYS = 30
 BODY_CLAUSES = ("8.2", "8.4", "8.6", "8.7", "8.8", "8.9")  # the body's own steps; the curator's 8.1 and 8.5 are not
-TIERS = (("А", 90.0), ("Б", 80.0), ("В", 0.0))
+TIERS = (("А", 90.0), ("Б", 80.0), ("В", 0.0))  # not translated: the tier's code in the API; TIER_NAMES names it
+TIER_NAMES = {"А": N_("А"), "Б": N_("Б"), "В": N_("В")}  # not translated: the keys are the codes of TIERS
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -44,21 +45,21 @@ class Component:
 
 
 COMPONENTS = (
-    Component("case_on_time", "Ответ в срок (п. 8.3)", 0.30, "ответы в срок из случаев с наступившим сроком",
-              "просрочено"),
-    Component("steps_on_time", "Шаги органа в срок (пп. 8.2, 8.4, 8.6-8.9)", 0.15,
-              "шаги органа, завершённые в срок, из завершённых или просроченных", "просрочено"),
-    Component("first_pass", "Принято с первого раза (п. 8.5)", 0.20,
-              "проекты, согласованные без доработки, из согласованных", "с доработкой"),
-    Component("no_defects", "Без замечаний (пп. 9, 11)", 0.10,
-              "опубликованные ответы без замечаний проверки из проверенных", "с замечаниями"),
-    Component("no_repeat", "Без повторного обращения за 30 дней (п. 8.10)", 0.15,
-              "ответы, после которых за 30 дней не было повторного сообщения, из ответов старше 30 дней",
-              "с повторным"),
+    Component("case_on_time", N_("Ответ в срок (п. 8.3)"), 0.30, N_("ответы в срок из случаев с наступившим сроком"),
+              N_("просрочено")),
+    Component("steps_on_time", N_("Шаги органа в срок (пп. 8.2, 8.4, 8.6-8.9)"), 0.15,
+              N_("шаги органа, завершённые в срок, из завершённых или просроченных"), N_("просрочено")),
+    Component("first_pass", N_("Принято с первого раза (п. 8.5)"), 0.20,
+              N_("проекты, согласованные без доработки, из согласованных"), N_("с доработкой")),
+    Component("no_defects", N_("Без замечаний (пп. 9, 11)"), 0.10,
+              N_("опубликованные ответы без замечаний проверки из проверенных"), N_("с замечаниями")),
+    Component("no_repeat", N_("Без повторного обращения за 30 дней (п. 8.10)"), 0.15,
+              N_("ответы, после которых за 30 дней не было повторного сообщения, из ответов старше 30 дней"),
+              N_("с повторным")),
 )
-LEFT_OUT = {"key": "author_feedback", "title": "Оценка авторов", "weight": 0.10,
-            "reason": "Отзывы авторов в системе не собираются: компонент не учитывается, веса остальных "
-                      "пропорционально увеличены (их сумма - 1)."}
+LEFT_OUT = {"key": "author_feedback", "title": N_("Оценка авторов"), "weight": 0.10,
+            "reason": N_("Отзывы авторов в системе не собираются: компонент не учитывается, веса остальных "
+                         "пропорционально увеличены (их сумма - 1).")}
 BY_KEY = {c.key: c for c in COMPONENTS}
 COMPONENT_KEYS = tuple(BY_KEY)
 
@@ -243,7 +244,7 @@ def quarterly_rating(*, session: Session, user: User, clock: Clock, quarter: str
                        if earlier and earlier["score"] is not None and entry["score"] is not None else None})
     bodies.sort(key=lambda b: (b["rank"] is None, b["rank"] or 0, -(b["score"] or 0), b["name"]))
     formula.update(version=RATING_VERSION, m=SMOOTHING, min_cases=MIN_CASES, left_out=[LEFT_OUT],
-                   text="Балл = 100 × Σ wₖ·p̃ₖ;  p̃ₖ = (xₖ + m·p̄ₖ) / (nₖ + m)",
+                   text=N_("Балл = 100 × Σ wₖ·p̃ₖ;  p̃ₖ = (xₖ + m·p̄ₖ) / (nₖ + m)"),
                    tiers=[{"tier": name, "from": floor} for name, floor in TIERS])
     return Rating(quarter=quarter_text(when), previous_quarter=quarter_text(previous_quarter(when)),
                   tenant=tenant.name, cut_off=cut_off, formula=formula, bodies=bodies, has_data=bool(scored))

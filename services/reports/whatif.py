@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import CalendarError, Schedule, WorkHours, WorkingCalendar
 from engine.clock import Clock
-from engine.texts import N_, joined, text_of
+from engine.texts import N_, from_library, joined, text_of
 from engine.timers import UNITS, DeadlineParameters, Duration, ParameterError, cap_at_case, due_after
 from models import Body, CaseFact, ProcessDraft, StepFact, User
 from services.calendar_admin import parse_time
@@ -38,11 +38,11 @@ UNCAPPED = ("competence",)
 ON_DEFAULT_CALENDAR = ("approval",)
 # The working calendars a month can be replayed on: the tenant's own and its variants.
 CALENDARS = {
-    "current": "Действующий календарь организации",
-    "hours": "Другой рабочий день для всех органов",
-    "round_the_clock": "Круглосуточно: сроки в календарном времени",
-    "no_overrides": "Без особых дней организации",
-    "production": "Только производственный календарь: часы области, без расписаний органов и особых дней",
+    "current": N_("Действующий календарь организации"),
+    "hours": N_("Другой рабочий день для всех органов"),
+    "round_the_clock": N_("Круглосуточно: сроки в календарном времени"),
+    "no_overrides": N_("Без особых дней организации"),
+    "production": N_("Только производственный календарь: часы области, без расписаний органов и особых дней"),
 }
 
 
@@ -322,7 +322,7 @@ def replay(*, session: Session, user: User, clock: Clock, month: str | None, cha
         entry["on_time_whatif"] += good
         entry["breached_whatif"] += late
     return WhatIf(month=month_text(when),
-                  changes=[{"parameter": name, "clause": d.clause, "title": d.title, "value": d.value,
+                  changes=[{"parameter": name, "clause": d.clause, "title": from_library(d.title), "value": d.value,
                             "unit": d.unit, "text": d.describe()} for name, d in changes.items()],
                   calendar=calendar.as_json(), **_summed(steps, cases, codes))
 

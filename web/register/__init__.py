@@ -32,6 +32,8 @@ from services.register import (
 )
 from services.register.export import filename, workbook
 from web.common import clock, db, me
+from web.labels import translated
+from web.library_text import plain_library_text
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,8 +85,8 @@ def export() -> ResponseReturnValue:
 
 
 def xlsx_response(result: Register, deputy: str | None) -> Response:
-    """The workbook as a download."""
-    return Response(workbook(result, deputy=deputy), mimetype=XLSX,
+    """The workbook as a download, in the reader's language (a page's choice, the API's Accept-Language)."""
+    return Response(workbook(result, deputy=deputy, say=translated), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename(result, deputy)}"'})
 
 
@@ -165,12 +167,13 @@ def history_text(event: Any) -> str:
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
-    """One register entry for the API."""
+    """One register entry for the API, the system's words (no deputy, nobody, the delay) in the client's language."""
     breach = entry.breach
-    return {"id": breach.id, "case_id": breach.case_id, "deputy": entry.deputy, "body": entry.body_code,
-            "body_name": entry.body_name, "person": entry.person, "step": breach.step, "step_title": entry.step_title,
-            "clause": breach.clause, "due_at": iso(breach.due_at), "done_at": iso(breach.done_at),
-            "late_minutes": entry.late_minutes, "late": late_text(entry.late_minutes), "settled": entry.settled,
+    return {"id": breach.id, "case_id": breach.case_id, "deputy": translated(entry.deputy), "body": entry.body_code,
+            "body_name": entry.body_name, "person": translated(entry.person), "step": breach.step,
+            "step_title": plain_library_text(entry.step_title), "clause": breach.clause, "due_at": iso(breach.due_at),
+            "done_at": iso(breach.done_at), "late_minutes": entry.late_minutes,
+            "late": translated(late_text(entry.late_minutes)), "settled": entry.settled,
             "reason": breach.reason, "explanation": breach.explanation,
             "explained_by": entry.by(breach.explained_by_id),
             "explained_at": iso(breach.explained_at), "verdict": breach.verdict,

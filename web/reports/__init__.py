@@ -7,18 +7,19 @@ from collections.abc import Mapping
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from engine.clock import MOSCOW
+from engine.texts import joined
 from engine.timers import Duration
 from models import User
 from services.errors import Invalid
 from services.reports.editions import edition_summary, list_editions, publish_edition
 from services.reports.exports import DEFINITIONS, cases_csv, chart_svgs, pdf_of, rating_xlsx, summary_xlsx
 from services.reports.heatmap import heatmap_diagram, process_heatmap
-from services.reports.monthly import MonthlySummary, cases_behind, monthly_summary
-from services.reports.rating import BY_KEY, COMPONENTS, current_quarter, quarterly_rating, rating_cases
+from services.reports.monthly import FIGURES, MonthlySummary, cases_behind, monthly_summary
+from services.reports.rating import BY_KEY, COMPONENTS, TIER_NAMES, current_quarter, quarterly_rating, rating_cases
 from services.reports.whatif import (
     CALENDARS,
     PARAMETERS,
@@ -31,17 +32,13 @@ from services.reports.whatif import (
     replay,
 )
 from web.api import _user, token_required
-from web.common import N_, clock, csrf, db, me
+from web.common import clock, csrf, db, me
+from web.labels import translated, translated_all
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 csrf.exempt(api_bp)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# whatif.html translates services.reports.whatif's CALENDARS titles with _(title); listed here for pybabel
-# (tests/web/test_language.py checks that each has a translation).
-CALENDAR_MSGIDS = (N_("Действующий календарь организации"), N_("Другой рабочий день для всех органов"),
-                   N_("Круглосуточно: сроки в календарном времени"), N_("Без особых дней организации"),
-                   N_("Только производственный календарь: часы области, без расписаний органов и особых дней"))
 
 
 def _current_month() -> str:
@@ -49,12 +46,12 @@ def _current_month() -> str:
 
 
 def export(summary: MonthlySummary, fmt: str, name: str) -> Response:
-    """The summary as XLSX or PDF, a download."""
+    """The summary as XLSX or PDF, a download in the reader's language (a page's choice, the API's Accept-Language)."""
     if fmt == "xlsx":
-        content, mimetype = summary_xlsx(summary), XLSX
+        content, mimetype = summary_xlsx(summary, translated), XLSX
     elif fmt == "pdf":
-        html = render_template("reports/monthly_pdf.html", summary=summary, charts=chart_svgs(summary),
-                               definitions=DEFINITIONS)
+        html = render_template("reports/monthly_pdf.html", summary=summary, charts=chart_svgs(summary, translated),
+                               definitions=DEFINITIONS, lang=str(get_locale()))
         content, mimetype = pdf_of(html), "application/pdf"
     else:
         raise Invalid(gettext("Формат выгрузки: xlsx, pdf или csv"))
@@ -65,12 +62,12 @@ def export(summary: MonthlySummary, fmt: str, name: str) -> Response:
 def monthly_answer(month: str | None, body: str | None, fmt: str | None) -> Response:
     """The summary in the asked format: JSON, XLSX, PDF, or the month's cases as CSV."""
     if fmt == "csv":
-        content = cases_csv(session=db(), user=_person(), clock=clock(), month=month, body=body)
+        content = cases_csv(session=db(), user=_person(), clock=clock(), month=month, body=body, say=translated)
         return Response(content, mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="cases-{month}.csv"'})
     summary = monthly_summary(session=db(), user=_person(), clock=clock(), month=month, body=body)
     if not fmt or fmt == "json":
-        return jsonify(summary.as_json())
+        return jsonify(translated_all(summary.as_json()))
     return export(summary, fmt, f"monthly-{summary.month}{'-' + summary.body if summary.body else ''}")
 
 
@@ -111,7 +108,8 @@ def monthly() -> ResponseReturnValue:
         return render_template("reports/monthly.html", summary=None, month=month, error=exc.message,
                                editions=[]), 422
     return render_template("reports/monthly.html", summary=summary, month=summary.month, error=None,
-                           editions=list_editions(session=db(), user=me()), definitions=DEFINITIONS)
+                           editions=list_editions(session=db(), user=me()), definitions=DEFINITIONS,
+                           chart_data=translated_all({"bodies": summary.bodies, "dynamics": summary.dynamics}))
 
 
 @bp.get("/monthly/cases")
@@ -122,7 +120,8 @@ def cases() -> ResponseReturnValue:
     found = cases_behind(session=db(), user=me(), clock=clock(), month=request.args.get("month"), figure=figure,
                          body=request.args.get("body") or None, dimension=request.args.get("dimension"),
                          code=request.args.get("code"))
-    return render_template("reports/cases.html", cases=found, figure=figure, month=request.args.get("month"))
+    return render_template("reports/cases.html", cases=found, figure=FIGURES.get(figure, figure),
+                           month=request.args.get("month"))
 
 
 @bp.post("/editions")
@@ -141,7 +140,7 @@ def edition(edition_id: int, fmt: str) -> ResponseReturnValue:
     """A published edition as JSON, XLSX or PDF: its frozen numbers, whatever changed since."""
     found, summary = edition_summary(session=db(), user=me(), edition_id=edition_id)
     if fmt == "json":
-        return jsonify({"number": found.number, **summary.as_json()})
+        return jsonify(translated_all({"number": found.number, **summary.as_json()}))
     return export(summary, fmt, f"monthly-{found.period}-edition-{found.number}")
 
 
@@ -150,10 +149,10 @@ def _rating_answer(quarter: str | None, fmt: str | None) -> Response:
     """The rating as JSON or XLSX."""
     rating = quarterly_rating(session=db(), user=_person(), clock=clock(), quarter=quarter)
     if not fmt or fmt == "json":
-        return jsonify(rating.as_json())
+        return jsonify(translated_all(rating.as_json()))
     if fmt != "xlsx":
         raise Invalid(gettext("Формат выгрузки рейтинга: xlsx"))
-    return Response(rating_xlsx(rating), mimetype=XLSX,
+    return Response(rating_xlsx(rating, translated), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="rating-{rating.quarter}.xlsx"'})
 
 
@@ -176,7 +175,7 @@ def rating() -> ResponseReturnValue:
     except Invalid as exc:
         return render_template("reports/rating.html", rating=None, quarter=quarter, error=exc.message), 422
     return render_template("reports/rating.html", rating=found, quarter=found.quarter, error=None,
-                           components=COMPONENTS)
+                           components=COMPONENTS, tier_names=TIER_NAMES)
 
 
 @bp.get("/rating/cases")
@@ -203,7 +202,7 @@ def heatmap() -> ResponseReturnValue:
         return render_template("reports/heatmap.html", heatmap=None, period=period, body=body,
                                error=exc.message), 422
     if request.args.get("format") == "json":
-        return jsonify(found.as_json())
+        return jsonify(translated_all(found.as_json()))
     return render_template("reports/heatmap.html", heatmap=found, period=found.period, body=found.body, error=None)
 
 
@@ -234,7 +233,7 @@ def _whatif(args: Mapping[str, str]) -> WhatIf:
     except Invalid as exc:
         errors.append(exc)
     if errors:
-        raise Invalid("; ".join(e.message for e in errors), fields={k: v for e in errors for k, v in e.fields.items()})
+        raise Invalid(joined(e.message for e in errors), fields={k: v for e in errors for k, v in e.fields.items()})
     return replay(session=db(), user=_person(), clock=clock(), month=args.get("month") or _current_month(),
                   changes=changes, calendar=calendar)
 
@@ -244,7 +243,7 @@ def _whatif(args: Mapping[str, str]) -> WhatIf:
 def api_whatif() -> ResponseReturnValue:
     """GET /api/v1/reports/whatif?month=YYYY-MM[&parameter=NAME&value=N&unit=U | &draft=ID][&calendar=VARIANT
     [&day_start=HH:MM&day_end=HH:MM&lunch_start=HH:MM&lunch_end=HH:MM&friday_end=HH:MM]]."""
-    return jsonify(_whatif(request.args).as_json())
+    return jsonify(translated_all(_whatif(request.args).as_json()))
 
 
 @bp.get("/whatif")
@@ -265,8 +264,9 @@ def whatif() -> ResponseReturnValue:
             error = exc
     if args.get("format") == "json":
         if error is not None:
-            return jsonify({"error": {"code": error.code, "message": error.message, "fields": error.fields}}), 422
+            return jsonify(translated_all({"error": {"code": error.code, "message": error.message,
+                                                     "fields": error.fields}})), 422
         if result is not None:
-            return jsonify(result.as_json())
+            return jsonify(translated_all(result.as_json()))
     return render_template("reports/whatif.html", result=result, error=error, month=month, drafts=drafts,
                            choices=choices, calendars=CALENDARS, args=args, hours=oblast_hours()), 422 if error else 200
