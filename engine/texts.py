@@ -41,6 +41,12 @@ def N_(msgid: str, **params: object) -> str:
     return Text(msgid, params)
 
 
+def kept(text: str) -> object:
+    """A sentence to store among data for later display (a history entry's details): a Text as its msgid and
+    parameters, so that each reader sees it in their own language (web.labels.value_label); other text as it is."""
+    return {"msgid": text.msgid, "params": text.stored()} if isinstance(text, Text) else text
+
+
 def from_library(text: str) -> str:
     """A whole message that is a text of the process library (a form's own message)."""
     return Text("%(library)s", {"library": text})

@@ -8,7 +8,8 @@ from typing import Any
 from flask_babel import gettext
 
 from engine.texts import LIBRARY_PARAMS, N_, Text
-from models import LeadershipAlert, Notification
+from models import CaseEvent, LeadershipAlert, Notification
+from services.workflow import SYSTEM_ACTOR
 from web.library_text import plain_library_text
 
 
@@ -104,11 +105,26 @@ def event_title(event: Any, step_names: dict[str, str]) -> str:
     return f"{title}: {step}"
 
 
+def actor_name(event: CaseEvent) -> str:
+    """Who did what a history entry records: the person as named then, or the system in the interface language."""
+    return translated(SYSTEM_ACTOR) if event.actor_id is None else event.actor_name
+
+
 def field_label(key: str) -> str:
     """The label of a history detail field, in the interface language."""
     return str(gettext(FIELD_LABELS[key])) if key in FIELD_LABELS else key
 
 
+def kept_text(value: object) -> object:
+    """A sentence the system stored among data (engine.texts.kept) in the interface language; any other value as it
+    is (what people wrote, and rows stored before sentences kept their parameters)."""
+    if isinstance(value, dict) and value.keys() == {"msgid", "params"}:
+        return translated(Text.restored(value["msgid"], value["params"]))
+    return value
+
+
 def value_label(value: object) -> object:
     """A history detail value as words, in the interface language; other values as they are."""
-    return gettext(VALUE_LABELS[value]) if isinstance(value, str) and value in VALUE_LABELS else value
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return gettext(VALUE_LABELS[value])
+    return kept_text(value)
