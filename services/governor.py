@@ -22,13 +22,13 @@ from services.library.versions import current_version_id
 from services.workflow import add_event, apply_snapshot, run_step, runner_for
 
 GOVERNOR_PROCESS = "governor_post"
-GOVERNOR_AUTHOR = "Губернатор Ленинградской области"
+GOVERNOR_AUTHOR = "Губернатор Ленинградской области"  # not translated: stored as the post's author, a name
 MONITORING_FORM = "monitoring.schema.json"
 FIRST_STEP, CHECK_STEP = "governor_first", "governor_check"
 SLOT_TIMER = "check_slot"  # the diagram's timer that waits for the next check interval
 # The Governor's accounts (clause 7): channel code -> hosts a post link may point to.
 ACCOUNTS: dict[str, tuple[str, ...]] = {"vk": ("vk.com", "vk.ru"), "telegram": ("t.me", "telegram.me")}
-ACCOUNT_TITLES = {"vk": "ВКонтакте", "telegram": "Telegram"}
+ACCOUNT_TITLES = {"vk": N_("ВКонтакте"), "telegram": "Telegram"}
 MAX_EXCERPT = 2000
 
 

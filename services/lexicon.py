@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock
-from engine.texts import N_, Text
+from engine.texts import N_
 from models import Case, LexiconEntry, Tenant, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.workflow import add_event
@@ -28,19 +28,19 @@ from services.workflow import add_event
 SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.json"
 LISTS = ("obscene", "threat", "harm", "template", "bureaucratese", "redirection")
 LIST_TITLES = {
-    "obscene": "Нецензурные и оскорбительные выражения (п. 10)",
-    "threat": "Угрозы жизни, здоровью и имуществу (п. 10)",
-    "harm": "Намерение причинить вред другому лицу (п. 10)",
-    "template": "Шаблонные фразы (п. 11)",
-    "bureaucratese": "Канцеляризмы (п. 11)",
-    "redirection": "Переадресация в другой орган (п. 11)",
+    "obscene": N_("Нецензурные и оскорбительные выражения (п. 10)"),
+    "threat": N_("Угрозы жизни, здоровью и имуществу (п. 10)"),
+    "harm": N_("Намерение причинить вред другому лицу (п. 10)"),
+    "template": N_("Шаблонные фразы (п. 11)"),
+    "bureaucratese": N_("Канцеляризмы (п. 11)"),
+    "redirection": N_("Переадресация в другой орган (п. 11)"),
 }
 GROUNDS = ("threat", "harm", "obscene")  # clause-10 lists, most serious first: the first flag pre-selects the ground
 EDITORS = ("methodologist", "admin")
 MAX_PATTERN = 200
 MAX_FLAGS = 20
-_LOOKALIKES = str.maketrans("aceopxykm", "асеорхукм")
-_CYRILLIC = re.compile(r"[а-яё]")
+_LOOKALIKES = str.maketrans("aceopxykm", "асеорхукм")  # not translated: Cyrillic letters for Latin look-alikes
+_CYRILLIC = re.compile(r"[а-яё]")  # not translated: a regex of Cyrillic letters
 _LATIN = re.compile(r"[a-z]")
 _PATTERN_WORD = re.compile(r"\*?[\w-]+\*?")
 _ITEM = re.compile(r"\w+")
@@ -51,7 +51,7 @@ def normalize(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter that lowers to two (İ): keep such letters as they are
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    lowered = lowered.replace("ё", "е")
+    lowered = lowered.replace("ё", "е")  # not translated: letters compared as one
     if not _LATIN.search(lowered):  # no Latin letter, no look-alike (most texts: the words need no second look)
         return lowered
 
@@ -212,7 +212,7 @@ def add_entry(*, session: Session, user: User, list_name: Any, pattern: Any) -> 
         raise Invalid(N_("Запись не добавлена"), fields={"list_name": N_("Выберите словарь из списка")})
     value = validate_pattern(pattern)
     duplicate = Invalid(N_("Запись не добавлена"), fields={
-        "pattern": N_("«%(value)s» уже есть в словаре «%(list)s»", value=value, list=Text(LIST_TITLES[list_name]))})
+        "pattern": N_("«%(value)s» уже есть в словаре «%(list)s»", value=value, list=LIST_TITLES[list_name])})
     if session.scalar(select(LexiconEntry.id).where(LexiconEntry.tenant_id == user.tenant_id,
                                                     LexiconEntry.list_name == list_name,
                                                     LexiconEntry.pattern == value)) is not None:

@@ -30,17 +30,17 @@ from services.errors import NotFound
 
 # Session.info key: set on the app's sessionmaker when SMTP is configured, so notifications also queue e-mail.
 MAIL_ENABLED = "otklik.mail"
-# Kinds of notification and the subject line of their e-mail.
+# Kinds of notification and the subject line of their e-mail (in Russian: the e-mail goes out in it, like the CLI).
 SUBJECTS = {
-    "new_task": "Новая задача",
-    "draft_returned": "Проект ответа возвращён на доработку",
-    "deadline_warning": "Подходит срок",
-    "escalation": "Подходит срок в органе (копия ответственному лицу)",
-    "overdue": "Срок нарушен",
-    "surge": "Всплеск активности (п. 14)",
-    "socially_significant": "Общественно значимое сообщение (п. 14)",
-    "stalled": "Случай остановился",
-    "library_refused": "Файлы процессов отклонены",
+    "new_task": N_("Новая задача"),
+    "draft_returned": N_("Проект ответа возвращён на доработку"),
+    "deadline_warning": N_("Подходит срок"),
+    "escalation": N_("Подходит срок в органе (копия ответственному лицу)"),
+    "overdue": N_("Срок нарушен"),
+    "surge": N_("Всплеск активности (п. 14)"),
+    "socially_significant": N_("Общественно значимое сообщение (п. 14)"),
+    "stalled": N_("Случай остановился"),
+    "library_refused": N_("Файлы процессов отклонены"),
 }
 PAGE_SIZE = 200
 # A returned draft's rework task is announced by the "draft returned" notice, which carries the curator's comment.
@@ -89,9 +89,11 @@ def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, 
     for row in rows:
         email = (unique[row.user_id].email or "").strip()
         if email:
-            subject = SUBJECTS[kind] + (f": случай № {case_id}" if case_id else "")
+            subject = N_("%(subject)s: случай № %(case)s", subject=SUBJECTS[kind], case=case_id) if case_id \
+                else SUBJECTS[kind]
             enqueue_mail(session=session, key=f"notification:{row.id}", recipient=email, subject=subject,
-                         body=f"{text}\n\n—\nОтклик: все уведомления в разделе «Уведомления».", now=now)
+                         body=N_("%(text)s\n\n—\nОтклик: все уведомления в разделе «Уведомления».", text=text),
+                         now=now)
     return rows
 
 

@@ -53,5 +53,5 @@ def form_options(*, session: Session, tenant_id: int, lists: Iterable[str]) -> d
         elif name == "municipalities":
             out[name] = [(code, title) for code, title in session.execute(_MUNICIPALITY_CHOICES, params)]
         else:
-            raise KeyError(f"Неизвестный справочник «{name}»")
+            raise KeyError(f"unknown reference list {name!r}")
     return out

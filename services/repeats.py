@@ -58,11 +58,11 @@ def suggestions(*, session: Session, user: User, case_id: int, limit: int = 10) 
             continue
         reasons = []
         if row.author == case.author:
-            reasons.append("тот же автор")
+            reasons.append(N_("тот же автор"))
         if thread_key(row.url_key) == thread:
-            reasons.append("та же публикация или ветка")
+            reasons.append(N_("та же публикация или ветка"))
         if case.theme_id and row.theme_id == case.theme_id and row.location_id == case.location_id:
-            reasons.append("та же тема и локация")
+            reasons.append(N_("та же тема и локация"))
         out.append(Suggestion(row, reasons))
     return out[:limit]
 

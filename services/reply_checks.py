@@ -17,26 +17,32 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.texts import N_
 from models import Case, Channel, Draft, HumanTask, User
 from services.lexicon import Lexicon, load_lexicon, normalize
 from services.tasks import current_draft, open_task
 
-GREETINGS = ("здравствуйте", "добрый день", "добрый вечер", "доброе утро", "доброго дня", "доброго времени суток",
-             "приветствуем", "приветствую", "приветствуем вас", "приветствую вас")
+GREETINGS = (
+    "здравствуйте", "добрый день", "добрый вечер", "доброе утро",  # not translated: Russian greetings looked for
+    "доброго дня", "доброго времени суток", "приветствуем", "приветствую",  # not translated: as above
+    "приветствуем вас", "приветствую вас",  # not translated: as above
+)
 GREETING_WINDOW = 150
 BARE_REDIRECTION_MIN_WORDS = 15
 NAME_MIN_LETTERS = 3
 _GREETING = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, GREETINGS), key=len, reverse=True))
                        + r")(?!\w)")
-_POLITE = re.compile(r"(?<!\w)(?:Вы|Вас|Вам|Вами|Ваш|Ваша|Ваше|Ваши|Вашего|Вашей|Вашему|Вашим|Вашими|Вашу|Ваших"
-                     r"|Вашем)(?!\w)")
+_POLITE = re.compile(  # the polite «Вы» in its forms, capitalised
+    r"(?<!\w)(?:Вы|Вас|Вам|Вами|Ваш|Ваша|Ваше|Ваши|Вашего|Вашей|Вашему|Вашим|Вашими|Вашу|Ваших"  # not translated: regex
+    r"|Вашем)(?!\w)")  # not translated: as above
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 @dataclass(frozen=True)
 class ReplyCheck:
-    """One check: a stable code, whether the draft passes, and what to tell the person."""
+    """One check: a stable code, whether the draft passes, and what to tell the person (a Text, translated where it
+    is shown)."""
 
     code: str
     ok: bool
@@ -53,25 +59,28 @@ def _quoted(fragments: list[str]) -> str:
 
 def _greeting(text: str) -> ReplyCheck:
     if _GREETING.search(normalize(text[:GREETING_WINDOW])):
-        return ReplyCheck("greeting", True, "Есть приветствие")
-    return ReplyCheck("greeting", False, "Начните ответ с приветствия: «Здравствуйте», «Добрый день»… (п. 11)")
+        return ReplyCheck("greeting", True, N_("Есть приветствие"))
+    return ReplyCheck("greeting", False, N_("Начните ответ с приветствия: «Здравствуйте», «Добрый день»… (п. 11)"))
 
 
 def _polite_address(text: str, author: str) -> ReplyCheck:
     words = set(_WORD.findall(normalize(text)))
     names = [w for w in _WORD.findall(author) if len(w) >= NAME_MIN_LETTERS and normalize(w) in words]
     if names:
-        return ReplyCheck("polite_address", True, f"Есть обращение к автору по имени: {_quoted(names[:1])}")
+        return ReplyCheck("polite_address", True, N_("Есть обращение к автору по имени: %(found)s",
+                                                     found=_quoted(names[:1])))
     polite = _POLITE.search(text)
     if polite:
-        return ReplyCheck("polite_address", True, f"Есть вежливое обращение: «{polite.group(0)}»")
+        return ReplyCheck("polite_address", True, N_("Есть вежливое обращение: %(found)s",
+                                                     found=_quoted([polite.group(0)])))
     return ReplyCheck("polite_address", False,
-                      "Обратитесь к автору по имени или на «Вы» с прописной буквы (п. 11)")
+                      N_("Обратитесь к автору по имени или на «Вы» с прописной буквы (п. 11)"))
 
 
 def _phrases(code: str, found: list[str], clean: str, dirty: str) -> ReplyCheck:
     if found:
-        return ReplyCheck(code, False, f"{dirty}: {_quoted(found)} — скажите проще и по существу (п. 11)")
+        return ReplyCheck(code, False, N_("%(phrases)s: %(found)s — скажите проще и по существу (п. 11)",
+                                          phrases=dirty, found=_quoted(found)))
     return ReplyCheck(code, True, clean)
 
 
@@ -88,23 +97,25 @@ def substantive_words(text: str, lexicon: Lexicon) -> int:
 def _redirection(text: str, lexicon: Lexicon) -> ReplyCheck:
     found = lexicon.find("redirection", text)
     if not found:
-        return ReplyCheck("redirection", True, "Нет переадресации в другой орган")
+        return ReplyCheck("redirection", True, N_("Нет переадресации в другой орган"))
     words = substantive_words(text, lexicon)
     if words < BARE_REDIRECTION_MIN_WORDS:
         return ReplyCheck("redirection", False,
-                          f"Ответ сводится к переадресации ({_quoted(found)}): по существу в нём {words} слов, "
-                          f"нужно не меньше {BARE_REDIRECTION_MIN_WORDS}. Ответьте на вопрос и объясните, "
-                          "почему нужен другой орган (п. 11)")
+                          N_("Ответ сводится к переадресации (%(found)s): по существу в нём %(words)s слов, нужно не "
+                             "меньше %(minimum)s. Ответьте на вопрос и объясните, почему нужен другой орган (п. 11)",
+                             found=_quoted(found), words=words, minimum=BARE_REDIRECTION_MIN_WORDS))
     return ReplyCheck("redirection", True,
-                      f"Переадресация ({_quoted(found)}) сопровождается ответом по существу")
+                      N_("Переадресация (%(found)s) сопровождается ответом по существу", found=_quoted(found)))
 
 
 def _length(text: str, channel: Channel) -> ReplyCheck:
     limit = channel.reply_max_length
     if len(text) > limit:
-        return ReplyCheck("length", False, f"Ответ длиннее, чем допускает {channel.name}: {len(text)} из {limit} "
-                                           "символов; так его не отправить (п. 9)")
-    return ReplyCheck("length", True, f"Длина подходит для источника {channel.name}: {len(text)} из {limit} символов")
+        return ReplyCheck("length", False, N_("Ответ длиннее, чем допускает %(channel)s: %(length)s из %(limit)s "
+                                              "символов; так его не отправить (п. 9)",
+                                              channel=channel.name, length=len(text), limit=limit))
+    return ReplyCheck("length", True, N_("Длина подходит для источника %(channel)s: %(length)s из %(limit)s символов",
+                                         channel=channel.name, length=len(text), limit=limit))
 
 
 def check_reply(*, text: str, author: str, channel: Channel, lexicon: Lexicon) -> list[ReplyCheck]:
@@ -112,8 +123,8 @@ def check_reply(*, text: str, author: str, channel: Channel, lexicon: Lexicon) -
     return [
         _greeting(text),
         _polite_address(text, author),
-        _phrases("template", lexicon.find("template", text), "Нет шаблонных фраз", "Шаблонные фразы"),
-        _phrases("bureaucratese", lexicon.find("bureaucratese", text), "Нет канцеляризмов", "Канцеляризмы"),
+        _phrases("template", lexicon.find("template", text), N_("Нет шаблонных фраз"), N_("Шаблонные фразы")),
+        _phrases("bureaucratese", lexicon.find("bureaucratese", text), N_("Нет канцеляризмов"), N_("Канцеляризмы")),
         _redirection(text, lexicon),
         _length(text, channel),
     ]

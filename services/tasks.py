@@ -285,7 +285,7 @@ def _record_domain(session: Session, user: User, task: HumanTask, case: Case, da
         number = (session.connection().execute(_LAST_DRAFT_NUMBER, {"case_id": case.id}).scalar() or 0) + 1
         kind = "part" if data.get("part_text") else data.get("reply_kind") or "reply"
         if data.get("measures_taken"):
-            text = f"{text}\n\nПринятые меры: {data['measures_taken']}"
+            text = f"{text}\n\nПринятые меры: {data['measures_taken']}"  # not translated: words of the reply itself
         # A reply the curator composes (8.9) belongs to no body; the publishing body takes it from there.
         draft = Draft(case_id=case.id, number=number, body_id=task.body_id if task.role == "executor" else None,
                       author_id=user.id, kind=kind, text=text, created_at=now)

@@ -73,6 +73,8 @@ _STILL_OPEN = select(HumanTask).where(HumanTask.task_guid.in_(bindparam("guids",
 _CLOSE_TASK = update(HumanTask).where(HumanTask.task_guid == bindparam("guid"), HumanTask.state == "open").values(
     {name: bindparam(f"new_{name}") for name in ("state", "completed_at", "completed_by_id")})
 _ADD_EVENT = insert(CaseEvent)
+# Who did, in a case's history, what no person did (the engine, a timer): pages show it in the reader's language.
+SYSTEM_ACTOR = N_("Система")
 
 
 def apply_snapshot(*, session: Session, case: Case, snapshot: Snapshot, clock: Clock, actor: User | None,
@@ -215,7 +217,7 @@ def add_event(*, session: Session, case: Case, at: datetime, actor: User | None,
     entry back in the same step (a unit-of-work flush of it would cost several times as much)."""
     session.connection().execute(_ADD_EVENT, {
         "case_id": case.id, "at": at, "actor_id": actor.id if actor else None,
-        "actor_name": actor.full_name if actor else "Система", "kind": kind, "step": step, "body_id": body_id,
+        "actor_name": actor.full_name if actor else SYSTEM_ACTOR, "kind": kind, "step": step, "body_id": body_id,
         "due_at": due_at, "details": details or {}})
 
 

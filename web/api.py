@@ -22,7 +22,7 @@ from services.notifications import notification_centre
 from services.register import parse_period, register
 from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
-from web.labels import detail_text, notice, translated
+from web.labels import actor_name, detail_text, notice, translated
 from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -213,7 +213,7 @@ def _draft_json(draft: Draft) -> dict[str, Any]:
 
 
 def _event_json(event: CaseEvent) -> dict[str, Any]:
-    return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": event.actor_name,
+    return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": actor_name(event),
             "actor_body": event.actor.body.code if event.actor and event.actor.body else None,
             "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
             "details": json.loads(json.dumps({key: detail_text(value) for key, value in event.details.items()},

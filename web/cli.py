@@ -1,9 +1,10 @@
 """Command line: init-db, users, calendar, cases, processes (tenants and bodies: web.tenants.cli); each command is
-one transaction."""
+one transaction. It speaks Russian, or English when the environment variable OTKLIK_LANG is `en`."""
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,13 +18,15 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.calendar import CalendarError
 from engine.parser import LibraryError, read_library
-from engine.validation import check_library
+from engine.texts import N_, joined, text_of
+from engine.validation import Problem, check_library
 from services.auth import create_user
 from services.calendars import calendar_resolver, resolve_body
 from services.demo import load_demo
@@ -35,6 +38,7 @@ from services.library.versions import LibraryRefused, Published, publish
 from services.reports.facts import backfill
 from services.setup import load_reference
 from web.common import msk
+from web.labels import translated
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -52,13 +56,30 @@ def transaction() -> Iterator[Session]:
         session.close()
 
 
+def spoken(text: str) -> str:
+    """A text the command line prints, in its language: English when OTKLIK_LANG=en, Russian otherwise."""
+    with force_locale("en" if os.environ.get("OTKLIK_LANG", "").strip().lower() == "en" else "ru"):
+        return translated(text)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one line (or several) in the command line's language."""
+    click.echo(spoken(text), err=err)
+
+
 def fail(message: str) -> None:
-    click.echo(f"Ошибка: {message}", err=True)
+    say(N_("Ошибка: %(message)s", message=message), err=True)
     sys.exit(2)
 
 
-NO_SCHEMA = "база данных ещё не создана. Сначала выполните: flask --app app init-db"
-OLD_SCHEMA = "схема базы данных устарела. Сначала выполните: flask --app app init-db (она обновит схему)"
+def _problem(problem: Problem) -> str:
+    """One line of a library problem: the file (and line), the element id or «—», the message."""
+    return joined([f"{problem.file}:{problem.line}" if problem.line else problem.file, problem.element_id or "—",
+                   problem.message], ": ")
+
+
+NO_SCHEMA = N_("база данных ещё не создана. Сначала выполните: flask --app app init-db")
+OLD_SCHEMA = N_("схема базы данных устарела. Сначала выполните: flask --app app init-db (она обновит схему)")
 
 
 def _schema_problem() -> str | None:
@@ -70,7 +91,7 @@ def _schema_problem() -> str | None:
                 return NO_SCHEMA
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
-        return f"база данных недоступна ({exc.__class__.__name__}): проверьте DATABASE_URL"
+        return N_("база данных недоступна (%(error)s): проверьте DATABASE_URL", error=exc.__class__.__name__)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return None if current == ScriptDirectory.from_config(config).get_current_head() else OLD_SCHEMA
@@ -123,13 +144,13 @@ def register(app: Flask) -> None:
                 load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
         except LibraryRefused as exc:  # a fresh install has no earlier version to start on
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                say(_problem(problem), err=True)
             fail(exc.message)
-        click.echo("База данных готова.")
+        say(N_("База данных готова."))
         if demo:
             with transaction() as session:
                 logins = load_demo(session=session, clock=clock, process_id=app.config["OTKLIK_PROCESS"])
-            click.echo("Демо-входы (логин / пароль / роль):")
+            say(N_("Демо-входы (логин / пароль / роль):"))
             for username, password, role in logins:
                 click.echo(f"  {username:<20} {password}  {role}")
 
@@ -150,9 +171,9 @@ def register(app: Flask) -> None:
             with transaction() as session:
                 user = create_user(session=session, username=username, password=password, role=role,
                                    body_code=body, full_name=full_name, email=email, tenant_code=tenant)
-                click.echo(f"Создан пользователь {user.username} ({user.role})")
+                say(N_("Создан пользователь %(username)s (%(role)s)", username=user.username, role=user.role))
         except ServiceError as exc:
-            fail("; ".join([exc.message, *exc.fields.values()]))
+            fail(joined([exc.message, *exc.fields.values()]))
 
     app.cli.add_command(users)
 
@@ -167,10 +188,11 @@ def _moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(
-            f"«{value}» не является моментом ISO 8601, например 2026-03-06T12:00+03:00") from None
+        raise click.BadParameter(spoken(
+            N_("«%(value)s» не является моментом ISO 8601, например 2026-03-06T12:00+03:00", value=value))) from None
     if moment.tzinfo is None:
-        raise click.BadParameter(f"«{value}»: укажите смещение часового пояса, например +03:00")
+        raise click.BadParameter(spoken(N_("«%(value)s»: укажите смещение часового пояса, например +03:00",
+                                           value=value)))
     return moment
 
 
@@ -178,9 +200,9 @@ def _with_calendar(body: str | None, act: Callable[[Any], str]) -> None:
     try:
         with transaction() as session:
             tenant_id, code = resolve_body(session=session, body_code=body)
-            click.echo(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
+            say(act(calendar_resolver(session=session, tenant_id=tenant_id)(code)))
     except (CalendarError, ServiceError) as exc:
-        fail(getattr(exc, "message", str(exc)))
+        fail(getattr(exc, "message", text_of(exc)))
 
 
 def _cases_group() -> AppGroup:
@@ -193,12 +215,12 @@ def _cases_group() -> AppGroup:
         with transaction() as session:
             problems = 0
             for problem in check_cases(session=session, clock=current_app.config["CLOCK"]):
-                click.echo(problem)
+                say(problem)
                 problems += 1
             session.rollback()  # a check changes nothing
         if problems:
             sys.exit(1)
-        click.echo("Открытые случаи согласованы со своими процессами")
+        say(N_("Открытые случаи согласованы со своими процессами"))
 
     @group.command("repair")
     @click.argument("case_ids", nargs=-1, type=int)
@@ -210,20 +232,22 @@ def _cases_group() -> AppGroup:
                 found = sweep_stalled(sessions=current_app.extensions["otklik.sessions"],
                                       clock=current_app.config["CLOCK"])
                 case_ids = (*case_ids, *stalled_ids(session=session))
-            click.echo(f"Найдено остановившихся случаев: {found} новых, {len(case_ids)} всего")
+            say(N_("Найдено остановившихся случаев: %(found)s новых, %(total)s всего", found=found,
+                   total=len(case_ids)))
         stuck = 0
         for case_id in dict.fromkeys(case_ids):
             try:
                 with transaction() as session:
                     done = repair_case(session=session, case_id=case_id, clock=current_app.config["CLOCK"])
             except ServiceError as exc:
-                click.echo(f"случай {case_id}: {exc.message}")
+                say(N_("случай %(case)s: %(outcome)s", case=case_id, outcome=exc.message))
                 stuck += 1
                 continue
             stuck += done.still_stalled
-            outcome = "по-прежнему стоит" if done.still_stalled else \
-                f"открыты задачи: {', '.join(done.opened)}" if done.opened else "ждёт своих сроков"
-            click.echo(f"случай {case_id}: {outcome}")
+            outcome = N_("по-прежнему стоит") if done.still_stalled else \
+                N_("открыты задачи: %(steps)s", steps=", ".join(done.opened)) if done.opened else \
+                N_("ждёт своих сроков")
+            say(N_("случай %(case)s: %(outcome)s", case=case_id, outcome=outcome))
         if stuck:
             sys.exit(1)
 
@@ -238,7 +262,7 @@ def _reports_group() -> AppGroup:
         """Compute the report facts of cases that have none (cases older than the facts) from their history."""
         with transaction() as session:
             done = backfill(session=session)
-        click.echo(f"Факты отчётов записаны, случаев: {done}")
+        say(N_("Факты отчётов записаны, случаев: %(count)s", count=done))
 
     return group
 
@@ -250,7 +274,7 @@ def _processes_group() -> AppGroup:
         try:
             return read_library([directory])
         except LibraryError as exc:
-            click.echo(str(exc))
+            say(text_of(exc))
             sys.exit(1)
 
     def publish_with(act: Callable[[Session], list[Published]]) -> None:
@@ -260,14 +284,15 @@ def _processes_group() -> AppGroup:
                 published = act(session)
         except LibraryRefused as exc:
             for problem in exc.problems:
-                click.echo(str(problem))
+                say(_problem(problem))
             sys.exit(1)
         except ServiceError as exc:
             fail(exc.message)
         except SQLAlchemyError as exc:
-            fail(f"публикация не удалась, текущие версии не изменились ({type(exc).__name__})")
+            fail(N_("публикация не удалась, текущие версии не изменились (%(error)s)", error=type(exc).__name__))
         for item in published:
-            click.echo(f"{item.process_id} v{item.number}{'' if item.created else ' (без изменений)'}")
+            say(f"{item.process_id} v{item.number}" if item.created else
+                N_("%(process)s v%(number)s (без изменений)", process=item.process_id, number=item.number))
 
     @group.command("validate")
     @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -275,10 +300,10 @@ def _processes_group() -> AppGroup:
         """Check a library folder (and its subfolders) exactly as publishing would; exit 1 and one problem a line."""
         library = check_library(read(directory))
         for problem in library.problems:
-            click.echo(str(problem))
+            say(_problem(problem))
         if library.problems:
             sys.exit(1)
-        click.echo(f"Можно публиковать: {', '.join(sorted(library.processes))}")
+        say(N_("Можно публиковать: %(processes)s", processes=", ".join(sorted(library.processes))))
 
     @group.command("publish")
     @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -342,9 +367,9 @@ def _calendar_group() -> AppGroup:
         """Print the due moment a number of working hours, minutes or days after the start."""
         moment = _moment(start)
         if days and (hours or minutes):
-            raise click.UsageError("Укажите либо --days, либо --hours/--minutes")
+            raise click.UsageError(spoken(N_("Укажите либо --days, либо --hours/--minutes")))
         if not (days or hours or minutes):
-            raise click.UsageError("Укажите срок: --hours, --minutes или --days")
+            raise click.UsageError(spoken(N_("Укажите срок: --hours, --minutes или --days")))
 
         def act(calendar: Any) -> str:
             if days:
@@ -376,17 +401,18 @@ def _calendar_group() -> AppGroup:
         """List the year's non-working days, shortened days and working weekends."""
 
         def act(calendar: Any) -> str:
-            return "\n".join(_describe_day(info) for info in calendar.year_overview(year))
+            return joined([_describe_day(info) for info in calendar.year_overview(year)], "\n")
 
         _with_calendar(body, act)
 
     return group
 
 
-KIND_TITLES = {"non_working": "нерабочий", "shortened": "сокращённый", "working": "рабочий"}
+KIND_TITLES = {"non_working": N_("нерабочий"), "shortened": N_("сокращённый"), "working": N_("рабочий")}
 
 
 def _describe_day(info: Any) -> str:
     """One line of `calendar show`: date, kind, hours, title and where it comes from."""
-    hours = f" {info.start:%H:%M}-{info.end:%H:%M}" if info.start and info.end else ""
-    return f"{info.day:%d.%m.%Y} {KIND_TITLES.get(info.kind, info.kind)}{hours} {info.title} [{info.source}]"
+    hours = [f"{info.start:%H:%M}-{info.end:%H:%M}"] if info.start and info.end else []
+    return joined([f"{info.day:%d.%m.%Y}", KIND_TITLES.get(info.kind, info.kind), *hours, info.title,
+                   f"[{info.source}]"], " ")

@@ -26,7 +26,8 @@ from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, Invalid, ServiceError, TooManyAttempts
 from services.inbox import INBOX_PAGE, MAX_INBOX_PAGE, Filters, parse_filters
 from services.language import LANGUAGES
-from web.labels import N_, event_title, field_label, notice, part_state, shown, translated, value_label
+from web.labels import (N_, actor_name, event_title, field_label, notice, part_state, shown, translated,
+                        value_label)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -276,8 +277,8 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["msk"] = msk
     app.jinja_env.filters["moment_input"] = moment_input
     app.jinja_env.filters["moment"] = moment
-    app.jinja_env.globals.update(now=lambda: clock().now(), event_title=event_title, field_label=field_label,
-                                 value_label=value_label, part_state=part_state, notice=notice)
+    app.jinja_env.globals.update(now=lambda: clock().now(), actor_name=actor_name, event_title=event_title,
+                                 field_label=field_label, value_label=value_label, part_state=part_state, notice=notice)
     app.jinja_env.finalize = shown  # every Text a template prints (errors, notices) in the reader's language
 
 

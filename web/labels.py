@@ -8,8 +8,9 @@ from typing import Any
 from flask_babel import get_locale, gettext
 
 from engine.texts import N_, Text, restored_note
-from models import LeadershipAlert, Notification
+from models import CaseEvent, LeadershipAlert, Notification
 from services.language import in_language
+from services.workflow import SYSTEM_ACTOR
 from web.library_text import plain_library_text
 
 
@@ -110,6 +111,11 @@ def event_title(event: Any, step_names: dict[str, str]) -> str:
         return title
     step = plain_library_text(step_names[event.step]) if event.step in step_names else gettext("ответ по сообщению")
     return f"{title}: {step}"
+
+
+def actor_name(event: CaseEvent) -> str:
+    """Who did what a history entry records: the person as named then, or the system in the interface language."""
+    return translated(SYSTEM_ACTOR) if event.actor_id is None else event.actor_name
 
 
 def field_label(key: str) -> str:

@@ -13,6 +13,7 @@ from flask_login import login_required
 from models import BodyAccount, Channel
 from services.errors import Invalid
 from services.networks.accounts import (
+    CSV_HEADER,
     EDITORS,
     accounts_csv,
     add_account,
@@ -26,6 +27,7 @@ from services.networks.channels import add_channel, edit_channel, may_edit_chann
 from services.reference import channels
 from web.api import _json_body, _user, token_required
 from web.common import csrf, db, me
+from web.labels import translated
 
 bp = Blueprint("networks", __name__)
 api_bp = Blueprint("networks_api", __name__, url_prefix="/api/v1")
@@ -43,7 +45,8 @@ def accounts() -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     """The registry (of one channel, with ?channel=) as a CSV file for Excel."""
-    text = accounts_csv(session=db(), user=me(), channel=request.args.get("channel") or None)
+    text = accounts_csv(session=db(), user=me(), channel=request.args.get("channel") or None,
+                        header=[translated(title) for title in CSV_HEADER])
     return Response(text.encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=accounts.csv"})
 

@@ -198,7 +198,7 @@ def _reference(session: Session, tenant_id: int) -> _Ids:
 
 def _names(ids: _Ids) -> dict[str, dict[str, str]]:
     names = {dimension: {code: title for code, title in rows.values()} for dimension, rows in ids.by_id.items()}
-    names["importance"] = {"high": "высокая", "normal": "обычная"}
+    names["importance"] = {"high": N_("высокая"), "normal": N_("обычная")}
     return names
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.texts import N_
+from engine.texts import N_, stored_note
 from models import HumanTask, User
 from services.absences import short_name
 from services.errors import Conflict, Forbidden, NotFound
@@ -43,7 +43,7 @@ def take_task(*, session: Session, clock: Clock, user: User, task_id: int) -> Hu
             raise Conflict(N_("Задача «%(step)s» уже закрыта", step=task.name))
         raise Conflict(N_("Задача уже в работе у %(person)s: откройте её для просмотра или выберите другую",
                           person=_taker(task)))
-    _note(session, task, user, clock, f"Взято в работу: {short_name(user.full_name)}")
+    _note(session, task, user, clock, N_("Взято в работу: %(person)s", person=short_name(user.full_name)))
     return task
 
 
@@ -59,11 +59,11 @@ def release_task(*, session: Session, clock: Clock, user: User, task_id: int) ->
     previous = task.assignee
     task.assignee_id, task.assignee = None, None
     session.flush()
-    who = short_name(previous.full_name, "gen") if previous else ""
-    _note(session, task, user, clock, f"Возвращено в очередь от {who}".strip())
+    who = short_name(previous.full_name, "gen") if previous else "—"
+    _note(session, task, user, clock, N_("Возвращено в очередь от %(person)s", person=who))
     return task
 
 
 def _note(session: Session, task: HumanTask, user: User, clock: Clock, note: str) -> None:
     add_event(session=session, case=task.case, at=clock.now(), actor=user, kind="assigned", step=task.step,
-              body_id=task.body_id, details={"assignment": note})
+              body_id=task.body_id, details={"assignment": stored_note(note)})

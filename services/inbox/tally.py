@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, cast, delete, func, insert, literal, selec
 from sqlalchemy import String as SqlString
 from sqlalchemy.orm import Session
 
+from engine.texts import N_
 from models import HumanTask, InboxTally
 
 KEY = ("tenant_id", "role", "body_id", "assignee_id", "step", "dimension", "value", "label")
@@ -63,6 +64,6 @@ def problems(session: Session) -> Iterator[str]:
         kept[tuple(key)] += int(n)
     for counted in sorted(set(live) | set(kept), key=repr):
         if live[counted] != kept[counted]:
-            yield (f"входящие: {dict(zip(KEY, counted, strict=True))}: задач {live[counted]}, "
-                   f"в счётчиках {kept[counted]}")
+            yield N_("входящие: %(key)s: задач %(live)s, в счётчиках %(kept)s",
+                     key=repr(dict(zip(KEY, counted, strict=True))), live=live[counted], kept=kept[counted])
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
-from engine.texts import N_
+from engine.texts import N_, text_of
 from models import Body, Case, CaseEvent, HumanTask, Timer, User
 from services.errors import Forbidden, NotFound
 from services.inbox.tally import problems as tally_problems
@@ -134,11 +134,12 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
         try:
             snapshot = runner_for(session=session, case=case, clock=clock).snapshot(case.state)
         except Exception as exc:
-            yield f"случай {case.id}: сохранённый процесс не восстанавливается: {exc}"
+            yield N_("случай %(case)s: сохранённый процесс не восстанавливается: %(error)s", case=case.id,
+                     error=text_of(exc))
             continue
         if snapshot.stalled:
-            yield (f"случай {case.id}: остановился (шаги: {', '.join(case.active_steps) or '—'}): нет ни задачи, ни "
-                   f"срока, ни события; flask --app app cases repair {case.id}")
+            yield N_("случай %(case)s: остановился (шаги: %(steps)s): нет ни задачи, ни срока, ни события; "
+                     "flask --app app cases repair %(case)s", case=case.id, steps=", ".join(case.active_steps) or "—")
         if case.tenant_id not in body_codes:
             body_codes[case.tenant_id] = dict(session.execute(
                 select(Body.id, Body.code).where(Body.tenant_id == case.tenant_id)).all())
@@ -153,31 +154,38 @@ def check_cases(*, session: Session, clock: Clock) -> Iterator[str]:
                  for guid, t in rows.items() if t.state == "open"}
         engine = {t.id: (t.step, t.body) for t in snapshot.open_tasks}
         for guid in engine.keys() - inbox.keys():
-            yield f"случай {case.id}: задача «{engine[guid][0]}» ({guid}) открыта в процессе, но её нет во входящих"
+            yield N_("случай %(case)s: задача «%(element)s» (%(task)s) открыта в процессе, но её нет во входящих",
+                     case=case.id, element=engine[guid][0], task=guid)
         for guid in inbox.keys() - engine.keys():
-            yield f"случай {case.id}: задача «{inbox[guid][0]}» ({guid}) во входящих, но в процессе не ждёт"
+            yield N_("случай %(case)s: задача «%(element)s» (%(task)s) во входящих, но в процессе не ждёт",
+                     case=case.id, element=inbox[guid][0], task=guid)
         for guid in engine.keys() & inbox.keys():
             step, body = engine[guid]
             if inbox[guid][0] != step or (body is not None and inbox[guid][1] not in (body, None)):
-                yield f"случай {case.id}: задача {guid}: во входящих {inbox[guid]}, в процессе {engine[guid]}"
+                yield N_("случай %(case)s: задача %(task)s: во входящих %(inbox)s, в процессе %(engine)s",
+                         case=case.id, task=guid, inbox=repr(inbox[guid]), engine=repr(engine[guid]))
         timers = {t.task_guid: t.due_at for t in session.scalars(select(Timer).where(Timer.case_id == case.id))}
         armed = {t.id: t.due_at for t in snapshot.timers}
         for guid in armed.keys() ^ timers.keys():
-            where = "в процессе, но не в таблице сроков" if guid in armed else "в таблице сроков, но не в процессе"
-            yield f"случай {case.id}: срок {guid} {where}"
+            yield (N_("случай %(case)s: срок %(timer)s в процессе, но не в таблице сроков", case=case.id, timer=guid)
+                   if guid in armed else
+                   N_("случай %(case)s: срок %(timer)s в таблице сроков, но не в процессе", case=case.id, timer=guid))
         for guid in armed.keys() & timers.keys():
             if armed[guid] != timers[guid]:
-                yield f"случай {case.id}: срок {guid}: в процессе {_iso(armed[guid])}, в таблице {_iso(timers[guid])}"
+                yield N_("случай %(case)s: срок %(timer)s: в процессе %(engine)s, в таблице %(table)s", case=case.id,
+                         timer=guid, engine=_iso(armed[guid]), table=_iso(timers[guid]))
         finished = {guid for guid, _ in snapshot.completed_tasks}
         done = [guid for guid, t in rows.items() if t.state == "completed"]
         for guid in done:
             if guid not in finished:
-                yield f"случай {case.id}: задача {guid} выполнена во входящих, но не в процессе"
+                yield N_("случай %(case)s: задача %(task)s выполнена во входящих, но не в процессе", case=case.id,
+                         task=guid)
         recorded = session.scalar(select(func.count()).where(CaseEvent.case_id == case.id,
                                                              CaseEvent.kind == "task_completed",
                                                              CaseEvent.at >= (since or case.registered_at))) or 0
         if recorded != len(done):
-            yield f"случай {case.id}: в истории {recorded} выполненных задач, во входящих {len(done)}"
+            yield N_("случай %(case)s: в истории %(recorded)s выполненных задач, во входящих %(done)s", case=case.id,
+                     recorded=recorded, done=len(done))
         session.expunge_all()  # a case at a time: a large database is not held in memory
     yield from tally_problems(session)
 

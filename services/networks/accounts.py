@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 EDITORS = ("admin", "responsible")  # the administrator for every body, a responsible official for their own
 MAX_NAME = 200
 MAX_URL = 500
-CSV_HEADER = ("Орган", "Канал", "Название", "Ссылка")
+CSV_HEADER = (N_("Орган"), N_("Канал"), N_("Название"), N_("Ссылка"))
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel: kept as text
 
 
@@ -77,11 +78,13 @@ def remove_account(*, session: Session, user: User, account_id: int) -> BodyAcco
     return account
 
 
-def accounts_csv(*, session: Session, user: User, channel: str | None = None) -> str:
-    """The registry as CSV that Excel opens as it is: a BOM, semicolons, CRLF; formulas kept as text."""
+def accounts_csv(*, session: Session, user: User, channel: str | None = None,
+                 header: Sequence[str] = CSV_HEADER) -> str:
+    """The registry as CSV that Excel opens as it is: a BOM, semicolons, CRLF; formulas kept as text. `header`: the
+    column titles in the reader's language (CSV_HEADER translated), Russian by default."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(header)
     for account in accounts(session=session, user=user, channel=channel):
         writer.writerow([_cell(account.body.short_name), _cell(account.channel.name), _cell(account.name),
                          _cell(account.url)])

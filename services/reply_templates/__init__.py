@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.texts import N_
+from engine.texts import N_, joined
 from models import Body, Channel, ReplyTemplate, Theme, ThemeGroup, User
 from services.errors import Forbidden, Invalid, NotFound
 from services.lexicon import load_lexicon
@@ -84,7 +84,7 @@ def save_template(*, session: Session, clock: Clock, user: User, template_id: in
     else:
         failed = [check.message for check in template_checks(session=session, user=user, text=text) if not check.ok]
         if failed:
-            errors["text"] = N_("Шаблон не проходит проверки пп. 9 и 11: %(failed)s", failed="; ".join(failed))
+            errors["text"] = N_("Шаблон не проходит проверки пп. 9 и 11: %(failed)s", failed=joined(failed))
     if errors:
         raise Invalid(N_("Шаблон не сохранён: исправьте отмеченные поля"), fields=errors)
     assert body_id is not None

@@ -70,7 +70,7 @@ def create_municipality(*, session: Session, clock: Clock, code: str, name: str,
     settlements and its first administrator (when a username is given); every field is checked before anything
     is written."""
     code, name = code.strip(), name.strip()
-    curator_name = curator_name.strip() or f"Пресс-служба администрации: {name}"
+    curator_name = curator_name.strip() or f"Пресс-служба администрации: {name}"  # not translated: a body's name
     explicit_curator_code = bool(curator_code.strip())
     curator_code = curator_code.strip() or f"{code}.press"
     errors: dict[str, str] = {}

@@ -17,9 +17,9 @@ from services.db import parse_id
 from services.errors import Forbidden, Invalid, NotFound
 from services.tenants import body_in
 
-# Role titles as the pages show them (Russian msgids; web/tenants lists them for pybabel).
-ROLE_TITLES = {"curator": "Куратор", "executor": "Исполнитель", "responsible": "Ответственное лицо",
-               "methodologist": "Методолог", "admin": "Администратор", "leader": "Руководство"}
+# Role titles as the pages show them.
+ROLE_TITLES = {"curator": N_("Куратор"), "executor": N_("Исполнитель"), "responsible": N_("Ответственное лицо"),
+               "methodologist": N_("Методолог"), "admin": N_("Администратор"), "leader": N_("Руководство")}
 assert set(ROLE_TITLES) == set(ROLES)
 
 

@@ -33,12 +33,9 @@ from services.tenants.people import (
     reset_password,
     set_active,
 )
-from web.common import N_, clock, db, me
+from web.common import clock, db, me
 
 bp = Blueprint("tenants", __name__, url_prefix="/admin")
-# services.tenants.people.ROLE_TITLES stays Russian; the pages show each through _(title), so pybabel finds them here.
-ROLE_MSGIDS = (N_("Куратор"), N_("Исполнитель"), N_("Ответственное лицо"), N_("Методолог"), N_("Администратор"),
-               N_("Руководство"))
 DEPARTMENT_ROWS = 4  # empty department rows on the municipality form; more are added on its bodies page
 
 

@@ -6,11 +6,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from engine.texts import N_, joined
 from services.errors import ServiceError
 from services.reference import bodies
 from services.tenants import create_body, create_municipality, tenant_by_code, tenants
 from services.tenants.deadlines import set_deadline
-from web.cli import fail, transaction
+from web.cli import fail, say, transaction
 
 
 def tenants_group() -> AppGroup:
@@ -19,7 +20,8 @@ def tenants_group() -> AppGroup:
 
     @group.command("create")
     @click.option("--code", required=True, help="Latin code, e.g. gatchina.")
-    @click.option("--name", required=True, help="Full name, e.g. «Гатчинский муниципальный округ».")
+    @click.option("--name", required=True,
+                  help="Full name, e.g. «Гатчинский муниципальный округ».")  # not translated: an example name
     @click.option("--curator-name", default="", help="The curator body (default: the administration's press service).")
     @click.option("--curator-code", default="", help="Its body code (default: CODE.press).")
     def create(code: str, name: str, curator_name: str, curator_code: str) -> None:
@@ -28,9 +30,9 @@ def tenants_group() -> AppGroup:
             with transaction() as session:
                 tenant = create_municipality(session=session, clock=current_app.config["CLOCK"], code=code,
                                              name=name, curator_name=curator_name, curator_code=curator_code)
-                click.echo(f"Создано муниципальное образование {tenant.code} «{tenant.name}»")
+                say(N_("Создано муниципальное образование %(code)s «%(name)s»", code=tenant.code, name=tenant.name))
         except ServiceError as exc:
-            fail("; ".join([exc.message, *exc.fields.values()]))
+            fail(joined([exc.message, *exc.fields.values()]))
 
     @group.command("list")
     def list_() -> None:
@@ -51,8 +53,9 @@ def tenants_group() -> AppGroup:
                 tenant = tenant_by_code(session=session, code=tenant_code.strip())
                 row = set_deadline(session=session, clock=current_app.config["CLOCK"], actor=None, tenant=tenant,
                                    step=step, value=value, unit=unit)
-                click.echo(f"{tenant.code}\t{row.name}\t{row.regional.clause} {row.regional.title}\t"
-                           f"{row.current.describe()} (региональный срок {row.regional.describe()})")
+                say(N_("%(tenant)s\t%(name)s\t%(clause)s %(step)s\t%(current)s (региональный срок %(regional)s)",
+                       tenant=tenant.code, name=row.name, clause=row.regional.clause, step=row.regional.title,
+                       current=row.current.describe(), regional=row.regional.describe()))
         except ServiceError as exc:
             fail(exc.message)
 
@@ -75,9 +78,10 @@ def bodies_group() -> AppGroup:
                 tenant = tenant_by_code(session=session, code=tenant_code)
                 body = create_body(session=session, tenant_id=tenant.id, code=code, name=name,
                                    short_name=short_name)
-                click.echo(f"Создан орган {body.code} «{body.name}» ({tenant.code})")
+                say(N_("Создан орган %(code)s «%(name)s» (%(tenant)s)", code=body.code, name=body.name,
+                       tenant=tenant.code))
         except ServiceError as exc:
-            fail("; ".join([exc.message, *exc.fields.values()]))
+            fail(joined([exc.message, *exc.fields.values()]))
 
     @group.command("list")
     @click.option("--tenant", "tenant_code", default=None, help="Only this tenant's bodies.")
@@ -87,8 +91,9 @@ def bodies_group() -> AppGroup:
             with transaction() as session:
                 tenant_id = tenant_by_code(session=session, code=tenant_code).id if tenant_code else None
                 for body in bodies(session=session, tenant_id=tenant_id):
-                    marks = (" (куратор)" if body.is_curator else "") + ("" if body.active else " (упразднён)")
-                    click.echo(f"{body.code}\t{body.short_name}{marks}")
+                    marks = [*([N_("(куратор)")] if body.is_curator else []),
+                             *([] if body.active else [N_("(упразднён)")])]
+                    say(joined([f"{body.code}\t{body.short_name}", *marks], " "))
         except ServiceError as exc:
             fail(exc.message)
 
