@@ -26,8 +26,7 @@ from services.db import ATTEMPTS, MAX_ID, parse_id, retryable, run_retrying
 from services.errors import Busy, Invalid, ServiceError, TooManyAttempts
 from services.inbox import INBOX_PAGE, MAX_INBOX_PAGE, Filters, parse_filters
 from services.language import LANGUAGES
-from web.labels import (N_, actor_name, event_title, field_label, notice, part_state, shown, translated,
-                        value_label)
+from web.labels import N_, actor_name, event_title, field_label, notice, part_state, shown, translated, value_label
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
