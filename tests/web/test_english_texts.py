@@ -215,3 +215,16 @@ def test_every_russian_text_is_marked_for_translation() -> None:
                     and id(node) not in skipped and "# not translated: " not in lines[node.lineno - 1]:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]}")
     assert found == [], "\n".join(found)
+
+
+def test_every_russian_word_of_a_template_is_translated() -> None:
+    """Templates say in Russian only through _() or {% trans %}; the language switch names «Русский» as itself."""
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        source = re.sub(r"\{%\s*trans\b.*?%\}.*?\{%\s*endtrans\s*%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"),
+                        flags=re.S)
+        source = re.sub(r"""(?:_|gettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""", "", source)
+        found += [f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}"
+                  for number, line in enumerate(source.splitlines(), 1)
+                  if CYRILLIC.search(line.replace("'Русский'", ""))]
+    assert found == [], "\n".join(found)
