@@ -27,10 +27,11 @@ from models import (
     User,
 )
 from services.errors import NotFound
+from services.language import in_language
 
 # Session.info key: set on the app's sessionmaker when SMTP is configured, so notifications also queue e-mail.
 MAIL_ENABLED = "otklik.mail"
-# Kinds of notification and the subject line of their e-mail (in Russian: the e-mail goes out in it, like the CLI).
+# Kinds of notification and the subject line of their e-mail (in the recipient's language).
 SUBJECTS = {
     "new_task": N_("Новая задача"),
     "draft_returned": N_("Проект ответа возвращён на доработку"),
@@ -62,6 +63,9 @@ class Person(Protocol):
     @property
     def active(self) -> bool: ...
 
+    @property
+    def language(self) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -72,12 +76,14 @@ class Recipient:
     email: str | None
     active: bool
     body_id: int | None
+    language: str | None
 
 
 def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, now: datetime,
            case_id: int | None = None, surge_alert_id: int | None = None) -> list[Notification]:
     """Notify each active person once: an in-app row (the Text's msgid and parameters, read in each reader's
-    language), and an e-mail in Russian through the outbox when mail is on."""
+    language), and an e-mail in the person's language (services.language; Russian unless they chose English) through
+    the outbox when mail is on."""
     assert kind in SUBJECTS and isinstance(text, Text), kind
     unique = {person.id: person for person in people if person.active}
     rows = [Notification(user_id=person.id, case_id=case_id, kind=kind, text=text.msgid, params=text.stored(),
@@ -86,14 +92,16 @@ def notify(*, session: Session, people: Iterable[Person], kind: str, text: str, 
     if not rows or not session.info.get(MAIL_ENABLED):
         return rows
     session.flush()  # the ids make the e-mails' idempotency keys
+    subject = N_("%(subject)s: случай № %(case)s", subject=SUBJECTS[kind], case=case_id) if case_id \
+        else SUBJECTS[kind]
+    body = N_("%(text)s\n\n—\nОтклик: все уведомления в разделе «Уведомления».", text=text)
     for row in rows:
-        email = (unique[row.user_id].email or "").strip()
+        person = unique[row.user_id]
+        email = (person.email or "").strip()
         if email:
-            subject = N_("%(subject)s: случай № %(case)s", subject=SUBJECTS[kind], case=case_id) if case_id \
-                else SUBJECTS[kind]
-            enqueue_mail(session=session, key=f"notification:{row.id}", recipient=email, subject=subject,
-                         body=N_("%(text)s\n\n—\nОтклик: все уведомления в разделе «Уведомления».", text=text),
-                         now=now)
+            language = person.language or "ru"
+            enqueue_mail(session=session, key=f"notification:{row.id}", recipient=email,
+                         subject=in_language(subject, language), body=in_language(body, language), now=now)
     return rows
 
 
@@ -124,7 +132,7 @@ def message_id(key: str) -> str:
 
 # People to notify are read as recipients with Core (every new task reads them; the ORM's loading of users costs
 # several times the statement).
-_RECIPIENT = (User.id, User.full_name, User.email, User.active, User.body_id)
+_RECIPIENT = (User.id, User.full_name, User.email, User.active, User.body_id, User.language)
 _TENANT_PEOPLE = select(*_RECIPIENT).where(User.tenant_id == bindparam("tenant_id"), User.role == bindparam("role"),
                                            User.active).order_by(User.id)
 _LIBRARY_PEOPLE = select(*_RECIPIENT).where(User.role.in_(("admin", "methodologist")), User.active).order_by(User.id)
@@ -132,7 +140,7 @@ _BODY_PEOPLE = select(*_RECIPIENT).where(User.body_id.in_(bindparam("body_ids", 
                                          User.role == bindparam("role"), User.active).order_by(User.id)
 
 
-def _recipients(session: Session, query: Select[int, str, str | None, bool, int | None],
+def _recipients(session: Session, query: Select[int, str, str | None, bool, int | None, str | None],
                 params: dict[str, object]) -> list[Recipient]:
     """The people a query finds."""
     return [Recipient(*row) for row in session.connection().execute(query, params)]

@@ -111,9 +111,15 @@ def leader_mail(app: Flask, sessions: Any) -> Iterator[str]:
         session.commit()
 
 
+@pytest.mark.parametrize(("language", "subject", "footer"), [
+    ("ru", "Общественно значимое сообщение (п. 14): случай № %s", "Отклик: все уведомления в разделе «Уведомления»."),
+    ("en", "Socially significant message (cl. 14): case No. %s",
+     "Otklik: all notifications are under «Notifications».")])
 def test_socially_significant_message_mails_the_leader_once(app: Flask, clock: FixedClock, sessions: Any,
                                                             smtp_server: tuple[Mailbox, SmtpSettings],
-                                                            leader_mail: str) -> None:
+                                                            leader_mail: str, language: str, subject: str,
+                                                            footer: str) -> None:
+    """The leader's letter comes once, in the language they last chose (Russian unless they switched)."""
     mailbox, settings = smtp_server
     # The app as deployed with SMTP_* set: its notifications queue e-mail and its sweep sends it.
     kept = ("DATABASE_URL", "SECRET_KEY", "TESTING", "SESSION_COOKIE_SECURE")
@@ -121,6 +127,8 @@ def test_socially_significant_message_mails_the_leader_once(app: Flask, clock: F
                           "OTKLIK_SCHEDULER": False, "SMTP_HOST": settings.host, "SMTP_PORT": settings.port,
                           "SMTP_TLS": "none", "SMTP_FROM": settings.sender})
     try:
+        if language == "en":
+            assert login(mailing, "leader").post("/lang/en").status_code == 302
         curator = login(mailing, "curator")
         case_id = register(curator)
         triage = open_inbox_task(curator, "Отбор и классификация сообщения")
@@ -136,11 +144,11 @@ def test_socially_significant_message_mails_the_leader_once(app: Flask, clock: F
     assert len(mailbox.letters) == 1, "delivered once"
     letter = mailbox.letters[0]
     assert letter["To"] == leader_mail and letter["From"] == "otklik@lenreg.example"
-    assert str(email.header.make_header(email.header.decode_header(letter["Subject"]))) == \
-        f"Общественно значимое сообщение (п. 14): случай № {case_id}"
+    assert str(email.header.make_header(email.header.decode_header(letter["Subject"]))) == subject % case_id
     assert letter["Message-ID"] == message_id(queued.idempotency_key)
     payload = letter.get_payload(decode=True)
-    assert isinstance(payload, bytes) and "Нет горячей воды третий день" in payload.decode("utf-8")
+    assert isinstance(payload, bytes) and "Нет горячей воды третий день" in payload.decode("utf-8")  # as written
+    assert payload.decode("utf-8").rstrip().endswith(footer)
     [sent] = outbox(sessions)
     assert (sent.attempts, sent.sent_at, sent.last_error) == (1, clock.now(), None)
 
