@@ -18,7 +18,6 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -32,13 +31,13 @@ from services.calendars import calendar_resolver, resolve_body
 from services.demo import load_demo
 from services.errors import ServiceError
 from services.integrity import check_cases, repair_case, stalled_ids, sweep_stalled
+from services.language import in_language
 from services.library.archive import export_version, import_archive
 from services.library.catalog import history
 from services.library.versions import LibraryRefused, Published, publish
 from services.reports.facts import backfill
 from services.setup import load_reference
 from web.common import msk
-from web.labels import translated
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -58,8 +57,7 @@ def transaction() -> Iterator[Session]:
 
 def spoken(text: str) -> str:
     """A text the command line prints, in its language: English when OTKLIK_LANG=en, Russian otherwise."""
-    with force_locale("en" if os.environ.get("OTKLIK_LANG", "").strip().lower() == "en" else "ru"):
-        return translated(text)
+    return in_language(text, "en" if os.environ.get("OTKLIK_LANG", "").strip().lower() == "en" else "ru")
 
 
 def say(text: str, *, err: bool = False) -> None:

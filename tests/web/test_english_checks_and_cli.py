@@ -97,7 +97,9 @@ def test_the_history_notes_and_the_system_read_in_the_readers_language(app: Flas
     page = _text(english(app, "curator").get(f"/cases/{case_id}").get_data(as_text=True))
     assert "Assignment: Taken into work: Егоров И. А." in page and "Взято в работу" not in page
     assert re.search(r"System Deadline recalculated", page), page[page.find("History"):][:600]
-    page = _text(login(app, "curator").get(f"/cases/{case_id}").get_data(as_text=True))
+    russian = login(app, "curator")  # the curator's English follows them to a new login: they switch back
+    assert russian.post("/lang/ru").status_code == 302
+    page = _text(russian.get(f"/cases/{case_id}").get_data(as_text=True))
     assert "Назначение: Взято в работу: Егоров И. А." in page and "Система Срок пересчитан" in page
 
 
