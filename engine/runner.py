@@ -42,7 +42,7 @@ class StepRefused(Exception):
 
 
 class EngineFailure(Exception):
-    """The workflow could not advance; the message is in Russian and nothing should be saved."""
+    """The workflow could not advance (the message a Text) and nothing should be saved."""
 
 
 @dataclass(frozen=True)
@@ -311,7 +311,7 @@ class Runner:
                 value = evaluate(definition.expression, {**task.data, **functions_at(moment)})
             except ExpressionError as exc:
                 reason = exc.__cause__ if isinstance(exc.__cause__, (CalendarError, ParameterError)) else exc
-                raise EngineFailure(str(reason)) from exc
+                raise EngineFailure(text_of(reason)) from exc
             task.internal_data["event_value"] = value
         return self._snapshot(workflow, [], _open_task_ids(workflow))
 
@@ -350,7 +350,7 @@ class Runner:
             return StepRefused(from_library(documentation) if documentation else
                                N_("Нет допустимого перехода после шага «%(step)s»", step=spec.bpmn_name))
         return EngineFailure(N_("Ошибка процесса на шаге «%(step)s»: %(problem)s",
-                                step=getattr(spec, "bpmn_name", "?"), problem=str(exc)))
+                                step=getattr(spec, "bpmn_name", "?"), problem=text_of(exc)))
 
     def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect], open_before: list[str]) -> Snapshot:
         run = _Run(workflow, effects)

@@ -46,6 +46,7 @@ def new() -> ResponseReturnValue:
     """The curator registers a message found in an open source."""
     require_curator(me())
     errors: dict[str, str] = {}
+    refused: str | None = None  # why the message was not registered, when no field is to blame
     if request.method == "POST":
         try:
             case = register_message(session=db(), clock=clock(), actor=me(), source="form",
@@ -58,12 +59,12 @@ def new() -> ResponseReturnValue:
             flash(translated(exc.message), "warning")
             return redirect(url_for("cases.show", case_id=exc.case_id))
         except Invalid as exc:
-            errors = exc.fields
+            errors, refused = exc.fields, None if exc.fields else exc.message
         else:
             flash(gettext("Сообщение зарегистрировано: случай № %(id)s", id=case.id), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("case_new.html", channels=channels(session=db()), errors=errors, values=request.form), \
-        422 if errors else 200
+    return render_template("case_new.html", channels=channels(session=db()), errors=errors, refused=refused,
+                           values=request.form), 422 if errors or refused else 200
 
 
 def repeat_suggestions(view: CaseView) -> list[Suggestion]:

@@ -22,7 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engine.calendar import CalendarError
+from engine.calendar import KIND_NAMES, CalendarError
 from engine.parser import LibraryError, read_library
 from engine.texts import N_, joined, text_of
 from engine.validation import Problem, check_library
@@ -406,11 +406,8 @@ def _calendar_group() -> AppGroup:
     return group
 
 
-KIND_TITLES = {"non_working": N_("нерабочий"), "shortened": N_("сокращённый"), "working": N_("рабочий")}
-
-
 def _describe_day(info: Any) -> str:
     """One line of `calendar show`: date, kind, hours, title and where it comes from."""
     hours = [f"{info.start:%H:%M}-{info.end:%H:%M}"] if info.start and info.end else []
-    return joined([f"{info.day:%d.%m.%Y}", KIND_TITLES.get(info.kind, info.kind), *hours, info.title,
+    return joined([f"{info.day:%d.%m.%Y}", KIND_NAMES.get(info.kind, info.kind), *hours, info.title,
                    f"[{info.source}]"], " ")

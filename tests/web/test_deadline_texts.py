@@ -48,6 +48,19 @@ def test_a_broken_deadline_parameter_is_explained_in_the_readers_language(app: F
         ": Неизвестная единица срока «weeks»: допустимы minutes, hours, days")
 
 
+def test_the_registration_form_says_why_it_refused_when_no_field_is_to_blame(app: Flask, weeks: None) -> None:
+    """A refusal that names no field (the organisation's deadline values are broken) is shown on the form, 422."""
+    english, russian = login(app, "curator"), login(app, "curator")
+    assert english.post("/lang/en").status_code == 302
+    answer = english.post("/cases/new", data=MESSAGE)
+    assert answer.status_code == 422
+    page = html.unescape(answer.get_data(as_text=True))
+    assert "Unknown deadline unit «weeks»: allowed are minutes, hours, days" in page
+    answer = russian.post("/cases/new", data=MESSAGE)
+    assert answer.status_code == 422
+    assert "Неизвестная единица срока «weeks»" in html.unescape(answer.get_data(as_text=True))
+
+
 def test_durations_and_working_hours_errors_of_the_what_if_report_in_english(app: Flask) -> None:
     english, russian = login(app, "leader"), login(app, "leader")
     assert english.post("/lang/en").status_code == 302
