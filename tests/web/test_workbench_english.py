@@ -150,8 +150,10 @@ def test_a_variants_merge_notes_read_in_english(app: Flask, municipality: Callab
     assert ("A variant draft was created on the new regional version. Check: Task «Отбор сообщения (МО)» — changed "
             "both in the variant and in the regional version: the variant's was kept, check it") in page
     assert re.search(r"Variant m\d+ carried onto regional version v\d+", page)
-    assert re.search(r"Вариант m\d+ перенесён на региональную версию v\d+",
-                     text(login(app, f"{code}.methodologist").get(response.headers["Location"])))
+    russian = login(app, f"{code}.methodologist")  # their English follows them to a new login: they switch back
+    assert russian.post("/lang/ru").status_code == 302
+    page = text(russian.get(response.headers["Location"]))
+    assert re.search(r"Вариант m\d+ перенесён на региональную версию v\d+", page)
 
 
 @pytest.fixture
