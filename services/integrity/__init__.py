@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
-from engine.texts import N_, text_of
+from engine.texts import N_, from_library, joined, stored_note, text_of
 from models import Body, Case, CaseEvent, HumanTask, Timer, User
 from services.errors import Forbidden, NotFound
 from services.inbox.tally import problems as tally_problems
@@ -113,7 +113,7 @@ def repair_case(*, session: Session, case_id: int, clock: Clock, user: User | No
     names = [task.name for task in opened if task.state == "open"]
     if was is not None or names:
         add_event(session=session, case=case, at=clock.now(), actor=user, kind="repaired",
-                  details={"opened": ", ".join(names) or "—"})
+                  details={"opened": stored_note(joined(map(from_library, names), ", ")) if names else "—"})
     log.info("case %d repaired: %s", case.id,
              "still stalled" if snapshot.stalled else ", ".join(names) or "nothing to move on")
     return Repair(case.id, names, snapshot.stalled)

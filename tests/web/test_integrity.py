@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -98,6 +100,15 @@ def test_the_administrator_lists_and_repairs_a_stalled_case(app: Flask, sessions
     open_inbox_task(login(app, "curator"), DECISION)
     history = admin.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Случай остановился" in history and "Случай восстановлен" in history
+    assert f"Открыты задачи: {DECISION}" in _text(history)
+    assert admin.post("/lang/en").status_code == 302  # the steps the repair opened, as the library translates them
+    history = _text(admin.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert "Tasks opened: Decision on the common reply (clause 8.9)" in history and DECISION not in history
+
+
+def _text(page: str) -> str:
+    """A page's words without markup."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def test_the_sweep_finds_cases_stored_stalled_before_and_the_command_line_repairs_them(
