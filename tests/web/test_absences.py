@@ -290,10 +290,10 @@ def test_assignment_notes_read_in_each_readers_language(app: Flask, sessions: An
     """Issue 14, defect 10: the history keeps each assignment note's msgid and parameters, so the curator reads it in
     English and the body's people in Russian; the API answers in the language it is asked for."""
     responsible, english, russian = login(app, RESPONSIBLE), login(app, "curator"), login(app, KOZLOVA)
-    assert english.post("/lang/en").status_code == 302
     case_id = drafted(app)
     assert responsible.post("/absences", data=absence(sessions)).status_code == 302
     rework = returned(app)
+    assert english.post("/lang/en").status_code == 302  # after the steps: the curator's next login reads English
     kozlova_id = user_id(sessions, KOZLOVA)
     assert responsible.post(f"/tasks/{rework}/assignee", data={"assignee": ""}).status_code == 302
     assert responsible.post(f"/tasks/{rework}/assignee", data={"assignee": kozlova_id}).status_code == 302
@@ -320,15 +320,15 @@ def test_assignment_notes_read_in_each_readers_language(app: Flask, sessions: An
 
 
 def test_absence_pages_and_messages_in_english(app: Flask, sessions: Any) -> None:
+    case_id = drafted(app)
+    rework = returned(app)
     responsible, egorov = login(app, RESPONSIBLE), login(app, EGOROV)
-    assert responsible.post("/lang/en").status_code == 302
+    assert responsible.post("/lang/en").status_code == 302  # after the steps: their next login reads English
     page = responsible.get("/absences").get_data(as_text=True)
     assert ">Leave<" in page and ">Business trip<" in page and "Командировка" not in page
     refused = responsible.post("/absences", data=absence(sessions, substitute=EGOROV)).get_data(as_text=True)
     assert "An employee cannot substitute for themselves" in html.unescape(refused)
 
-    case_id = drafted(app)
-    rework = returned(app)
     response = responsible.post(f"/tasks/{rework}/assignee", data={"assignee": "", "case": case_id},
                                 follow_redirects=True)
     assert "Task “Rework of the draft reply” passed to: body's queue" in html.unescape(response.get_data(as_text=True))
