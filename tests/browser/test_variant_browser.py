@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import RESULTS, PageProblems, log_in
 from tests.conftest import login
-from tests.web.test_municipal_library import TRIAGE, municipality
-from tests.web.test_workbench import diagram, save, start
+from tests.web.test_municipal_library import TRIAGE, municipality, published_variant
 
 __all__ = ["municipality"]  # the fixture
 
@@ -19,12 +18,8 @@ __all__ = ["municipality"]  # the fixture
 def test_the_variant_page_shows_its_difference_from_the_template(
         app: Flask, new_page: Callable[[], Page], problems: PageProblems, municipality: Callable[[], str]) -> None:
     code = municipality()
-    client = login(app, f"{code}.methodologist")
-    draft_id = start(client)
-    xml, revision = diagram(client, draft_id)
-    _, answer = save(client, draft_id, xml.replace(TRIAGE, 'name="Отбор сообщения (МО)"', 1), revision)
-    assert client.post(f"/workbench/drafts/{draft_id}/publish",
-                       data={"revision": answer["revision"], "comment": "По акту муниципалитета"}).status_code == 302
+    published_variant(login(app, f"{code}.methodologist"), TRIAGE, 'name="Отбор сообщения (МО)"',
+                      comment="По акту муниципалитета")
 
     page = log_in(new_page(), f"{code}.methodologist", lands=r"/cases/$")
     page.goto("/processes/")

@@ -72,6 +72,17 @@ def publish_regional(app: Flask, old: str, new: str) -> int:
     return version_id
 
 
+def published_variant(client: FlaskClient, old: str, new: str, comment: str = "Вариант") -> None:
+    """The municipality's own variant of the case process, one text of its diagram replaced, published by its
+    methodologist (`client`)."""
+    draft_id = start(client)
+    xml, revision = diagram(client, draft_id)
+    status, answer = save(client, draft_id, xml.replace(old, new, 1), revision)
+    assert status == 200, answer
+    assert client.post(f"/workbench/drafts/{draft_id}/publish",
+                       data={"revision": answer["revision"], "comment": comment}).status_code == 302
+
+
 def new_case(app: Flask, code: str, n: int = 1) -> tuple[int, int]:
     """A message registered by a curator of the tenant (code None: the oblast); the case id and its version id."""
     curator = login(app, f"{code}.curator" if code else "curator")
@@ -192,11 +203,7 @@ def test_a_municipal_variant_runs_for_its_municipality_only_and_shows_its_differ
 def test_the_municipality_goes_back_to_the_regional_library(app: Flask, municipality: Callable[[], str]) -> None:
     code = municipality()
     methodologist = login(app, f"{code}.methodologist")
-    draft_id = start(methodologist)
-    xml, revision = diagram(methodologist, draft_id)
-    _, answer = save(methodologist, draft_id, xml.replace(DRAFT, 'name="Проект ответа"', 1), revision)
-    assert methodologist.post(f"/workbench/drafts/{draft_id}/publish",
-                              data={"revision": answer["revision"], "comment": "Вариант"}).status_code == 302
+    published_variant(methodologist, DRAFT, 'name="Проект ответа"')
     _, variant_id = new_case(app, code)
     processes = page(methodologist, "/processes/")
     back = re.search(r'name="number" value="(\d+)">\s*<button type="submit" class="link follow-regional">', processes)

@@ -18,7 +18,7 @@ from tests.test_processes_cli import restore_regional
 from tests.web.test_main_path import register
 from tests.web.test_migration import PAGE as MIGRATION
 from tests.web.test_migration import publish_v2
-from tests.web.test_municipal_library import TRIAGE, municipality, publish_regional
+from tests.web.test_municipal_library import TRIAGE, municipality, publish_regional, published_variant
 from tests.web.test_workbench import DATA, diagram, methodologist, save, start
 from tests.web.test_workbench_editors import FORM, page_form, post
 from tests.web.test_workbench_tables import TABLE, table
@@ -138,11 +138,7 @@ def test_a_variants_merge_notes_read_in_english(app: Flask, municipality: Callab
     """The variant and the oblast both renamed the triage task: carried over, the variant's name kept, and noted."""
     code = municipality()
     client = login(app, f"{code}.methodologist")
-    draft_id = start(client)
-    xml, revision = diagram(client, draft_id)
-    _, answer = save(client, draft_id, xml.replace(TRIAGE, 'name="Отбор сообщения (МО)"', 1), revision)
-    assert client.post(f"/workbench/drafts/{draft_id}/publish",
-                       data={"revision": answer["revision"], "comment": "Вариант"}).status_code == 302
+    published_variant(client, TRIAGE, 'name="Отбор сообщения (МО)"')
     publish_regional(app, TRIAGE, 'name="Отбор сообщения"')
     response = english(client).post("/workbench/processes/case_148rg/rebase")
     assert response.status_code == 303
