@@ -189,8 +189,14 @@ def draft_problems(files: dict[str, str]) -> list[Problem]:
     return list(check_library(files).problems)
 
 
+def _titled(title: str, name: str) -> str:
+    """A library text followed by the name it is known by in files, «Подготовка проекта ответа (draft)»."""
+    return N_("%(library)s (%(name)s)", library=title, name=name)
+
+
 def panel_options(*, session: Session, draft: ProcessDraft) -> dict[str, Any]:
-    """What the properties panel offers: the draft's forms, the task roles, deadline parameters, processes."""
+    """What the properties panel offers: the draft's forms, the task roles, deadline parameters, processes (titles as
+    texts of the library, each with its name)."""
     try:
         deadlines = json.loads(draft.files.get(PARAMETERS_FILE, "{}")).get("deadlines", {})
     except (json.JSONDecodeError, AttributeError):
@@ -198,9 +204,9 @@ def panel_options(*, session: Session, draft: ProcessDraft) -> dict[str, Any]:
     return {
         "forms": sorted(name for name in draft.files if name.endswith(".schema.json")),
         "roles": TASK_ROLES,
-        "deadlines": {name: f"{spec.get('title') or name} ({name})" for name, spec in sorted(deadlines.items())
+        "deadlines": {name: _titled(str(spec.get("title") or name), name) for name, spec in sorted(deadlines.items())
                       if isinstance(spec, dict)},
-        "processes": {v.process_id: f"{process_title(v)} ({v.process_id})" for v in session.scalars(
+        "processes": {v.process_id: _titled(process_title(v), v.process_id) for v in session.scalars(
             select(ProcessVersion).where(ProcessVersion.is_current, in_library(None))
             .order_by(ProcessVersion.process_id))},
     }

@@ -59,6 +59,9 @@ def test_the_workbench_speaks_english_after_the_switch(new_page: Callable[[], Pa
     select_element(page, "draft")
     expect(page.locator("#properties")).to_contain_text("Task for a person")
     expect(page.locator("#properties")).to_contain_text("Step deadline")
+    expect(page.locator("select[name=task-role] option:checked")).to_have_text("Executor (body)")
+    expect(page.locator("select[name=task-deadline] option:checked")).to_have_text(
+        "Preparation of the draft reply (draft)")
     page.locator("select[name=task-deadline]").select_option("part")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#save-status")).to_contain_text("revision 2")
@@ -95,6 +98,8 @@ def test_the_triage_widgets_speak_english_after_the_switch(app: Flask, clock: Fi
     expect(bodies.get_by_role("button", name="Комитет по ЖКХ: later")).to_be_visible()  # a body's name is data
     bodies.get_by_role("combobox").fill("zzz")
     expect(bodies.locator(".ts-dropdown .no-results")).to_have_text("Nothing found")
+    curator.keyboard.press("Escape")  # the search's dropdown closes before the calendar opens below it
+    expect(bodies.locator(".ts-dropdown")).to_be_hidden()
     due = field(curator, "shortened_due_at")
     due.locator("input[data-moment]").fill("25.11.2026 12:00")
     due.get_by_role("button", name="Calendar: choose the date and time").click()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,7 +18,7 @@ from services.library.drafts import (
 )
 from services.library.versions import comment_text
 from web.common import clock, db, me, msk
-from web.labels import translated
+from web.labels import translated, translated_all
 from web.workbench import migrate, sandbox, tables  # noqa: F401  (their routes join bp and data)
 from web.workbench.blueprints import bp, data
 from web.workbench.editors import editors
@@ -43,8 +43,9 @@ def draft(draft_id: int) -> ResponseReturnValue:
 
 @bp.app_template_filter("panel_options")
 def panel_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The properties panel's choices as its script reads them: the task roles in the reader's language."""
-    return {**options, "roles": {role: translated(label) for role, label in options["roles"].items()}}
+    """The properties panel's choices as its script reads them, in the reader's language (roles, deadline and process
+    titles)."""
+    return cast(dict[str, Any], translated_all(options))
 
 
 @bp.app_template_filter("library_comment")
