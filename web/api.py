@@ -23,6 +23,7 @@ from services.register import parse_period, register
 from services.tasks import complete_task, open_task
 from web.common import clock, csrf, db, inbox_filters
 from web.labels import actor_name, detail_text, notice, translated
+from web.library_text import library_schema, plain_library_text
 from web.register import entry_json, today, xlsx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -65,7 +66,8 @@ def _user() -> User:
 
 
 def _task_json(task: HumanTask) -> dict[str, Any]:
-    return {"id": task.id, "case_id": task.case_id, "step": task.step, "name": task.name, "state": task.state,
+    return {"id": task.id, "case_id": task.case_id, "step": task.step, "name": plain_library_text(task.name),
+            "state": task.state,
             "body": task.body.code if task.body else None,
             "assignee": task.assignee.username if task.assignee_id else None, "due_at": _iso(task.due_at),
             "case_due_at": _iso(task.case.due_at)}
@@ -173,7 +175,7 @@ def release(task_id: int) -> ResponseReturnValue:
 def task(task_id: int) -> ResponseReturnValue:
     """One task with its form's JSON Schema."""
     form = open_task(session=db(), user=_user(), task_id=task_id, clock=clock())
-    return {**_task_json(form.task), "form": form.form.schema, "values": form.values,
+    return {**_task_json(form.task), "form": library_schema(form.form.schema), "values": form.values,
             "may_complete": form.may_complete}
 
 
@@ -216,7 +218,8 @@ def _event_json(event: CaseEvent) -> dict[str, Any]:
     return {"at": _iso(event.at), "kind": event.kind, "step": event.step, "actor": actor_name(event),
             "actor_body": event.actor.body.code if event.actor and event.actor.body else None,
             "body": event.body.code if event.body else None, "due_at": _iso(event.due_at),
-            "details": json.loads(json.dumps({key: detail_text(value) for key, value in event.details.items()},
+            "details": json.loads(json.dumps({key: plain_library_text(value) if key == "task" and isinstance(value, str)
+                                              else detail_text(value) for key, value in event.details.items()},
                                              default=str))}
 
 

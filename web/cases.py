@@ -17,6 +17,7 @@ from services.repeats import Suggestion, link_case, suggestions
 from services.timeline import case_timeline
 from web.common import BadInput, clock, db, local_target, me
 from web.labels import translated
+from web.library_text import library_diagram
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -102,4 +103,4 @@ def link(case_id: int) -> ResponseReturnValue:
 def diagram(case_id: int) -> ResponseReturnValue:
     """The BPMN of the case's own process version, for the viewer."""
     view = case_view(session=db(), user=me(), case_id=case_id)
-    return Response(view.diagram_xml, mimetype="application/xml")
+    return Response(library_diagram(view.diagram_xml), mimetype="application/xml")

@@ -18,6 +18,7 @@ from services.library.catalog import diagram, diagram_title, library_overview
 from services.library.drafts import library_drafts
 from services.library.versions import PUBLISHERS, Published, library_of
 from web.common import clock, db, me
+from web.library_text import library_diagram
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -110,4 +111,4 @@ def view(version_id: int) -> ResponseReturnValue:
 def file(version_id: int, name: str) -> ResponseReturnValue:
     """The BPMN XML of one diagram."""
     _, xml = diagram(session=db(), user=me(), version_id=version_id, name=name)
-    return Response(xml, mimetype="application/xml")
+    return Response(library_diagram(xml), mimetype="application/xml")

@@ -22,7 +22,7 @@ from services.absences import KIND_TITLES as ABSENCE_KINDS
 from services.calendar_admin import KIND_TITLES as DAY_KINDS
 from services.lexicon import LIST_TITLES
 from services.reports.whatif import CALENDARS
-from tests.conftest import login, task_id_from
+from tests.conftest import api_token, login, task_id_from
 from tests.web.test_main_path import register
 from web.admin import MONTHS
 from web.common import HTTP_MESSAGES
@@ -180,7 +180,8 @@ def test_labels_shown_through_gettext_are_translated() -> None:
 
 
 def _library_texts() -> set[str]:
-    """Every text a person reads that the shipped library's forms and diagrams hold."""
+    """Every text a person reads that the shipped library's forms and diagrams hold (every named element: the case
+    page and the heatmap show the diagrams with their names)."""
     from engine.forms import FormSchema
 
     texts: set[str] = set()
@@ -191,8 +192,7 @@ def _library_texts() -> set[str]:
             texts.update([f.title, f.help, *(title for _, title in f.choices)])
         texts.update(str(prop.get("x-patternMessage", "")) for prop in form.schema["properties"].values())
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
-        texts.update(re.findall(r'<bpmn:(?:userTask|process) id="[^"]+" name="([^"]+)"',
-                                path.read_text(encoding="utf-8")))
+        texts.update(html.unescape(name) for name in re.findall(r'\bname="([^"]+)"', path.read_text(encoding="utf-8")))
     return {t for t in texts if CYRILLIC.search(t)}
 
 
@@ -243,3 +243,29 @@ def test_a_persons_language_follows_them_to_their_next_login(app: Flask) -> None
 
     assert elsewhere.post("/lang/ru").status_code == 302
     assert 'lang="ru"' in _page(login(app, "curator"), "/inbox")
+
+
+def test_the_api_and_the_diagrams_name_steps_and_forms_in_english(app: Flask) -> None:
+    """A task's name, its form's titles and choices, and the diagrams the viewers draw (the case page, the heatmap,
+    the library) in the language asked for; the stored Russian otherwise."""
+    curator = login(app, "curator")
+    case_id = register(curator)
+    client = app.test_client()
+    bearer = api_token(client, "curator")
+    english = {**bearer, "Accept-Language": "en"}
+    [task] = client.get(f"/api/v1/tasks?case_id={case_id}", headers=english).json["tasks"]
+    assert task["name"] == TRIAGE
+    form = client.get(f"/api/v1/tasks/{task['id']}", headers=english).json["form"]
+    assert form["title"] == "Selection and classification of the message (clause 8.1)"
+    assert form["properties"]["importance"]["title"] == "Importance"
+    assert form["properties"]["importance"]["x-enumTitles"]["high"] == "High: reply within 4 working hours"
+    russian = client.get(f"/api/v1/tasks/{task['id']}", headers=bearer).json
+    assert russian["name"] == "Отбор и классификация сообщения"
+    assert russian["form"]["properties"]["importance"]["title"] == "Категория важности"
+
+    assert curator.post("/lang/en").status_code == 302
+    xml = curator.get(f"/cases/{case_id}/diagram.bpmn").get_data(as_text=True)
+    assert f'name="{TRIAGE}"' in xml and 'name="Message registered"' in xml
+    assert not re.search(r'name="[^"]*[А-Яа-яЁё]', xml)  # every name of the shipped diagrams has its English
+    assert 'name="Сообщение зарегистрировано"' in login(app, "admin").get(
+        f"/cases/{case_id}/diagram.bpmn").get_data(as_text=True)

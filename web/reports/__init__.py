@@ -34,6 +34,7 @@ from services.reports.whatif import (
 from web.api import _user, token_required
 from web.common import clock, csrf, db, me
 from web.labels import translated, translated_all
+from web.library_text import library_diagram
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
@@ -210,7 +211,7 @@ def heatmap() -> ResponseReturnValue:
 @login_required
 def heatmap_diagram_xml(name: str) -> ResponseReturnValue:
     """One BPMN diagram of the tenant's current process version, for the heatmap's viewer."""
-    return Response(heatmap_diagram(session=db(), user=me(), name=name), mimetype="application/xml")
+    return Response(library_diagram(heatmap_diagram(session=db(), user=me(), name=name)), mimetype="application/xml")
 
 
 def _whatif(args: Mapping[str, str]) -> WhatIf:
