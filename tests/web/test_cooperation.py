@@ -207,6 +207,10 @@ def test_the_overview_counts_each_municipality(app: Flask, clock: FixedClock, se
         assert (vsevolozhsk["open"], vsevolozhsk["answered"], vsevolozhsk["timeliness"]) == ("0", "0", "—")
         assert "возвращено: 1" in vsevolozhsk["transferred"] and "в работе: 0" in vsevolozhsk["transferred"]
         assert "Течь устранят" not in page and "Фролова" not in page
+    leader = login(app, "leader")  # the transfer in work names its municipal step as the library translates it
+    assert leader.post("/lang/en").status_code == 302
+    page = leader.get("/municipalities/overview").get_data(as_text=True)
+    assert "<td>Selection and classification of the message</td>" in page and TRIAGE not in page
 
     # G2 answered late: two answered this month, one of them on time.
     draft = task_id_from(executor.get(f"/cases/{late}").get_data(as_text=True), "Подготовка проекта ответа")
