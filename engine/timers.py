@@ -94,9 +94,12 @@ class DeadlineParameters:
             raise ParameterError(N_("Предел «%(name)s» не задан в параметрах процесса", name=name)) from None
 
     def with_overrides(self, overrides: Mapping[str, Duration]) -> DeadlineParameters:
-        """A copy where a tenant's own values replace the regional ones. A value for a deadline this version does not
-        have is left out: tenants set values against the current version, and a case on an older one keeps running."""
-        own = {name: value for name, value in overrides.items() if name in self.durations}
+        """A copy where a tenant's own values replace the regional ones, under the regional clause and title. A value
+        for a deadline this version does not have is left out: tenants set values against the current version, and a
+        case on an older one keeps running."""
+        own = {name: replace(value, clause=value.clause or self.durations[name].clause,
+                             title=value.title or self.durations[name].title)
+               for name, value in overrides.items() if name in self.durations}
         return replace(self, durations={**self.durations, **own})
 
 

@@ -3,6 +3,7 @@ replayed, every expected figure worked out by hand from the oblast's hours (Mon-
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -194,3 +195,14 @@ def test_nothing_changed_and_both_parts_wrong(app: Flask) -> None:
     both = leader.get(f"{MONTH}&parameter=draft&value=x&unit=hours&calendar=hours&day_start=18:00&day_end=09:00")
     assert both.status_code == 422 and set(both.json["error"]["fields"]) == {"value", "hours"}
     assert leader.get("/reports/whatif").status_code == 200  # the empty form
+
+
+def test_a_tenants_own_value_keeps_the_deadlines_name(app: Flask) -> None:
+    """The oblast's own draft value (8 h) is offered under the regulation's title and clause, not as « (, …)»."""
+    admin = login(app, "admin")
+    assert admin.post("/admin/deadlines/draft", data={"value": "8", "unit": "hours"}).status_code == 302
+    try:
+        page = html.unescape(login(app, "leader").get("/reports/whatif").get_data(as_text=True))
+        assert ">Подготовка проекта ответа (8.4, сейчас 8 раб. ч)</option>" in page and " (, " not in page
+    finally:
+        assert admin.post("/admin/deadlines/draft/reset").status_code == 302
