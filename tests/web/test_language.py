@@ -269,3 +269,14 @@ def test_the_api_and_the_diagrams_name_steps_and_forms_in_english(app: Flask) ->
     assert not re.search(r'name="[^"]*[А-Яа-яЁё]', xml)  # every name of the shipped diagrams has its English
     assert 'name="Сообщение зарегистрировано"' in login(app, "admin").get(
         f"/cases/{case_id}/diagram.bpmn").get_data(as_text=True)
+
+
+def test_an_english_page_says_what_stays_as_entered(app: Flask) -> None:
+    """Reference names and what people wrote are not translated; an English page says so plainly, once."""
+    english = login(app, "curator")
+    assert english.post("/lang/en").status_code == 302
+    register(english)
+    page = _page(english, "/inbox")
+    assert 'id="data-language"' in page and "shown as they were entered: in Russian" in page
+    assert "Ирина Петрова" in page  # an author, as written
+    assert 'id="data-language"' not in _page(login(app, "kgkh.exec1"), "/inbox")
