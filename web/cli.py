@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import KIND_NAMES, CalendarError
 from engine.parser import LibraryError, read_library
 from engine.texts import N_, joined, text_of
-from engine.validation import Problem, check_library
+from engine.validation import check_library
 from services.auth import create_user
 from services.calendars import calendar_resolver, resolve_body
 from services.demo import load_demo
@@ -68,12 +68,6 @@ def say(text: str, *, err: bool = False) -> None:
 def fail(message: str) -> None:
     say(N_("Ошибка: %(message)s", message=message), err=True)
     sys.exit(2)
-
-
-def _problem(problem: Problem) -> str:
-    """One line of a library problem: the file (and line), the element id or «—», the message."""
-    return joined([f"{problem.file}:{problem.line}" if problem.line else problem.file, problem.element_id or "—",
-                   problem.message], ": ")
 
 
 NO_SCHEMA = N_("база данных ещё не создана. Сначала выполните: flask --app app init-db")
@@ -142,7 +136,7 @@ def register(app: Flask) -> None:
                 load_reference(session=session, clock=clock, library=app.config["OTKLIK_LIBRARY"] or None)
         except LibraryRefused as exc:  # a fresh install has no earlier version to start on
             for problem in exc.problems:
-                say(_problem(problem), err=True)
+                say(problem.described(), err=True)
             fail(exc.message)
         say(N_("База данных готова."))
         if demo:
@@ -282,7 +276,7 @@ def _processes_group() -> AppGroup:
                 published = act(session)
         except LibraryRefused as exc:
             for problem in exc.problems:
-                say(_problem(problem))
+                say(problem.described())
             sys.exit(1)
         except ServiceError as exc:
             fail(exc.message)
@@ -298,7 +292,7 @@ def _processes_group() -> AppGroup:
         """Check a library folder (and its subfolders) exactly as publishing would; exit 1 and one problem a line."""
         library = check_library(read(directory))
         for problem in library.problems:
-            say(_problem(problem))
+            say(problem.described())
         if library.problems:
             sys.exit(1)
         say(N_("Можно публиковать: %(processes)s", processes=", ".join(sorted(library.processes))))
