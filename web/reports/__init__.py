@@ -32,7 +32,7 @@ from services.reports.whatif import (
     replay,
 )
 from web.api import _user, token_required
-from web.common import clock, csrf, db, me
+from web.common import clock, csrf, db, error_json, me
 from web.labels import translated, translated_all
 from web.library_text import library_diagram
 
@@ -265,8 +265,7 @@ def whatif() -> ResponseReturnValue:
             error = exc
     if args.get("format") == "json":
         if error is not None:
-            return jsonify(translated_all({"error": {"code": error.code, "message": error.message,
-                                                     "fields": error.fields}})), 422
+            return jsonify(error_json(error.code, error.message, error.fields)), 422
         if result is not None:
             return jsonify(translated_all(result.as_json()))
     return render_template("reports/whatif.html", result=result, error=error, month=month, drafts=drafts,
