@@ -34,6 +34,7 @@ from web import (
 from web import (
     register as register_page,
 )
+from web.calendar_cli import calendar_group
 from web.common import install
 from web.library_text import install as install_library_text
 from web.tenants.cli import bodies_group, tenants_group
@@ -48,6 +49,7 @@ def register(app: Flask) -> None:
                       workbench.bp, deadlines.bp, networks.bp, networks.api_bp, register_page.bp, dashboard.bp,
                       tenants.bp, reports.bp, reports.api_bp, cooperation.bp, reply_templates.bp):
         app.register_blueprint(blueprint)
+    app.cli.add_command(calendar_group())
     app.cli.add_command(tenants_group())
     app.cli.add_command(bodies_group())
     cli.register(app)  # last: it guards every command against a database without a schema
