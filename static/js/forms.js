@@ -66,6 +66,7 @@
       plugins: { drag_drop: {}, remove_button: { title: say('Убрать', 'Remove') } },
       maxItems: select.dataset.maxItems ? Number(select.dataset.maxItems) : null,
       hideSelected: true, closeAfterSelect: true,
+      refreshThrottle: 0,  // a handful of local options: a search refreshed later would reopen the list closed by Escape
       render: {
         item(data, escape) {
           const item = document.createElement('div');

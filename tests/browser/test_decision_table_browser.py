@@ -85,3 +85,41 @@ def test_the_triage_bodies_follow_the_table_until_the_curator_changes_them(
     page.wait_for_load_state("networkidle")
     expect(chosen).to_have_text(["Комитет по дорожному хозяйству", "Комитет по ЖКХ"])
     assert problems.items == [], "\n".join(problems.items)
+
+
+# A slow network: the table's answer for a theme without a location arrives 800 ms late.
+SLOW_THEME_ANSWER = """(() => {
+  const fetch = window.fetch;
+  window.fetch = async (...args) => {
+    const response = await fetch(...args);
+    if (String(args[0]).endsWith('location=')) await new Promise((done) => setTimeout(done, 800));
+    return response;
+  };
+})()"""
+
+
+def triage_page(app: Flask, new_page: Callable[[], Page]) -> Page:
+    """The curator's triage form of a new message, on a network where the theme's answer is slow."""
+    curator = login(app, "curator")
+    register(curator)
+    triage = open_inbox_task(curator, "Отбор и классификация сообщения")
+    page = conftest.log_in(new_page(), "curator")
+    page.add_init_script(SLOW_THEME_ANSWER)
+    page.goto(f"/tasks/{triage}")
+    return page
+
+
+def test_a_late_answer_of_the_table_does_not_undo_the_newer_one(
+        app: Flask, new_page: Callable[[], Page], problems: PageProblems) -> None:
+    """The theme's answer arrives after the theme-and-location one: the newer question wins."""
+    page = triage_page(app, new_page)
+    bodies = page.locator('#task-form .field[data-field="bodies"]')
+    page.get_by_label("Тема").select_option("lighting")
+    page.get_by_label("Локация").select_option("vsevolozhsky")
+    expect(bodies).to_have_attribute("aria-busy", "true")
+    expect(bodies).not_to_have_attribute("aria-busy", "true", timeout=3000)
+    page.wait_for_timeout(1000)  # past the slow answer's arrival
+    chosen = bodies.locator(".ts-control .item .ts-title")
+    expect(chosen).to_have_text(["Комитет по ЖКХ", "Комитет по дорожному хозяйству"])
+    assert problems.items == [], "\n".join(problems.items)
+

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from engine.clock import FixedClock
 from tests.browser.conftest import RESULTS, PageProblems, log_in
-from tests.browser.test_main_path_browser import field
+from tests.browser.test_main_path_browser import classify, field
 from tests.browser.test_triage_browser import registered
 from tests.browser.test_workbench_browser import log_in as workbench_log_in
 from tests.browser.test_workbench_browser import no_drafts, open_draft, select_element
@@ -92,9 +92,7 @@ def test_the_triage_widgets_speak_english_after_the_switch(app: Flask, clock: Fi
     row = curator.locator("table.list tbody tr").filter(has=curator.get_by_role("link", name=f"No. {case_id}"))
     row.locator("a.task-link").click()
     expect(curator.get_by_role("heading", level=1)).to_contain_text("Selection and classification of the message")
-    field(curator, "theme").locator("select").select_option("heating")
-    field(curator, "location").locator("select").select_option("gatchinsky")
-    bodies = field(curator, "bodies")
+    bodies = classify(curator, "heating", "gatchinsky")
     expect(bodies.get_by_role("button", name="Комитет по ЖКХ: later")).to_be_visible()  # a body's name is data
     bodies.get_by_role("combobox").fill("zzz")
     expect(bodies.locator(".ts-dropdown .no-results")).to_have_text("Nothing found")

@@ -55,6 +55,15 @@ def field(page: Page, name: str) -> Locator:
     return page.locator(f'#task-form .field[data-field="{name}"]')
 
 
+def classify(page: Page, theme: str, location: str) -> Locator:
+    """Choose the theme and location on the triage form and wait for the decision table's bodies (the bodies field)."""
+    field(page, "theme").locator("select").select_option(theme)
+    field(page, "location").locator("select").select_option(location)
+    bodies = field(page, "bodies")
+    expect(bodies).not_to_have_attribute("aria-busy", "true")  # both answers in: a late one cannot redo the choice
+    return bodies
+
+
 def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PageProblems, clock: FixedClock) -> None:
     curator = log_in(new_page(), "curator")
     executor = log_in(new_page(), "kgkh.exec1")
@@ -80,8 +89,7 @@ def test_main_path_in_the_browser(new_page: Callable[[], Page], problems: PagePr
     open_task(curator, case_id, TRIAGE)
     expect(curator.locator("blockquote.text")).to_have_text(MESSAGE_TEXT)
     field(curator, "triage_decision").get_by_label("Направить в компетентный орган").check()
-    field(curator, "theme").locator("select").select_option("heating")
-    field(curator, "location").locator("select").select_option("gatchinsky")
+    classify(curator, "heating", "gatchinsky")
     field(curator, "importance").locator('input[value="normal"]').check()
     expect(field(curator, "bodies").locator(".ts-control .item .ts-title")).to_have_text(["Комитет по ЖКХ"])
     submit(curator, TRIAGE)
@@ -184,8 +192,7 @@ def test_missing_required_field_shows_the_error_and_saves_nothing(
     curator = log_in(new_page(), "curator")
     open_task(curator, case_id, TRIAGE)
     field(curator, "triage_decision").get_by_label("Направить в компетентный орган").check()
-    field(curator, "theme").locator("select").select_option("heating")
-    field(curator, "location").locator("select").select_option("gatchinsky")
+    classify(curator, "heating", "gatchinsky")
     first_body = field(curator, "bodies").locator(".ts-control .item")
     expect(first_body.locator(".ts-title")).to_have_text(["Комитет по ЖКХ"])  # the decision table's answer
     first_body.locator(".remove[title=\"Убрать\"]").click()  # the curator clears it

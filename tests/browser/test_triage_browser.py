@@ -14,7 +14,16 @@ from engine.clock import FixedClock
 from models import User
 from services.cases import register_message
 from tests.browser.conftest import RESULTS, PageProblems, log_in
-from tests.browser.test_main_path_browser import APPROVAL, DRAFT, PUBLICATION, TRIAGE, field, open_task, submit
+from tests.browser.test_main_path_browser import (
+    APPROVAL,
+    DRAFT,
+    PUBLICATION,
+    TRIAGE,
+    classify,
+    field,
+    open_task,
+    submit,
+)
 from tests.conftest import login
 from tests.web.test_main_path import TRIAGE as HTTP_TRIAGE
 from tests.web.test_main_path import open_inbox_task
@@ -48,9 +57,7 @@ def test_triage_with_two_bodies_in_the_order_set_by_the_curator(
     field(curator, "triage_decision").get_by_label("Направить в компетентный орган").check()
     expect(ground).to_be_hidden()
 
-    field(curator, "theme").locator("select").select_option("heating")
-    field(curator, "location").locator("select").select_option("gatchinsky")
-    bodies = field(curator, "bodies")
+    bodies = classify(curator, "heating", "gatchinsky")
     items = bodies.locator(".ts-control .item")
     expect(items).to_have_text(["←Комитет по ЖКХ→×"])  # the decision table's answer
     search = bodies.get_by_role("combobox", name="Компетентные органы")
@@ -90,6 +97,23 @@ def test_triage_with_two_bodies_in_the_order_set_by_the_curator(
         re.compile("^Комитет по дорожному хозяйству"), re.compile("^Комитет по ЖКХ")])
     assert problems.items == []
 
+
+
+def test_escape_closes_the_bodies_list_right_after_typing(
+        app: Flask, clock: FixedClock, new_page: Callable[[], Page], problems: PageProblems) -> None:
+    """A quick typist's Escape keeps the list closed: no search refreshed after it opens the list again (and takes
+    the focus from the field the curator went on to)."""
+    case_id = registered(app, clock, "https://vk.com/wall-1_302")
+    curator = log_in(new_page(), "curator")
+    open_task(curator, case_id, TRIAGE)
+    bodies = classify(curator, "heating", "gatchinsky")
+    search = bodies.get_by_role("combobox", name="Компетентные органы")
+    search.press_sequentially("дорож")
+    search.press("Escape")
+    curator.wait_for_timeout(500)
+    expect(bodies.locator(".ts-dropdown")).to_be_hidden()
+    expect(search).to_be_focused()
+    assert problems.items == []
 
 def test_the_curators_edit_during_approval_is_seen_by_the_executor(
         app: Flask, clock: FixedClock, new_page: Callable[[], Page], problems: PageProblems) -> None:
