@@ -124,13 +124,12 @@ def _offset(table: _YearTable, moment: int) -> int:
     return table.done_before[k] + moment - table.starts[k]
 
 
-def _format_duration(delta: timedelta) -> str:
-    """Format a duration as hours and minutes, e.g. «2 ч 05 мин»."""
-    minutes = int(abs(delta) // timedelta(minutes=1))
-    hours, rest = minutes // 60, f"{minutes % 60:02d}"
-    if delta < timedelta(0):
-        return N_("минус %(hours)s ч %(minutes)s мин", hours=hours, minutes=rest)
-    return N_("%(hours)s ч %(minutes)s мин", hours=hours, minutes=rest)
+def duration_text(minutes: int) -> str:
+    """Minutes of working or calendar time in words, without a sign: «1 ч 20 мин», «45 мин», «3 ч»."""
+    hours, rest = divmod(abs(minutes), 60)
+    if not hours:
+        return N_("%(minutes)s мин", minutes=rest)
+    return N_("%(hours)s ч %(minutes)s мин", hours=hours, minutes=rest) if rest else N_("%(hours)s ч", hours=hours)
 
 
 class WorkingCalendar:
@@ -231,9 +230,12 @@ class WorkingCalendar:
     def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
         """Return the moment when delta of working time has passed since start (zero returns start itself)."""
         if delta < timedelta(0) or delta > _MAX_WORKING_TIME:
+            minutes = int(abs(delta) // timedelta(minutes=1))
+            got = N_("минус %(duration)s", duration=duration_text(minutes)) if delta < timedelta(0) \
+                else duration_text(minutes)
             raise InvalidDuration(N_("Срок в рабочем времени должен быть от 0 до %(limit)s ч, а получено "
                                      "%(duration)s. Проверьте параметры срока.", limit=_MAX_WORKING_HOURS,
-                                     duration=_format_duration(delta)))
+                                     duration=got))
         local = self._local(start)
         if not delta:
             return local

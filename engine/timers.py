@@ -20,7 +20,7 @@ TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline"
 # (8.8) or the author's clarification (7.3).
 CASE_DEADLINES = ("case", "case_urgent", "after_interim", "after_clarification")
 # A deadline's unit in words.
-_UNIT_WORDS = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
+UNIT_WORDS = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
 
 
 class ParameterError(ValueError):
@@ -47,7 +47,7 @@ class Duration:
 
     def describe(self) -> str:
         """Human text such as «5 раб. ч»."""
-        unit = _UNIT_WORDS[self.unit]
+        unit = UNIT_WORDS[self.unit]
         if self.working:
             return N_("%(value)s раб. %(unit)s", value=self.value, unit=unit)
         return N_("%(value)s %(unit)s", value=self.value, unit=unit)

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.calendar import duration_text
 from models import HumanTask
 from services.absences import short_name
 from services.errors import Conflict
@@ -95,22 +96,20 @@ def delete(view_id: int) -> ResponseReturnValue:
     return redirect(url_for("inbox.show")), 303
 
 
-def _minutes(delta: timedelta | None) -> tuple[int, int]:
-    hours, minutes = divmod(abs(int(delta.total_seconds() // 60)) if delta is not None else 0, 60)
-    return hours, minutes
+def _minutes(delta: timedelta | None) -> int:
+    return abs(int(delta.total_seconds() // 60)) if delta is not None else 0
 
 
 @bp.app_template_filter("worktime")
 def worktime(delta: timedelta | None) -> str:
     """Working time as «26 ч 20 мин» (its absolute value: overdue time too), in the interface language."""
-    hours, minutes = _minutes(delta)
-    return gettext("%(h)s ч %(m)s мин", h=hours, m=minutes) if hours else gettext("%(m)s мин", m=minutes)
+    return translated(duration_text(_minutes(delta)))
 
 
 @bp.app_template_filter("age")
 def age(delta: timedelta | None) -> str:
     """Calendar time as «2 дн 3 ч» or «3 ч 20 мин»."""
-    hours = _minutes(delta)[0]
+    hours = _minutes(delta) // 60
     if hours >= 24:
         return gettext("%(d)s дн %(h)s ч", d=hours // 24, h=hours % 24)
     return worktime(delta)

@@ -328,11 +328,3 @@ def set_deputy(*, session: Session, user: User, body: Any, deputy: Any) -> Body:
     row.deputy = name or None
     session.flush()
     return row
-
-
-def late_text(minutes: int) -> str:
-    """Working minutes as «1 ч 20 мин», «45 мин», «3 ч»."""
-    hours, rest = divmod(max(0, minutes), 60)
-    if not hours:
-        return N_("%(minutes)s мин", minutes=rest)
-    return N_("%(hours)s ч %(minutes)s мин", hours=hours, minutes=rest) if rest else N_("%(hours)s ч", hours=hours)

@@ -10,9 +10,10 @@ from typing import Any
 
 import xlsxwriter
 
+from engine.calendar import duration_text
 from engine.clock import MOSCOW
 from engine.texts import N_, from_library
-from services.register import REASONS, VERDICTS, DeputyGroup, Register, late_text
+from services.register import REASONS, VERDICTS, DeputyGroup, Register
 
 # A Text in the reader's language (web.labels.translated where a request asks); str reads it as the Russian.
 Say = Callable[[str], str]
@@ -112,7 +113,7 @@ def _deputy_sheet(book: Any, formats: dict[str, Any], result: Register, group: D
         _moment(sheet, row, 6, breach.due_at, formats)
         _moment(sheet, row, 7, breach.done_at, formats)
         sheet.write_number(row, 8, entry.late_minutes, formats["number"])
-        sheet.write_string(row, 9, say(late_text(entry.late_minutes)), formats["text"])
+        sheet.write_string(row, 9, say(duration_text(entry.late_minutes)), formats["text"])
         for col, text in enumerate((say(REASONS.get(breach.reason or "", "")), breach.explanation or "",
                                     say(VERDICTS.get(breach.verdict or "", "")), breach.verdict_comment or "",
                                     breach.measures or ""), start=10):

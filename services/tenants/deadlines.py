@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.texts import N_, joined
-from engine.timers import UNITS, Duration
+from engine.timers import UNIT_WORDS, UNITS, Duration
 from models import DeadlineChange, Tenant, User
 from services.errors import Forbidden, Invalid, NotFound
 from services.library.versions import bundle_for, current_version_id
@@ -28,7 +28,6 @@ from services.library.versions import bundle_for, current_version_id
 # or of calendar time (31 days).
 MONTH = {True: {"days": 23, "hours": 23 * 8, "minutes": 23 * 8 * 60},
          False: {"days": 31, "hours": 31 * 24, "minutes": 31 * 24 * 60}}
-UNIT_NAMES = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
 EDITORS = ("admin",)
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 
@@ -84,8 +83,8 @@ def set_deadline(*, session: Session, clock: Clock, actor: User | None, tenant: 
     elif unit in UNITS and number > MONTH[regional.working][unit]:
         most = MONTH[regional.working][unit]
         errors["value"] = N_("Срок не может быть больше месяца: не более %(count)s раб. %(unit)s", count=most,
-                             unit=UNIT_NAMES[unit]) if regional.working else \
-            N_("Срок не может быть больше месяца: не более %(count)s %(unit)s", count=most, unit=UNIT_NAMES[unit])
+                             unit=UNIT_WORDS[unit]) if regional.working else \
+            N_("Срок не может быть больше месяца: не более %(count)s %(unit)s", count=most, unit=UNIT_WORDS[unit])
     if errors:
         raise Invalid(N_("Срок «%(step)s» не изменён: %(problems)s", step=regional.title,
                          problems=joined(errors.values())), fields=errors)

@@ -27,6 +27,7 @@ from engine.calendar import (
     Schedule,
     WorkHours,
     WorkingCalendar,
+    duration_text,
     parse_xmlcalendar,
     shipped_year_files,
     shipped_years,
@@ -411,7 +412,7 @@ def test_naive_datetime_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("delta", "message"),
-    [(-H, "от 0 до 10000 ч, а получено минус 1 ч 00 мин"), (10_001 * H, "от 0 до 10000 ч, а получено 10001 ч 00 мин")],
+    [(-H, "от 0 до 10000 ч, а получено минус 1 ч"), (10_001 * H, "от 0 до 10000 ч, а получено 10001 ч")],
 )
 def test_bad_working_time(delta: timedelta, message: str) -> None:
     with pytest.raises(InvalidDuration, match=message):
@@ -546,3 +547,10 @@ def test_bad_schedule_objects() -> None:
 def test_bad_overrides(make: Callable[[], object], message: str) -> None:
     with pytest.raises(CalendarError, match=message):
         make()
+
+
+@pytest.mark.parametrize(("minutes", "words"), [(80, "1 ч 20 мин"), (45, "45 мин"), (0, "0 мин"), (180, "3 ч"),
+                                                 (-80, "1 ч 20 мин"), (1_580, "26 ч 20 мин")])
+def test_durations_in_words(minutes: int, words: str) -> None:
+    """One wording of a duration for the inbox, the breach register and the calendar's errors."""
+    assert duration_text(minutes) == words

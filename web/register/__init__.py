@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.calendar import duration_text
 from engine.clock import MOSCOW
 from services.errors import Invalid
 from services.reference import bodies
@@ -23,7 +24,6 @@ from services.register import (
     bodies_with_deputies,
     explain,
     judge,
-    late_text,
     parse_period,
     record_measures,
     register,
@@ -70,7 +70,7 @@ def _page(result: Register | None, errors: dict[str, str]) -> str:
     choices = [b for b in bodies(session=db(), tenant_id=user.tenant_id)
                if user.role != "responsible" or b.id == user.body_id]
     return render_template("register.html", result=result, errors=errors, values=request.args, bodies=choices,
-                           reasons=REASONS, verdicts=VERDICTS, late_text=late_text, query=dict(request.args),
+                           reasons=REASONS, verdicts=VERDICTS, duration_text=duration_text, query=dict(request.args),
                            history_text=history_text)
 
 
@@ -173,7 +173,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
             "body_name": entry.body_name, "person": translated(entry.person), "step": breach.step,
             "step_title": plain_library_text(entry.step_title), "clause": breach.clause, "due_at": iso(breach.due_at),
             "done_at": iso(breach.done_at), "late_minutes": entry.late_minutes,
-            "late": translated(late_text(entry.late_minutes)), "settled": entry.settled,
+            "late": translated(duration_text(entry.late_minutes)), "settled": entry.settled,
             "reason": breach.reason, "explanation": breach.explanation,
             "explained_by": entry.by(breach.explained_by_id),
             "explained_at": iso(breach.explained_at), "verdict": breach.verdict,
