@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_wo
 from SpiffWorkflow.util.task import TaskState
 
 from engine.parser import ProcessBundle
-from engine.runner import SERIALIZER, Runner, Snapshot, _all_tasks, load_state
+from engine.runner import SERIALIZER, Runner, Snapshot, all_tasks, load_state
 from engine.texts import N_
 
 # A task in one of these states is where the case stands: its step must exist in the version it moves to.
@@ -29,7 +29,7 @@ def migrate(runner: Runner, old: ProcessBundle, state: str) -> Snapshot:
     workflow.script_engine = runner.script_engine
     top, subs = diff_workflow(SERIALIZER.registry, workflow, new.spec, new.subprocess_specs)
     _refuse_removed(old, top, subs)
-    armed = {task.id: task.internal_data["event_value"] for task in _all_tasks(workflow)
+    armed = {task.id: task.internal_data["event_value"] for task in all_tasks(workflow)
              if task.state == TaskState.WAITING and "event_value" in task.internal_data}
 
     def move() -> None:
@@ -39,13 +39,13 @@ def migrate(runner: Runner, old: ProcessBundle, state: str) -> Snapshot:
             assert diff is not None  # _refuse_removed refused a subprocess that the new version lacks
             migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
         workflow.subprocess_specs = dict(new.subprocess_specs)
-        for task in _all_tasks(workflow):
+        for task in all_tasks(workflow):
             definition = getattr(task.task_spec, "event_definition", None)
             if task.id in armed and task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
                 task.internal_data["event_value"] = armed[task.id]
         known = {id(spec) for process in (new.spec, *new.subprocess_specs.values())
                  for spec in process.task_specs.values()}
-        stale = [task for task in _all_tasks(workflow) if id(task.task_spec) not in known]
+        stale = [task for task in all_tasks(workflow) if id(task.task_spec) not in known]
         if stale:
             raise MigrationRefused(N_("Шаг «%(step)s» не удалось сопоставить с новой версией",
                                       step=_name(old, stale[0].task_spec)))

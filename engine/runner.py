@@ -161,7 +161,7 @@ def _count(step: str) -> int:
     workflow = _run.get().workflow
     if workflow is None:
         return 0
-    return sum(1 for t in _all_tasks(workflow) if t.task_spec.bpmn_id == step and t.state == TaskState.COMPLETED)
+    return sum(1 for t in all_tasks(workflow) if t.task_spec.bpmn_id == step and t.state == TaskState.COMPLETED)
 
 
 class _StrippedWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -279,7 +279,7 @@ class Runner:
         workflow = self._load(state)
 
         def merge_missing() -> None:
-            for task in list(_all_tasks(workflow)):
+            for task in list(all_tasks(workflow)):
                 spec = task.task_spec
                 if not isinstance(spec, LoopTask) or task.state != TaskState.STARTED:
                     continue
@@ -300,7 +300,7 @@ class Runner:
                                       parameters=self.parameters, case_due=lambda: _case_due(workflow))
 
         # The case's own timers first: the steps' deadlines are capped by the case's recomputed one.
-        tasks = sorted(_all_tasks(workflow), key=lambda t: not _is_case_timer(t))
+        tasks = sorted(all_tasks(workflow), key=lambda t: not _is_case_timer(t))
         for task in tasks:
             moment = armed_at.get(str(task.id))
             definition = getattr(task.task_spec, "event_definition", None)
@@ -354,7 +354,7 @@ class Runner:
 
     def _snapshot(self, workflow: BpmnWorkflow, effects: list[Effect], open_before: list[str]) -> Snapshot:
         run = _Run(workflow, effects)
-        tasks = list(_all_tasks(workflow))
+        tasks = list(all_tasks(workflow))
         open_tasks = []
         for task in tasks:
             if _waits_for_person(task):
@@ -387,7 +387,8 @@ class Runner:
         )
 
 
-def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
+def all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
+    """Every task of the workflow and of its subprocesses."""
     yield from workflow.tasks.values()
     for sub in workflow.subprocesses.values():
         yield from sub.tasks.values()
@@ -409,7 +410,7 @@ def _may_move_on(task: Task) -> bool:
 
 def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:
     """The user tasks waiting for a person."""
-    return [str(t.id) for t in _all_tasks(workflow) if _waits_for_person(t)]
+    return [str(t.id) for t in all_tasks(workflow) if _waits_for_person(t)]
 
 
 def _attached_activity(task: Task) -> Task | None:
@@ -439,7 +440,7 @@ def _is_case_timer(task: Task) -> bool:
 
 def _case_due(workflow: BpmnWorkflow) -> datetime | None:
     """The case's armed reply deadline, None while none runs (before triage, while the author is asked, 7.3)."""
-    dues = [due for task in _all_tasks(workflow) if _is_case_timer(task) and (due := _timer_value(task)) is not None]
+    dues = [due for task in all_tasks(workflow) if _is_case_timer(task) and (due := _timer_value(task)) is not None]
     return min(dues, default=None)
 
 
