@@ -92,6 +92,7 @@ def test_the_triage_widgets_speak_english_after_the_switch(app: Flask, clock: Fi
     row = curator.locator("table.list tbody tr").filter(has=curator.get_by_role("link", name=f"No. {case_id}"))
     row.locator("a.task-link").click()
     expect(curator.get_by_role("heading", level=1)).to_contain_text("Selection and classification of the message")
+    curator.wait_for_load_state()  # the form's scripts have run
     bodies = classify(curator, "heating", "gatchinsky")
     expect(bodies.get_by_role("button", name="Комитет по ЖКХ: later")).to_be_visible()  # a body's name is data
     bodies.get_by_role("combobox").fill("zzz")

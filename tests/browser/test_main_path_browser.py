@@ -41,6 +41,7 @@ def open_task(page: Page, case_id: int, step: str) -> None:
     expect(row).to_have_count(1)
     row.locator("a.task-link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(step)
+    page.wait_for_load_state()  # the heading shows before the form's scripts run: a choice made earlier goes unseen
 
 
 def submit(page: Page, step: str) -> None:
