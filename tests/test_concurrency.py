@@ -99,25 +99,29 @@ jobs.start()
 """
 
 
-def start_scheduler(url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", SCHEDULER, MOMENT.isoformat()], cwd=ROOT,
-                            env={**environment(url), "OTKLIK_SCHEDULER_SECONDS": "0.2"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_scheduler(url: str, log: Path) -> subprocess.Popen[bytes]:
+    """The scheduler in a process of its own, what it says written to `log`."""
+    with log.open("ab") as output:
+        return subprocess.Popen([sys.executable, "-c", SCHEDULER, MOMENT.isoformat()], cwd=ROOT,
+                                env={**environment(url), "OTKLIK_SCHEDULER_SECONDS": "0.2"},
+                                stdout=output, stderr=subprocess.STDOUT)
 
 
-def test_a_scheduler_killed_mid_sweep(app: Flask, clock: FixedClock, sessions: Any) -> None:
+def test_a_scheduler_killed_mid_sweep(app: Flask, clock: FixedClock, sessions: Any, tmp_path: Path) -> None:
     url = app.config["DATABASE_URL"]
+    log = tmp_path / "scheduler.log"
     cases = 40
     send_cases(sessions, clock, cases)
     # Watched by plain reads: the app's SQLite transactions begin IMMEDIATE and would queue behind the sweep.
     watcher = create_engine(url)
     due = select(func.count(Timer.id)).where(Timer.due_at < MOMENT)
-    first = start_scheduler(url)
+    first = start_scheduler(url, log)
     try:
         deadline = time.monotonic() + 60
         with watcher.connect() as conn:
             while conn.scalar(due) == 2 * cases:  # until the sweep is under way
-                assert first.poll() is None and time.monotonic() < deadline, "the scheduler woke no case"
+                assert first.poll() is None and time.monotonic() < deadline, \
+                    f"the scheduler woke no case:\n{log.read_text(errors='replace')[-3000:]}"
                 conn.rollback()
                 time.sleep(0.01)
     finally:
@@ -125,10 +129,11 @@ def test_a_scheduler_killed_mid_sweep(app: Flask, clock: FixedClock, sessions: A
         first.wait()
         watcher.dispose()
     assert ledger(sessions)["due"] > 0, "killed before the sweep ended"
-    second = start_scheduler(url)
+    second = start_scheduler(url, log)
     try:
         while ledger(sessions)["due"]:
-            assert second.poll() is None and time.monotonic() < deadline, "the second scheduler did not finish"
+            assert second.poll() is None and time.monotonic() < deadline, \
+                f"the second scheduler did not finish:\n{log.read_text(errors='replace')[-3000:]}"
             time.sleep(0.1)
     finally:
         second.terminate()
