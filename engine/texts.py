@@ -41,6 +41,16 @@ def N_(msgid: str, **params: object) -> str:
     return Text(msgid, params)
 
 
+# A person's name declined for a Russian sentence («Назначено Козловой Т. Ю.»): languages that do not decline names
+# read it in the nominative («Assigned to Козлова Т. Ю.»).
+DECLINED = "%(declined)s"
+
+
+def declined(russian: str, nominative: str) -> str:
+    """A name in a Russian grammatical case, inside a sentence; read in the nominative in other languages."""
+    return Text(DECLINED, {"declined": russian, "nominative": nominative})
+
+
 def from_library(text: str) -> str:
     """A whole message that is a text of the process library (a form's own message)."""
     return Text("%(library)s", {"library": text})

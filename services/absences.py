@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import MOSCOW, Clock
-from engine.texts import N_, stored_note
+from engine.texts import N_, declined, stored_note
 from models import Absence, Case, HumanTask, User
 from models.org import BODY_ROLES
 from services.db import parse_id
@@ -56,13 +56,16 @@ def today(clock: Clock) -> date:
 
 
 def short_name(full_name: str, grammatical_case: str = "nom") -> str:
-    """"Козлова Татьяна Юрьевна" as "Козлова Т. Ю.", or with the surname in the genitive ("gen") or dative ("dat")."""
+    """"Козлова Татьяна Юрьевна" as "Козлова Т. Ю.", or with the surname in the genitive ("gen") or dative ("dat")
+    for a Russian sentence (a Text that other languages read in the nominative)."""
     surname, *names = full_name.split()
-    female = _is_female(surname, names)
-    if grammatical_case != "nom":
-        surname = "-".join(_decline(part, female, grammatical_case) for part in surname.split("-"))
     initials = " ".join(f"{name[0]}." for name in names[:2])
-    return f"{surname} {initials}".strip()
+    nominative = f"{surname} {initials}".strip()
+    if grammatical_case == "nom":
+        return nominative
+    female = _is_female(surname, names)
+    surname = "-".join(_decline(part, female, grammatical_case) for part in surname.split("-"))
+    return declined(f"{surname} {initials}".strip(), nominative)
 
 
 def _is_female(surname: str, names: list[str]) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 from sqlalchemy.orm import Session
 
-from engine.texts import LIBRARY_PARAMS, Text
+from engine.texts import DECLINED, LIBRARY_PARAMS, Text
 from models import User
 
 LANGUAGES = ("ru", "en")  # Russian first: the default of every page, answer, e-mail and command
@@ -41,6 +41,8 @@ def in_language(text: str, language: str) -> str:
     them); any other text (what people wrote) as it is."""
     if not isinstance(text, Text):
         return text
+    if text.msgid == DECLINED:
+        return str(text.params["declined" if language == "ru" else "nominative"])
     params = {name: in_language(value, language) if isinstance(value, Text)
               else library_in_language(value, language) if name in LIBRARY_PARAMS and isinstance(value, str)
               else value for name, value in text.params.items()}

@@ -117,5 +117,5 @@ def age(delta: timedelta | None) -> str:
 
 @bp.app_template_global("taken_by")
 def taken_by(task: HumanTask) -> str:
-    """Who took the task, as «в работе у» names them (the genitive)."""
-    return short_name(task.assignee.full_name, "gen") if task.assignee else ""
+    """Who took the task, as «в работе у» names them (the genitive; the nominative in English)."""
+    return translated(short_name(task.assignee.full_name, "gen")) if task.assignee else ""

@@ -299,9 +299,10 @@ def test_assignment_notes_read_in_each_readers_language(app: Flask, sessions: An
     assert responsible.post(f"/tasks/{rework}/assignee", data={"assignee": kozlova_id}).status_code == 302
 
     page = html.unescape(_text(english.get(f"/cases/{case_id}").get_data(as_text=True)))
-    for note in ("Assignment: Assigned to Козловой Т. Ю. instead of Егорова И. А. (leave until 30.11.2026)",
-                 "Assignment: Returned to the body's queue from Козловой Т. Ю.",
-                 "Assignment: Passed to Козловой Т. Ю. from the body's queue"):
+    # Names keep their Russian spelling; English does not decline them: the nominative.
+    for note in ("Assignment: Assigned to Козлова Т. Ю. instead of Егоров И. А. (leave until 30.11.2026)",
+                 "Assignment: Returned to the body's queue from Козлова Т. Ю.",
+                 "Assignment: Passed to Козлова Т. Ю. from the body's queue"):
         assert note in page, note
     assert "Назначено" not in page and "Передано" not in page
     page = html.unescape(_text(russian.get(f"/cases/{case_id}").get_data(as_text=True)))
@@ -312,7 +313,7 @@ def test_assignment_notes_read_in_each_readers_language(app: Flask, sessions: An
 
     client = app.test_client()
     bearer = api_token(client, "curator")
-    for headers, instead in (({**bearer, "Accept-Language": "en"}, "Assigned to Козловой Т. Ю. instead of Егорова "
+    for headers, instead in (({**bearer, "Accept-Language": "en"}, "Assigned to Козлова Т. Ю. instead of Егоров "
                                                                    "И. А. (leave until 30.11.2026)"),
                              (bearer, INSTEAD)):
         history = client.get(f"/api/v1/cases/{case_id}", headers=headers).json["history"]

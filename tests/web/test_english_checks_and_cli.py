@@ -71,6 +71,20 @@ def test_a_templates_failed_checks_read_in_english(app: Flask) -> None:
     assert "воду дадут" in page  # what was typed stays
 
 
+def test_who_took_a_task_is_named_in_the_nominative_in_english(app: Flask) -> None:
+    """Russian declines the name in «в работе у Егорова И. А.»; English reads it as written: «Егоров И. А.»."""
+    case_id = send(person(app, "curator"), 1)
+    egorov = person(app, "kgkh.exec1")
+    task = tasks(egorov, f"case_id={case_id}")[0]["id"]
+    assert egorov.post(f"/inbox/tasks/{task}/take").status_code == 303
+    kozlova = english(app, "kgkh.exec2")
+    assert "in work with Егоров И. А." in html.unescape(kozlova.get("/inbox?scope=body").get_data(as_text=True))
+    page = html.unescape(kozlova.get(f"/tasks/{task}").get_data(as_text=True))
+    assert "The task is in work with Егоров И. А.: you see it for information." in page
+    russian = person(app, "kgkh.resp")  # not Козлова: her language is English now, at any login
+    assert "в работе у Егорова И. А." in russian.get("/inbox?scope=body").get_data(as_text=True)
+
+
 def test_the_history_notes_and_the_system_read_in_the_readers_language(app: Flask, sessions: Any) -> None:
     curator = person(app, "curator")
     case_id = send(curator, 1)
@@ -87,7 +101,7 @@ def test_the_history_notes_and_the_system_read_in_the_readers_language(app: Flas
     bearer = api_token(client, "curator")
     history = client.get(f"/api/v1/cases/{case_id}", headers={**bearer, **EN}).json["history"]
     assert [e["details"]["assignment"] for e in history if e["kind"] == "assigned"] == [
-        "Taken into work: Егоров И. А.", "Returned to the queue from Егорова И. А."]
+        "Taken into work: Егоров И. А.", "Returned to the queue from Егоров И. А."]
     assert history[-1]["actor"] == "System"
     history = client.get(f"/api/v1/cases/{case_id}", headers=bearer).json["history"]
     assert [e["details"]["assignment"] for e in history if e["kind"] == "assigned"] == [
