@@ -91,12 +91,13 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
                       "clauses": sorted(entry["clauses"]), "median_wait_minutes": statistics.median(waits)
                       if waits else None, "breach_share": round(share, 4) if share is not None else None})
     steps.sort(key=lambda s: (-(s["median_wait_minutes"] or -1), s["step"]))
-    # The slowest: the SLOWEST longest median waits, steps tied with the last of them included (in any order).
-    medians = [s["median_wait_minutes"] for s in steps if s["median_wait_minutes"] is not None]
+    # The slowest: the SLOWEST longest median waits, steps tied with the last of them included (in any order); a step
+    # done at once (a median of 0) is never among them, though all were.
+    medians = [s["median_wait_minutes"] for s in steps if s["median_wait_minutes"]]
     bar = medians[min(SLOWEST, len(medians)) - 1] if medians else None
     for entry in steps:
         median = entry["median_wait_minutes"]
-        entry["slow"] = bar is not None and median is not None and median >= bar
+        entry["slow"] = bar is not None and bool(median) and median >= bar
         entry["level"] = level(entry["breach_share"])
     diagrams = [{"name": name, "title": title} for name, title in (
         ("case.bpmn", N_("Основной процесс")), ("reply_publication.bpmn", N_("Согласование и публикация")),

@@ -22,7 +22,7 @@
         const badge = document.createElement('div');
         badge.className = 'heat-badge';
         badge.dataset.step = s.step;
-        badge.textContent = (s.slow ? '⏱ ' : '') + t.median + ' ' + hours(s.median_wait_minutes) + ' · ' + t.breached + ' ' + s.breached + ' ' + t.of + ' ' + s.steps;
+        badge.textContent = (s.slow ? t.slow + ' · ' : '') + t.median + ' ' + hours(s.median_wait_minutes) + ' · ' + t.breached + ' ' + s.breached + ' ' + t.of + ' ' + s.steps;
         overlays.add(s.step, { position: { bottom: -4, left: 0 }, html: badge });
         marked += 1;
       });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import statistics
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -88,6 +88,23 @@ def november_cases(app: Flask, clock: FixedClock) -> dict[str, int]:
     desk.reply(ids["late_step"])
     _fire(app, clock, datetime(2026, 11, 25, 12, 0, tzinfo=MSK))  # the case deadline (9 WH) passed at 10:48
     return ids
+
+
+def waited_case(app: Flask, clock: FixedClock) -> int:
+    """One case whose every step waits a while, all before the lunch break at 13:00: the draft 60 working minutes, each
+    approval 10, the rework 90, the publication 5."""
+    desk = Desk(app, clock)
+    case_id = desk.register("waited")
+    desk.do("curator", case_id, "triage", {**TRIAGE, "bodies": ["kgkh"]})
+    for minutes, who, step, data in (
+            (60, "kgkh.exec1", "draft", DRAFT),
+            (10, "curator", "approval", {"approval_decision": "return", "approval_comment": "Уточните"}),
+            (90, "kgkh.exec1", "rework", {"reply_kind": "reply", "reply_text": DRAFT["reply_text"]}),
+            (10, "curator", "approval", {"approval_decision": "approve"}),
+            (5, "kgkh.exec1", "publication", PUBLISHED)):
+        clock.advance(timedelta(minutes=minutes))
+        desk.do(who, case_id, step, data)
+    return case_id
 
 
 def expected_from_history(sessions: Any, ids: dict[str, int]) -> dict[str, Any]:
