@@ -92,7 +92,7 @@ def process_heatmap(*, session: Session, user: User, clock: Clock, period: str |
                       if waits else None, "breach_share": round(share, 4) if share is not None else None})
     steps.sort(key=lambda s: (-(s["median_wait_minutes"] or -1), s["step"]))
     # The slowest: the SLOWEST longest median waits, steps tied with the last of them included (in any order); a step
-    # done at once (a median of 0) is never among them, though all were.
+    # done at once (a median of 0) is never among them, even when every step was.
     medians = [s["median_wait_minutes"] for s in steps if s["median_wait_minutes"]]
     bar = medians[min(SLOWEST, len(medians)) - 1] if medians else None
     for entry in steps:
