@@ -54,7 +54,7 @@ FUNCTIONS = re.compile(
     r"Runner\.(start|complete)|load_state|dump_state|Runner\._snapshot|Session\.commit|Session\.flush|"
     r"Session\.get|Session\.scalars?|Session\.execute|_task_json|_event_json|_draft_json|Flask\.make_response|"
     r"_finish|SyncWorker\.handle_request|Response\.write|close_graceful|Request\.parse_request_line|"
-    r"BpmnWorkflow\.do_engine_steps|calendar_for|deadline_functions|_pending_timers) \(")
+    r"BpmnWorkflow\.do_engine_steps|calendar_for|deadline_functions|pending_timers) \(")
 VIEW = re.compile(r"^(messages|tasks|task|complete|case|token) \(web/api\.py")
 IDLE = re.compile(r"SyncWorker\.(wait|accept)|select \(selectors|PollSelector|EpollSelector\.select")
 

@@ -12,7 +12,7 @@ from lxml import etree
 
 from engine.diagram_rules import BPMN, SPIFF
 from engine.texts import N_
-from engine.validation import PARAMETERS_FILE
+from engine.timers import PARAMETERS_FILE
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -190,3 +191,12 @@ def _check_service_task(task: etree._Element, known: frozenset[str]) -> list[Dia
         return [problem_at(task, N_("у служебной задачи не указано действие (spiffworkflow:serviceTaskOperator)"))]
     action = operator.get("id") or ""
     return [] if action in known else [problem_at(task, N_("функция «%(name)s» неизвестна", name=action))]
+
+
+@functools.lru_cache(maxsize=1024)
+def expression_tree(source: str) -> ast.AST:
+    """The syntax tree of an expression; an empty one when it does not parse (the diagram rules report that)."""
+    try:
+        return ast.parse(source.strip(), mode="eval")
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])

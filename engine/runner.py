@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -32,7 +32,16 @@ from engine.clock import Clock, clock_scope
 from engine.expressions import ExpressionError, evaluate
 from engine.parser import ProcessBundle
 from engine.texts import N_, from_library, text_of
-from engine.timers import Duration, ParameterError, deadline_functions, describe_timer
+from engine.timers import (
+    Duration,
+    ParameterError,
+    PendingTimer,
+    armed_case_due,
+    attached_activity,
+    deadline_functions,
+    is_case_timer,
+    pending_timers,
+)
 
 FORMAT = "otklik-1"
 
@@ -66,18 +75,6 @@ class OpenTask:
     deadline: str | None
     body: str | None
     data: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class PendingTimer:
-    """A timer that is armed and has not fired."""
-
-    id: str
-    kind: str
-    parameter: str | None
-    step: str | None
-    attached_task_id: str | None
-    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -143,7 +140,7 @@ class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         if operation_name == "assign":
             return json.dumps(params.get("value"), ensure_ascii=False)
-        attached = _attached_activity(task) if task is not None else None
+        attached = attached_activity(task) if task is not None else None
         _run.get().effects.append(Effect(operation_name, params, copy.deepcopy(context),
                                          str(attached.id) if attached else None))
         return "null"
@@ -297,10 +294,10 @@ class Runner:
 
         def functions_at(moment: datetime) -> dict[str, Callable[..., Any]]:
             return deadline_functions(now=lambda: moment, calendar_for=self.context.calendar_for,
-                                      parameters=self.parameters, case_due=lambda: _case_due(workflow))
+                                      parameters=self.parameters, case_due=lambda: armed_case_due(all_tasks(workflow)))
 
         # The case's own timers first: the steps' deadlines are capped by the case's recomputed one.
-        tasks = sorted(all_tasks(workflow), key=lambda t: not _is_case_timer(t))
+        tasks = sorted(all_tasks(workflow), key=lambda t: not is_case_timer(t))
         for task in tasks:
             moment = armed_at.get(str(task.id))
             definition = getattr(task.task_spec, "event_definition", None)
@@ -373,7 +370,7 @@ class Runner:
             state=state,
             completed=workflow.is_completed(),
             open_tasks=open_tasks,
-            timers=list(_pending_timers(tasks)),
+            timers=list(pending_timers(tasks)),
             data=copy.deepcopy(workflow.data if workflow.is_completed() else workflow.task_tree.data),
             completed_steps=list(dict.fromkeys(t.task_spec.bpmn_id for t in completed)),
             completed_tasks=[(str(t.id), t.task_spec.bpmn_id) for t in completed],
@@ -413,57 +410,7 @@ def _open_task_ids(workflow: BpmnWorkflow) -> list[str]:
     return [str(t.id) for t in all_tasks(workflow) if _waits_for_person(t)]
 
 
-def _attached_activity(task: Task) -> Task | None:
-    """The activity a boundary event belongs to, for a task on the path that event started."""
-    node: Task | None = task
-    while node is not None and not isinstance(node.task_spec, BoundaryEvent):
-        node = node.parent
-    if node is None or node.parent is None:
-        return None
-    return next((c for c in node.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
-
-
-def _timer_value(task: Task) -> datetime | None:
-    """The due moment an armed timer task holds, None if it holds none."""
-    value = task.internal_data.get("event_value")
-    if isinstance(value, dict):
-        value = value.get("next")
-    return TimerEventDefinition.get_datetime(value) if value else None
-
-
-def _is_case_timer(task: Task) -> bool:
-    """A waiting timer on the case's reply deadline (clause 8.3, 8.8, 7.3)."""
-    definition = getattr(task.task_spec, "event_definition", None)
-    return task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition) \
-        and describe_timer(definition.expression).kind == "case"
-
-
-def _case_due(workflow: BpmnWorkflow) -> datetime | None:
-    """The case's armed reply deadline, None while none runs (before triage, while the author is asked, 7.3)."""
-    dues = [due for task in all_tasks(workflow) if _is_case_timer(task) and (due := _timer_value(task)) is not None]
-    return min(dues, default=None)
-
-
 def _case_due_of_run() -> datetime | None:
     """The case deadline of the workflow the current step runs."""
     run = _run.get(None)
-    return _case_due(run.workflow) if run is not None and run.workflow is not None else None
-
-
-def _pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
-    """Every armed timer with its due moment and the step it guards."""
-    for task in tasks:
-        definition = getattr(task.task_spec, "event_definition", None)
-        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
-            continue
-        due = _timer_value(task)
-        if due is None:
-            continue
-        info = describe_timer(definition.expression)
-        attached = _attached_activity(task)
-        yield PendingTimer(
-            id=str(task.id), kind=info.kind, parameter=info.parameter,
-            step=attached.task_spec.bpmn_id if attached else task.task_spec.bpmn_id,
-            attached_task_id=str(attached.id) if attached else None,
-            due_at=due,
-        )
+    return armed_case_due(all_tasks(run.workflow)) if run is not None and run.workflow is not None else None

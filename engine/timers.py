@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from engine.calendar import WorkingCalendar
 from engine.texts import N_
@@ -19,6 +24,8 @@ TIMER_FUNCTIONS = {"deadline": "deadline", "warning": "warning", "case_deadline"
 # The deadlines case_deadline and case_warning read by themselves: the first reply's, and after an interim reply
 # (8.8) or the author's clarification (7.3).
 CASE_DEADLINES = ("case", "case_urgent", "after_interim", "after_clarification")
+# The process library's file of deadline parameters (DeadlineParameters).
+PARAMETERS_FILE = "parameters.json"
 # A deadline's unit in words.
 UNIT_WORDS = {"minutes": N_("мин"), "hours": N_("ч"), "days": N_("дн")}
 
@@ -218,3 +225,66 @@ def deadline_functions(
 
     return {"deadline": deadline, "warning": warning, "case_deadline": case_deadline,
             "case_warning": case_warning, "limit": limit}
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer that is armed and has not fired."""
+
+    id: str
+    kind: str
+    parameter: str | None
+    step: str | None
+    attached_task_id: str | None
+    due_at: datetime
+
+
+def attached_activity(task: Task) -> Task | None:
+    """The activity a boundary event belongs to, for a task on the path that event started."""
+    node: Task | None = task
+    while node is not None and not isinstance(node.task_spec, BoundaryEvent):
+        node = node.parent
+    if node is None or node.parent is None:
+        return None
+    return next((c for c in node.parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+
+
+def timer_value(task: Task) -> datetime | None:
+    """The due moment an armed timer task holds, None if it holds none."""
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    return TimerEventDefinition.get_datetime(value) if value else None
+
+
+def is_case_timer(task: Task) -> bool:
+    """A waiting timer on the case's reply deadline (clause 8.3, 8.8, 7.3)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    return task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition) \
+        and describe_timer(definition.expression).kind == "case"
+
+
+def armed_case_due(tasks: Iterable[Task]) -> datetime | None:
+    """The case's armed reply deadline among a workflow's tasks, None while none runs (before triage, while the author
+    is asked, 7.3)."""
+    dues = [due for task in tasks if is_case_timer(task) and (due := timer_value(task)) is not None]
+    return min(dues, default=None)
+
+
+def pending_timers(tasks: list[Task]) -> Iterator[PendingTimer]:
+    """Every armed timer with its due moment and the step it guards."""
+    for task in tasks:
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+            continue
+        due = timer_value(task)
+        if due is None:
+            continue
+        info = describe_timer(definition.expression)
+        attached = attached_activity(task)
+        yield PendingTimer(
+            id=str(task.id), kind=info.kind, parameter=info.parameter,
+            step=attached.task_spec.bpmn_id if attached else task.task_spec.bpmn_id,
+            attached_task_id=str(attached.id) if attached else None,
+            due_at=due,
+        )

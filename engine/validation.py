@@ -9,7 +9,6 @@ import ast
 import functools
 import json
 import re
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from engine.diagram_rules import (
     SPIFF,
     DiagramProblem,
     check_tree,
+    expression_tree,
     expressions,
     owner_id,
     parse_diagram,
@@ -34,10 +34,10 @@ from engine.diagram_rules import (
     problem_at,
 )
 from engine.forms import FormError, FormSchema
+from engine.loops import unbounded_loops
 from engine.texts import N_, joined, text_of
-from engine.timers import CASE_DEADLINES, DeadlineParameters, Duration, ParameterError
+from engine.timers import CASE_DEADLINES, PARAMETERS_FILE, DeadlineParameters, Duration, ParameterError
 
-PARAMETERS_FILE = "parameters.json"
 LIBRARY_SUFFIXES = (".bpmn", ".dmn", ".json")
 # Names the diagrams may call: deadline functions (engine.timers) and named actions (engine.actions).
 DIAGRAM_FUNCTIONS = frozenset({"deadline", "warning", "case_deadline", "case_warning", "limit", "count",
@@ -124,7 +124,7 @@ def check_library(files: Mapping[str, str]) -> Library:
     process_ids = {process.get("id") for root in roots.values() for process in root.iter(f"{{{BPMN}}}process")}
     for name, root in roots.items():
         problems += [_from_diagram(name, p) for p in _check_references(root, files, parameters, process_ids)]
-        problems += [_from_diagram(name, p) for p in _unbounded_loops(root)]
+        problems += [_from_diagram(name, p) for p in unbounded_loops(root)]
     dmn = {name: files[name] for name in sorted(files) if name.endswith(".dmn")}
     parsed = _parse_with_spiff(schema_valid, dmn, problems)
     return Library(files=dict(files), problems=tuple(problems), forms=forms, parameters=parameters, **parsed)
@@ -283,7 +283,7 @@ def _check_references(root: etree._Element, files: Mapping[str, str], parameters
                                      if function == "limit" else N_("%(label)s: срок «%(name)s» не задан в %(file)s",
                                                                     **facts))
             if any(isinstance(node, ast.Name) and node.id in ("case_deadline", "case_warning")
-                   for node in ast.walk(_ast(source))):
+                   for node in ast.walk(expression_tree(source))):
                 for name in CASE_DEADLINES:
                     if name not in parameters.durations:
                         yield problem_at(element, N_("%(label)s: срок ответа «%(name)s» не задан в %(file)s",
@@ -296,84 +296,10 @@ def _check_references(root: etree._Element, files: Mapping[str, str], parameters
 
 def _named_calls(source: str) -> Iterator[tuple[str, str]]:
     """(function, literal first argument) of every deadline, warning and limit call of an expression."""
-    for node in ast.walk(_ast(source)):
+    for node in ast.walk(expression_tree(source)):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMED_PARAMETERS
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             yield node.func.id, node.args[0].value
-
-
-@functools.lru_cache(maxsize=1024)
-def _ast(source: str) -> ast.AST:
-    """The syntax tree of an expression; an empty one when it does not parse (the diagram rules report that)."""
-    try:
-        return ast.parse(source.strip(), mode="eval")
-    except SyntaxError:
-        return ast.Module(body=[], type_ignores=[])
-
-
-def _bounds_loop(source: str) -> bool:
-    """A condition that compares with limit(...) (a parameter) or len(...) (a walk through a list in the case data)."""
-    return any(isinstance(node, ast.Compare) and any(
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in ("limit", "len")
-        for call in ast.walk(node)) for node in ast.walk(_ast(source)))
-
-
-def _unbounded_loops(root: etree._Element) -> Iterator[DiagramProblem]:
-    """Every cycle of sequence flows must pass a flow whose condition bounds it (_bounds_loop): SpiffWorkflow stalls
-    silently on long loops (research/spiffworkflow MEMO, pitfall 1), so rounds are bounded by the parameters."""
-    edges: dict[str, list[str]] = {}
-    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
-        condition = flow.find("bpmn:conditionExpression", NAMESPACES)
-        if condition is None or not _bounds_loop(condition.text or ""):
-            edges.setdefault(flow.get("sourceRef", ""), []).append(flow.get("targetRef", ""))
-    for event in root.iter(f"{{{BPMN}}}boundaryEvent"):
-        edges.setdefault(event.get("attachedToRef", ""), []).append(event.get("id", ""))
-    reach = {node: _reachable(node, edges) for node in edges}
-    elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id") in reach}
-    looped: set[str] = set()
-    for node, element in elements.items():  # in document order
-        if node in looped or node not in reach[node]:
-            continue
-        component = {other for other in reach[node] if node in reach.get(other, ())}
-        looped |= component
-        path = " → ".join(_cycle(node, edges, component))
-        yield problem_at(element, N_("цикл без предела: %(path)s; на одном из его переходов нужно условие с "
-                                     "пределом из %(file)s (count(\"…\") < limit(\"…\")) или по длине списка "
-                                     "(turn < len(bodies))", path=path, file=PARAMETERS_FILE))
-    for loop in root.iter(f"{{{BPMN}}}standardLoopCharacteristics"):
-        condition = loop.find("bpmn:loopCondition", NAMESPACES)
-        if loop.get("loopMaximum") is None and (condition is None or not _bounds_loop(condition.text or "")):
-            yield problem_at(loop, N_("повторение задачи без предела: задайте loopMaximum или условие с limit(\"…\")"))
-
-
-def _reachable(start: str, edges: Mapping[str, list[str]]) -> set[str]:
-    """The nodes reachable from start in one step or more."""
-    seen: set[str] = set()
-    queue = deque(edges.get(start, ()))
-    while queue:
-        node = queue.popleft()
-        if node not in seen:
-            seen.add(node)
-            queue.extend(edges.get(node, ()))
-    return seen
-
-
-def _cycle(start: str, edges: Mapping[str, list[str]], component: set[str]) -> list[str]:
-    """A shortest way from start back to itself inside its component."""
-    came_from: dict[str, str] = {}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        for target in edges.get(node, ()):
-            if target == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(came_from[path[-1]])
-                return [*reversed(path), start]
-            if target in component and target not in came_from:
-                came_from[target] = node
-                queue.append(target)
-    return [start]
 
 
 def _parse_with_spiff(diagrams: Mapping[str, etree._Element], tables: Mapping[str, str],

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.texts import N_, joined
-from engine.timers import UNITS
-from engine.validation import PARAMETERS_FILE, Problem, check_library
+from engine.timers import PARAMETERS_FILE, UNITS
+from engine.validation import Problem, check_library
 from models import ProcessDraft, User
 from services.errors import Invalid
 from services.library.drafts import NAME, NAME_RULE, get_draft, store_files

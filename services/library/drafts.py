@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from engine.clock import MOSCOW, Clock
 from engine.diagram_rules import DiagramProblem, expression_problems, parse_xml, xml_problem
 from engine.texts import N_, joined
-from engine.validation import DIAGRAM_FUNCTIONS, PARAMETERS_FILE, Problem, check_library
+from engine.timers import PARAMETERS_FILE
+from engine.validation import DIAGRAM_FUNCTIONS, Problem, check_library
 from models import ProcessDraft, ProcessVersion, User
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.library.catalog import process_title
