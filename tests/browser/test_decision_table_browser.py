@@ -116,8 +116,7 @@ def test_a_late_answer_of_the_table_does_not_undo_the_newer_one(
     bodies = page.locator('#task-form .field[data-field="bodies"]')
     page.get_by_label("Тема").select_option("lighting")
     page.get_by_label("Локация").select_option("vsevolozhsky")
-    expect(bodies).to_have_attribute("aria-busy", "true")
-    expect(bodies).not_to_have_attribute("aria-busy", "true", timeout=3000)
+    expect(bodies).not_to_have_attribute("aria-busy", "true", timeout=3000)  # the newer question answered
     page.wait_for_timeout(1000)  # past the slow answer's arrival
     chosen = bodies.locator(".ts-control .item .ts-title")
     expect(chosen).to_have_text(["Комитет по ЖКХ", "Комитет по дорожному хозяйству"])
